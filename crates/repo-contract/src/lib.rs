@@ -1,0 +1,1 @@
+//! Contract tests over the repository files live in tests/.

@@ -1,0 +1,137 @@
+//! Subcommands, one file each. Each parses nothing itself (clap did) and calls the library.
+
+pub mod gate;
+pub mod scan;
+pub mod vex;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::Result;
+
+/// Gate Trivy JSON reports with Trivy's exact semantics, and author correct OpenVEX.
+///
+/// Exit codes: 0 pass, 1 something blocks (or a --strict check fails), 2 bad input or usage.
+#[derive(Debug, Parser)]
+#[command(name = "vexgate", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the policy (severity, ignore-unfixed, ignore files, OpenVEX) to saved Trivy JSON
+    /// reports, one per platform, and give one verdict.
+    Gate(gate::GateCommand),
+    /// Run Trivy once per platform (unfiltered, to JSON), save the reports, then gate them.
+    Scan(scan::ScanArgs),
+    /// Author, validate, list and audit OpenVEX documents.
+    #[command(subcommand)]
+    Vex(vex::VexCommand),
+}
+
+/// The gate's policy and output flags. Shared verbatim by `scan`, so a scan followed by a
+/// gate equals a gate run on the saved reports.
+///
+/// Every setting can also come from an environment variable `VEXGATE_<FLAG>` or from
+/// `vexgate.toml`; precedence is flag > env > file > default. vexgate never reads `TRIVY_*`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GateArgs {
+    /// Severities that block, a set (not a threshold): UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL.
+    /// Any case is accepted. [default: HIGH,CRITICAL, the seed's policy]
+    #[arg(
+        long,
+        env = "VEXGATE_SEVERITY",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub severity: Option<Vec<String>>,
+
+    /// Drop findings without a fix (every status but `fixed`). `--ignore-unfixed=false` gives
+    /// Trivy's own default. [default: true]
+    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub ignore_unfixed: Option<bool>,
+
+    /// Drop findings with these statuses (unknown, not_affected, affected, fixed,
+    /// under_investigation, will_not_fix, fix_deferred, end_of_life). Replaces the default
+    /// ignore-unfixed; given together with an explicit --ignore-unfixed it wins, with a warning.
+    #[arg(
+        long,
+        env = "VEXGATE_IGNORE_STATUS",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub ignore_status: Option<Vec<String>>,
+
+    /// Trivy ignore file: plain `.trivyignore` (IDs, `exp:YYYY-MM-DD`) or `.trivyignore.yaml`
+    /// (by extension). Without this flag, `./.trivyignore` is loaded when present, like Trivy.
+    #[arg(long, env = "VEXGATE_IGNOREFILE", value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+
+    /// OpenVEX or CSAF VEX document, repeatable, in priority order (first "not affected" wins).
+    /// Without this flag `./vex.openvex.json` is applied when it exists; `--vex none` disables that.
+    #[arg(
+        long,
+        env = "VEXGATE_VEX",
+        value_delimiter = ',',
+        value_name = "FILE|none"
+    )]
+    pub vex: Option<Vec<String>>,
+
+    /// The image repository (e.g. ghcr.io/OWNER/REPO) to assume for container-image reports
+    /// that have no RepoDigests (an unpushed PR build), so image-scoped VEX statements apply.
+    /// This is the one place vexgate does more than Trivy.
+    #[arg(long, env = "VEXGATE_IMAGE_REPO", value_name = "REPO")]
+    pub image_repo: Option<String>,
+
+    /// Platform of a report that lacks Metadata.ImageConfig, as FILE=os/arch. Repeatable.
+    #[arg(long = "report-platform", value_name = "FILE=OS/ARCH")]
+    pub report_platform: Vec<String>,
+
+    /// Standard output format: `table` for people, `json` for machines (stable schema).
+    #[arg(long, env = "VEXGATE_FORMAT", value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Write the filtered report in Trivy's own JSON schema (one input only; see --output-dir).
+    #[arg(long, value_name = "FILE")]
+    pub output_report: Option<PathBuf>,
+
+    /// Write one filtered Trivy-schema report per input into DIR, under the input's file name.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Write GitHub-flavoured Markdown (for GITHUB_STEP_SUMMARY or a sticky PR comment).
+    #[arg(long, env = "VEXGATE_SUMMARY_MD", value_name = "FILE")]
+    pub summary_md: Option<PathBuf>,
+
+    /// Write SARIF 2.1.0 for GitHub code scanning, one run per platform.
+    #[arg(long, env = "VEXGATE_SARIF", value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+
+    /// Also list suppressed findings (status, justification or statement, source).
+    #[arg(long, env = "VEXGATE_SHOW_SUPPRESSED", num_args = 0..=1, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub show_suppressed: Option<bool>,
+
+    /// Fail (exit 1) when a report has no Results, or an image report has neither an OS nor a
+    /// language-package result. Without it, that is a warning.
+    #[arg(long, env = "VEXGATE_REQUIRE_COVERAGE", num_args = 0..=1, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub require_coverage: Option<bool>,
+
+    /// Settings file. [default: ./vexgate.toml when present]
+    #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Run the parsed command and return the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Gate(args) => gate::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Vex(cmd) => vex::run(cmd),
+    }
+}

@@ -1,0 +1,1 @@
+//! Settings: flag > env (VEXGATE_*) > vexgate.toml > default.

@@ -1,0 +1,1 @@
+//! Gate orchestration: load reports, apply the policy and VEX, build the Decision.

@@ -1,0 +1,1 @@
+//! Trivy's filters (pkg/result/filter.go), in Trivy's order.

@@ -1,0 +1,1 @@
+//! PURL matching: go-vex PurlMatches, Trivy purl.Match, and the OCI image PURL.

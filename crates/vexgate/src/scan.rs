@@ -1,0 +1,1 @@
+//! The scan driver: Trivy once per platform, unfiltered, then the gate.

@@ -1,0 +1,1 @@
+//! OpenVEX (and CSAF) model, Trivy's VEX matching, authoring and validation.
