@@ -108,9 +108,25 @@ pub struct Warning {
     pub message: String,
 }
 
+/// The effective policy, for display in every output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyView {
+    /// Blocking severities, upper case, in UNKNOWN..CRITICAL order.
+    pub severities: Vec<String>,
+    /// Statuses dropped (ignore-unfixed expands to every status but `fixed`).
+    pub ignore_statuses: Vec<String>,
+    pub ignore_unfixed: bool,
+    pub ignorefile: Option<String>,
+    /// VEX sources as given, in priority order.
+    pub vex: Vec<String>,
+    pub image_repo: Option<String>,
+    pub require_coverage: bool,
+}
+
 /// The verdict over all reports.
 #[derive(Debug)]
 pub struct Decision<'r> {
+    pub policy: PolicyView,
     pub reports: Vec<ReportDecision<'r>>,
     pub warnings: Vec<Warning>,
     /// Set when `--require-coverage` is on and some report lacks coverage.
