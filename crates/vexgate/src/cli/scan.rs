@@ -1,20 +1,115 @@
-//! `vexgate scan`.
+//! `vexgate scan`: Trivy once per platform, unfiltered, saved as `trivy-<os>-<arch>.json`,
+//! then exactly the `gate` over the saved reports.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
 use super::GateArgs;
+use super::gate::GateCommand;
 use crate::error::Result;
+use crate::report::Platform;
+use crate::scan::{ScanPlan, TargetKind};
 
 #[derive(Debug, Args)]
+#[command(after_long_help = SCAN_HELP)]
 pub struct ScanArgs {
-    /// Image reference, docker-archive tar, or OCI layout directory.
+    /// What to scan: an image reference (registry or local daemon), a docker-archive tar
+    /// (`docker save`, `skopeo copy ... docker-archive:`), or an OCI layout directory.
     #[arg(value_name = "IMAGE")]
     pub image: String,
+
+    /// Platform to scan, repeatable. [default: linux/amd64 and linux/arm64 for a multi-arch
+    /// OCI layout, otherwise the image's own platform]
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Vec<String>,
+
+    /// Where the reports are saved, as trivy-<os>-<arch>.json (the seed's CI artifact names).
+    #[arg(
+        long,
+        env = "VEXGATE_REPORTS_DIR",
+        default_value = ".",
+        value_name = "DIR"
+    )]
+    pub reports_dir: PathBuf,
+
+    /// The Trivy binary. [default: `trivy` on PATH]
+    #[arg(long, env = "VEXGATE_TRIVY", value_name = "PATH")]
+    pub trivy: Option<PathBuf>,
+
+    /// Trivy's cache directory (holds the vulnerability DB), passed through.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Trivy's DB repository (e.g. a mirror), passed through.
+    #[arg(long, value_name = "REPO")]
+    pub db_repository: Option<String>,
+
+    /// Use the cached DB without checking for updates (Trivy's --skip-db-update).
+    #[arg(long)]
+    pub skip_db_update: bool,
+
+    /// How to read IMAGE: `auto` picks `archive` for a file, `oci` for a directory with
+    /// index.json, `image` otherwise.
+    #[arg(long, value_enum, default_value_t = TargetKind::Auto)]
+    pub input_kind: TargetKind,
+
+    /// Concurrent Trivy runs. [default: 2]
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+
+    /// Extra argument for every Trivy run (e.g. `--cache-backend=memory`), repeatable.
+    #[arg(long = "trivy-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub trivy_args: Vec<String>,
+
     #[command(flatten)]
     pub gate: GateArgs,
 }
 
+const SCAN_HELP: &str = "\
+The child Trivy is always unfiltered, whatever your environment holds: it runs without the
+filtering and output TRIVY_* variables (severity, ignore-unfixed, ignore-status, vex,
+ignorefile, ignore-policy, exit-code, format, output, template, list-all-pkgs, config), with
+--config and --ignorefile pointing at empty files of vexgate's own, and with explicit
+`--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --list-all-pkgs --format json`. Cache, DB, auth
+and network variables are kept. Each platform is passed the way the seed's CI does it: a
+per-platform Trivy config file with `image.platform`.
+
+The saved reports are then gated with exactly the gate flags given here, so
+`vexgate scan IMG --reports-dir r` followed by `vexgate gate r/trivy-*.json` gives the same verdict.
+
+Examples:
+  vexgate scan hello.tar --cache-dir ~/.cache/trivy --skip-db-update
+  vexgate scan ghcr.io/OWNER/REPO:main --platform linux/amd64 --platform linux/arm64
+  vexgate scan oci-layout/ --image-repo ghcr.io/OWNER/REPO --summary-md summary.md";
+
 pub fn run(args: ScanArgs) -> Result<i32> {
-    let _ = args;
-    Err(crate::Error::usage("scan: not implemented yet"))
+    let platforms = args
+        .platform
+        .iter()
+        .map(|p| {
+            Platform::parse(p).ok_or_else(|| {
+                crate::Error::usage(format!(
+                    "--platform {p:?}: expected OS/ARCH, e.g. linux/amd64"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let plan = ScanPlan {
+        target: args.image,
+        kind: args.input_kind,
+        platforms,
+        reports_dir: args.reports_dir,
+        trivy: args.trivy.unwrap_or_else(|| PathBuf::from("trivy")),
+        cache_dir: args.cache_dir,
+        db_repository: args.db_repository,
+        skip_db_update: args.skip_db_update,
+        jobs: args.jobs.max(1),
+        extra_args: args.trivy_args,
+    };
+    let reports = crate::scan::run(&plan)?;
+    super::gate::run(GateCommand {
+        reports,
+        args: args.gate,
+    })
 }
