@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs the pinned tools, then runs
+# formatting, lints, every Rust test, the workflow/script linters, the offline image
+# test and the end-to-end local-workflow test. This is the README's test command;
+# .ci/run calls it.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "install pinned tools"
+bash scripts/setup-tools.sh
+export PATH="$root/.venv/bin:$PATH"
+# Tests that need Trivy, buildah, skopeo or the registry fail (instead of skipping)
+# when a tool is missing.
+export VEXGATE_REQUIRE_TOOLS=1
+export TRIVY_NO_PROGRESS=true
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+for s in scripts/lint.sh scripts/test-helpers.sh scripts/test-image.sh scripts/e2e.sh; do
+  if [ -f "$s" ]; then
+    step "$s"
+    bash "$s"
+  fi
+done
+step "all green"
