@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Build the hello image without a Docker daemon and without pulling anything.
+#
+#   scripts/build-image-offline.sh [OUT.tar]        (default: out/hello.tar)
+#
+# 1. `cargo auditable build --release` of crates/hello into a static binary for the host
+#    architecture: the musl target when `rustup target add` can provide it, otherwise glibc
+#    with `-C target-feature=+crt-static`. Both keep the `.dep-v0` crate inventory, which is
+#    checked here.
+# 2. buildah (vfs storage in a temporary directory, chroot isolation, no network) builds the
+#    real Dockerfile's runtime stage from its `prebuilt` binary stage on `scratch`:
+#      buildah bud --format docker --network none --build-arg BIN_STAGE=prebuilt
+#                  --build-arg RUNTIME_BASE=scratch --timestamp "$SOURCE_DATE_EPOCH"
+#    Unused stages (rust, xx, distroless) are skipped, so nothing is pulled. `--format docker`
+#    keeps HEALTHCHECK, which the OCI image config has no field for.
+# 3. Pushes the image to OUT.tar as a docker-archive (what `trivy image --input` reads), and
+#    prints the binary size, the image size and the build time.
+#
+# Environment: CARGO_TARGET_DIR (default <repo>/target), SOURCE_DATE_EPOCH (default: the
+# last commit's time, else 0), HELLO_TOOLS_DIR (where cargo-auditable is installed if
+# missing, default <repo>/.tools), HELLO_IMAGE_TAG (default hello:offline).
+# Exit status: 0 built; 1 a step failed; 2 usage error or a missing tool.
+set -euo pipefail
+
+CARGO_AUDITABLE_VERSION=0.7.7
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/out/hello.tar}
+if [ "$#" -gt 1 ] || [[ "$out" == -* ]]; then
+  echo "usage: $0 [OUT.tar]" >&2
+  exit 2
+fi
+case "$out" in /*) ;; *) out=$PWD/$out ;; esac
+tag=${HELLO_IMAGE_TAG:-hello:offline}
+tools=${HELLO_TOOLS_DIR:-$root/.tools}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+
+log() { printf 'build-image-offline: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+for t in cargo buildah readelf; do
+  command -v "$t" >/dev/null 2>&1 || { log "missing tool: $t (scripts/setup-tools.sh installs buildah)"; exit 2; }
+done
+
+start=$(date +%s.%N)
+
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+  SOURCE_DATE_EPOCH=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
+fi
+export SOURCE_DATE_EPOCH
+[[ "$SOURCE_DATE_EPOCH" =~ ^[0-9]+$ ]] || { log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH is not a number of seconds"; exit 2; }
+
+# --- cargo-auditable, pinned -------------------------------------------------------------
+auditable_root=$tools/cargo-auditable-$CARGO_AUDITABLE_VERSION
+if ! cargo install --list --root "$auditable_root" 2>/dev/null | grep -qx "cargo-auditable v$CARGO_AUDITABLE_VERSION:"; then
+  log "installing cargo-auditable $CARGO_AUDITABLE_VERSION into $auditable_root"
+  cargo install --locked --quiet cargo-auditable --version "$CARGO_AUDITABLE_VERSION" \
+    --root "$auditable_root" --target-dir "$CARGO_TARGET_DIR/tools"
+fi
+export PATH=$auditable_root/bin:$PATH
+
+# --- target: static musl, else static glibc ----------------------------------------------
+case "$(uname -m)" in
+  x86_64) arch=amd64 cpu=x86_64 ;;
+  aarch64 | arm64) arch=arm64 cpu=aarch64 ;;
+  *) log "unsupported host architecture $(uname -m)"; exit 2 ;;
+esac
+triple=$cpu-unknown-linux-musl
+if command -v rustup >/dev/null 2>&1 && rustup target add "$triple" >/dev/null 2>&1; then
+  libc=musl
+else
+  triple=$cpu-unknown-linux-gnu
+  libc="glibc (+crt-static)"
+  # With an explicit --target, RUSTFLAGS reach only the target's crates, not build scripts
+  # or proc macros, which must stay dynamic.
+  export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
+fi
+log "cargo auditable build --release --target $triple ($libc)"
+(cd "$root" && cargo auditable build --release --locked --package hello --bin hello --target "$triple")
+bin=$CARGO_TARGET_DIR/$triple/release/hello
+
+# --- checks on the binary ----------------------------------------------------------------
+readelf -S "$bin" | grep -q '[[:space:]]\.dep-v0[[:space:]]' ||
+  die "$bin has no .dep-v0 section: cargo auditable did not embed the crate list"
+if readelf -l "$bin" | grep -q 'INTERP' || readelf -d "$bin" 2>/dev/null | grep -q '(NEEDED)'; then
+  die "$bin is dynamically linked (it must run on scratch)"
+fi
+bin_size=$(stat -c %s "$bin")
+
+# --- image, daemonless -------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/hello-offline.XXXXXX")
+cleanup() {
+  # vfs layers of a chroot build can be root-owned and read-only; buildah removes its own.
+  buildah --root "$work/root" --runroot "$work/run" --storage-driver vfs rmi --all --force >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# A minimal context: the binary where the `prebuilt` stage expects it, plus the project's
+# real .dockerignore (which must re-include that path, or the COPY fails).
+ctx=$work/context
+mkdir -p "$ctx/dist"
+cp "$root/.dockerignore" "$ctx/.dockerignore"
+install -m 0555 "$bin" "$ctx/dist/hello-$arch"
+
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/crates/hello/Cargo.toml" | head -1)
+revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
+mkdir -p "$(dirname "$out")"
+rm -f "$out"
+export BUILDAH_ISOLATION=chroot
+bh=(buildah --root "$work/root" --runroot "$work/run" --storage-driver vfs)
+log "buildah bud (BIN_STAGE=prebuilt, RUNTIME_BASE=scratch, linux/$arch)"
+"${bh[@]}" bud --quiet --format docker --network none --pull=false \
+  --platform "linux/$arch" \
+  --build-arg BIN_STAGE=prebuilt \
+  --build-arg RUNTIME_BASE=scratch \
+  --build-arg "VERSION=$version" \
+  --build-arg "REVISION=$revision" \
+  --timestamp "$SOURCE_DATE_EPOCH" \
+  -f "$root/Dockerfile" -t "$tag" "$ctx" >/dev/null
+"${bh[@]}" push --quiet "$tag" "docker-archive:$out:$tag" >/dev/null
+
+end=$(date +%s.%N)
+image_bytes=$(stat -c %s "$out")
+printf 'binary:     %s (%s, %s bytes = %s KiB)\n' "$bin" "$libc" "$bin_size" "$((bin_size / 1024))"
+printf 'image:      %s (%s, docker-archive %s bytes = %s KiB)\n' "$out" "$tag" "$image_bytes" "$((image_bytes / 1024))"
+awk -v s="$start" -v e="$end" 'BEGIN { printf "build time: %.1f s\n", e - s }'
