@@ -264,7 +264,11 @@ fn check_repository(repo: &str) -> Result<(), String> {
 fn valid_authority(a: &str) -> bool {
     let (host, port) = if let Some(rest) = a.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((h, p)) => (h, p.strip_prefix(':').unwrap_or(if p.is_empty() { "" } else { "x" })),
+            Some((h, p)) => (
+                h,
+                p.strip_prefix(':')
+                    .unwrap_or(if p.is_empty() { "" } else { "x" }),
+            ),
             None => return false,
         }
     } else {
@@ -292,7 +296,9 @@ pub fn parse_repo_digest(s: &str) -> Result<(ImageRepo, String), String> {
     let (base, digest) = (parts[0], parts[1]);
     let hex = digest.strip_prefix("sha256:").unwrap_or("");
     if hex.len() != 64 || !hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
-        return Err(format!("digest must be sha256:<64 lowercase hex>: {digest}"));
+        return Err(format!(
+            "digest must be sha256:<64 lowercase hex>: {digest}"
+        ));
     }
     // NewTag: a trailing `:tag` is split off unless the last part contains a `/`
     // (then the colon belongs to a registry port).
@@ -376,8 +382,16 @@ mod tests {
     fn go_vex_purl_matches_table() {
         let cases = [
             ("pkg:apk/wolfi/bash@1.0.0", "pkg:apk/wolfi/bash@1.0.0", true),
-            ("pkg:apk/wolfi/bash@1.0.0", "pkg:deb/wolfi/bash@1.0.0", false),
-            ("pkg:apk/wolfi/bash@1.0.0", "pkg:apk/debian/bash@1.0.0", false),
+            (
+                "pkg:apk/wolfi/bash@1.0.0",
+                "pkg:deb/wolfi/bash@1.0.0",
+                false,
+            ),
+            (
+                "pkg:apk/wolfi/bash@1.0.0",
+                "pkg:apk/debian/bash@1.0.0",
+                false,
+            ),
             ("pkg:apk/wolfi/bash@1.0.0", "pkg:apk/wolfi/bsh@1.0.0", false),
             (
                 "pkg:apk/wolfi/curl@8.1.2-r0",
@@ -518,8 +532,14 @@ mod tests {
             "pkg:golang/github.com/Foo/Bar",
             "pkg:golang/github.com/foo/bar@v1.0.0"
         ));
-        assert!(!purl_matches_str("pkg:npm/jsonstream", "pkg:npm/JSONStream@1.3.5"));
-        assert!(purl_matches_str("pkg:npm/JSONStream", "pkg:npm/JSONStream@1.3.5"));
+        assert!(!purl_matches_str(
+            "pkg:npm/jsonstream",
+            "pkg:npm/JSONStream@1.3.5"
+        ));
+        assert!(purl_matches_str(
+            "pkg:npm/JSONStream",
+            "pkg:npm/JSONStream@1.3.5"
+        ));
         assert!(purl_matches_str(
             "pkg:npm/%40babel/core",
             "pkg:npm/%40babel/core@7.0.0"
@@ -547,7 +567,9 @@ mod tests {
         assert_eq!(p.qualifier("arch"), Some("amd64"));
         assert_eq!(
             p.to_string(),
-            format!("pkg:oci/core@{d}?arch=amd64&repository_url=cblmariner2preview.azurecr.io%2Fbase%2Fcore")
+            format!(
+                "pkg:oci/core@{d}?arch=amd64&repository_url=cblmariner2preview.azurecr.io%2Fbase%2Fcore"
+            )
         );
 
         let p = oci_purl_from_repo_digests(&[format!("alpine:3.14@{d}")], Some("amd64"))
@@ -595,7 +617,10 @@ mod tests {
             "pkg:oci/hello-express?arch=amd64&repository_url=ghcr.io%2Facme%2Fhello-express"
         );
         let p = oci_purl_from_image_repo("docker.io/node", None).unwrap();
-        assert_eq!(p.qualifier("repository_url"), Some("index.docker.io/library/node"));
+        assert_eq!(
+            p.qualifier("repository_url"),
+            Some("index.docker.io/library/node")
+        );
         assert!(oci_purl_from_image_repo("ghcr.io/a/b:1.0", None).is_err());
         assert!(oci_purl_from_image_repo("ghcr.io/a/b@sha256:00", None).is_err());
         assert!(oci_purl_from_image_repo("", None).is_err());

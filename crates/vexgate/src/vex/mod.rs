@@ -1,5 +1,7 @@
 //! OpenVEX (and CSAF) model, Trivy's VEX matching, authoring and validation.
 
+pub mod model;
+
 use crate::decision::{ResultDecision, Warning};
 use crate::error::Result;
 use crate::report::Report;
