@@ -1,1 +1,2 @@
-//! Contract tests over the repository files live in tests/.
+//! Contract tests over the repository files (workflows, scripts) live in `tests/`.
+//! This crate has no code of its own: `cargo test -p repo-contract` runs them.

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Offline linters for the workflows, the shell scripts and the Dockerfile, all pinned in
+# the venv that scripts/setup-tools.sh installs (.venv/bin, or $VEXGATE_VENV/bin):
+#   check-jsonschema (GitHub workflow schema), actionlint (calls shellcheck on run:
+#   blocks), zizmor --offline (default persona, zero findings), shellcheck on every
+#   *.sh in the repository, hadolint on the Dockerfile when there is one.
+# Prints each tool's result and exits non-zero if any tool reported anything.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+venv=${VEXGATE_VENV:-$root/.venv}
+# actionlint finds shellcheck on PATH.
+export PATH="$venv/bin:$PATH"
+
+for tool in check-jsonschema actionlint zizmor shellcheck hadolint; do
+  if [ ! -x "$venv/bin/$tool" ]; then
+    echo "lint: $venv/bin/$tool is missing; run scripts/setup-tools.sh" >&2
+    exit 2
+  fi
+done
+
+failed=()
+check() {
+  local name=$1
+  shift
+  printf '\n--> %s\n' "$name"
+  if "$@"; then
+    echo "ok: $name"
+  else
+    echo "FAIL: $name"
+    failed+=("$name")
+  fi
+}
+
+shopt -s nullglob
+workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
+if [ "${#workflows[@]}" -eq 0 ]; then
+  echo "lint: no workflows under .github/workflows" >&2
+  exit 2
+fi
+
+check "check-jsonschema (vendor.github-workflows)" \
+  check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
+check "actionlint $(actionlint --version | head -n 1)" \
+  actionlint -shellcheck "$venv/bin/shellcheck" "${workflows[@]}"
+# zizmor exits 0 only with no finding at all (ignored ones carry a reason inline).
+check "zizmor --offline $(zizmor --version | cut -d' ' -f2)" \
+  zizmor --offline --no-progress .github/
+
+# Every shell script in the repository, tracked or not, outside build/tool dirs.
+mapfile -t scripts < <(find . \
+  \( -path ./.git -o -path ./.venv -o -path ./target -o -path './target-*' \
+  -o -path ./node_modules -o -path ./.tools -o -path ./out \) -prune \
+  -o -type f -name '*.sh' -print | sort)
+if [ "${#scripts[@]}" -gt 0 ]; then
+  check "shellcheck (${#scripts[@]} scripts)" shellcheck "${scripts[@]}"
+  printf '    %s\n' "${scripts[@]}"
+fi
+
+dockerfiles=(Dockerfile)
+present=()
+for f in "${dockerfiles[@]}"; do [ -f "$f" ] && present+=("$f"); done
+if [ "${#present[@]}" -gt 0 ]; then
+  check "hadolint ${present[*]}" hadolint "${present[@]}"
+else
+  printf '\n--> hadolint: no Dockerfile yet, skipped\n'
+fi
+
+echo
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "lint: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "lint: all clean"
