@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the hello image without a Docker daemon and without pulling anything.
 #
-#   scripts/build-image-offline.sh [OUT.tar]        (default: out/hello.tar)
+#   scripts/build-image-offline.sh [--binary PATH [--allow-non-auditable]] [OUT.tar]
+#                                          (default OUT.tar: out/hello.tar)
 #
 # 1. `cargo auditable build --release` of crates/hello into a static binary for the host
 #    architecture: the musl target when `rustup target add` can provide it, otherwise glibc
@@ -16,6 +17,10 @@
 # 3. Pushes the image to OUT.tar as a docker-archive (what `trivy image --input` reads), and
 #    prints the binary size, the image size and the build time.
 #
+# --binary PATH packages an existing static binary instead of building one (step 1 is
+# skipped); --allow-non-auditable then accepts one without `.dep-v0`, which only the
+# test that proves such an image is invisible to Trivy should do.
+#
 # Environment: CARGO_TARGET_DIR (default <repo>/target), SOURCE_DATE_EPOCH (default: the
 # last commit's time, else 0), HELLO_TOOLS_DIR (where cargo-auditable is installed if
 # missing, default <repo>/.tools), HELLO_IMAGE_TAG (default hello:offline).
@@ -25,9 +30,24 @@ set -euo pipefail
 CARGO_AUDITABLE_VERSION=0.7.7
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$root/out/hello.tar}
-if [ "$#" -gt 1 ] || [[ "$out" == -* ]]; then
-  echo "usage: $0 [OUT.tar]" >&2
+usage() { echo "usage: $0 [--binary PATH [--allow-non-auditable]] [OUT.tar]" >&2; exit 2; }
+given_bin='' allow_non_auditable='' out=''
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --binary) [ "$#" -ge 2 ] || usage; given_bin=$2; shift 2 ;;
+    --allow-non-auditable) allow_non_auditable=1; shift ;;
+    -h | --help) usage ;;
+    -*) echo "$0: unknown option $1" >&2; usage ;;
+    *) [ -z "$out" ] || usage; out=$1; shift ;;
+  esac
+done
+out=${out:-$root/out/hello.tar}
+if [ -n "$allow_non_auditable" ] && [ -z "$given_bin" ]; then
+  echo "$0: --allow-non-auditable needs --binary" >&2
+  exit 2
+fi
+if [ -n "$given_bin" ] && [ ! -f "$given_bin" ]; then
+  echo "$0: --binary $given_bin: no such file" >&2
   exit 2
 fi
 case "$out" in /*) ;; *) out=$PWD/$out ;; esac
@@ -49,38 +69,47 @@ fi
 export SOURCE_DATE_EPOCH
 [[ "$SOURCE_DATE_EPOCH" =~ ^[0-9]+$ ]] || { log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH is not a number of seconds"; exit 2; }
 
-# --- cargo-auditable, pinned -------------------------------------------------------------
-auditable_root=$tools/cargo-auditable-$CARGO_AUDITABLE_VERSION
-if ! cargo install --list --root "$auditable_root" 2>/dev/null | grep -qx "cargo-auditable v$CARGO_AUDITABLE_VERSION:"; then
-  log "installing cargo-auditable $CARGO_AUDITABLE_VERSION into $auditable_root"
-  cargo install --locked --quiet cargo-auditable --version "$CARGO_AUDITABLE_VERSION" \
-    --root "$auditable_root" --target-dir "$CARGO_TARGET_DIR/tools"
-fi
-export PATH=$auditable_root/bin:$PATH
-
-# --- target: static musl, else static glibc ----------------------------------------------
 case "$(uname -m)" in
   x86_64) arch=amd64 cpu=x86_64 ;;
   aarch64 | arm64) arch=arm64 cpu=aarch64 ;;
   *) log "unsupported host architecture $(uname -m)"; exit 2 ;;
 esac
-triple=$cpu-unknown-linux-musl
-if command -v rustup >/dev/null 2>&1 && rustup target add "$triple" >/dev/null 2>&1; then
-  libc=musl
+
+if [ -n "$given_bin" ]; then
+  bin=$given_bin
+  libc="given binary"
 else
-  triple=$cpu-unknown-linux-gnu
-  libc="glibc (+crt-static)"
-  # With an explicit --target, RUSTFLAGS reach only the target's crates, not build scripts
-  # or proc macros, which must stay dynamic.
-  export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
+  # cargo-auditable, pinned, installed into the tools dir if missing
+  auditable_root=$tools/cargo-auditable-$CARGO_AUDITABLE_VERSION
+  if ! cargo install --list --root "$auditable_root" 2>/dev/null | grep -qx "cargo-auditable v$CARGO_AUDITABLE_VERSION:"; then
+    log "installing cargo-auditable $CARGO_AUDITABLE_VERSION into $auditable_root"
+    cargo install --locked --quiet cargo-auditable --version "$CARGO_AUDITABLE_VERSION" \
+      --root "$auditable_root" --target-dir "$CARGO_TARGET_DIR/tools"
+  fi
+  export PATH=$auditable_root/bin:$PATH
+
+  # static musl when rustup can provide the target, else static glibc
+  triple=$cpu-unknown-linux-musl
+  if command -v rustup >/dev/null 2>&1 && rustup target add "$triple" >/dev/null 2>&1; then
+    libc=musl
+  else
+    triple=$cpu-unknown-linux-gnu
+    libc="glibc (+crt-static)"
+    # With an explicit --target, RUSTFLAGS reach only the target's crates, not build scripts
+    # or proc macros, which must stay dynamic.
+    export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
+  fi
+  log "cargo auditable build --release --target $triple ($libc)"
+  (cd "$root" && cargo auditable build --release --locked --package hello --bin hello --target "$triple")
+  bin=$CARGO_TARGET_DIR/$triple/release/hello
 fi
-log "cargo auditable build --release --target $triple ($libc)"
-(cd "$root" && cargo auditable build --release --locked --package hello --bin hello --target "$triple")
-bin=$CARGO_TARGET_DIR/$triple/release/hello
 
 # --- checks on the binary ----------------------------------------------------------------
-readelf -S "$bin" | grep -q '[[:space:]]\.dep-v0[[:space:]]' ||
-  die "$bin has no .dep-v0 section: cargo auditable did not embed the crate list"
+if ! readelf -S "$bin" | grep -q '[[:space:]]\.dep-v0[[:space:]]'; then
+  [ -n "$allow_non_auditable" ] ||
+    die "$bin has no .dep-v0 section: cargo auditable did not embed the crate list"
+  log "WARNING: $bin has no .dep-v0 section: scanners will not see its crates"
+fi
 if readelf -l "$bin" | grep -q 'INTERP' || readelf -d "$bin" 2>/dev/null | grep -q '(NEEDED)'; then
   die "$bin is dynamically linked (it must run on scratch)"
 fi
