@@ -19,6 +19,10 @@ variable "IMAGE" {
 variable "CACHE_SCOPE" {
   // "main" (main branch and tags), "pr" (same-repo pull requests) or "" (no registry cache)
   default = ""
+  validation {
+    condition     = CACHE_SCOPE == "" || CACHE_SCOPE == "main" || CACHE_SCOPE == "pr"
+    error_message = "CACHE_SCOPE must be main, pr or empty."
+  }
 }
 
 variable "PLATFORMS" {
@@ -34,22 +38,14 @@ variable "REVISION" {
   default = "unknown"
 }
 
-function "pair" {
-  params = [platform]
-  result = replace(platform, "/", "-")
-}
-
-function "cache_ref" {
-  params = [scope, platform]
-  result = scope == "pr" ? "${IMAGE}:buildcache-pr-${pair(platform)}" : "${IMAGE}:buildcache-${pair(platform)}"
-}
-
+// (Bake does not let a user-defined function call another one, so the ref is spelled out
+// in both functions; os/arch becomes os-arch.)
 function "cache_from" {
   params = [platforms]
   result = CACHE_SCOPE == "" ? [] : flatten([
     for p in platforms : concat(
-      CACHE_SCOPE == "pr" ? ["type=registry,ref=${cache_ref("pr", p)}"] : [],
-      ["type=registry,ref=${cache_ref("main", p)}"],
+      CACHE_SCOPE == "pr" ? ["type=registry,ref=${IMAGE}:buildcache-pr-${replace(p, "/", "-")}"] : [],
+      ["type=registry,ref=${IMAGE}:buildcache-${replace(p, "/", "-")}"],
     )
   ])
 }
@@ -59,7 +55,10 @@ function "cache_from" {
 function "cache_to" {
   params = [platforms]
   result = CACHE_SCOPE == "" || length(platforms) != 1 ? [] : [
-    "type=registry,ref=${cache_ref(CACHE_SCOPE, platforms[0])},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true",
+    join("", [
+      "type=registry,ref=${IMAGE}:buildcache-${CACHE_SCOPE == "pr" ? "pr-" : ""}${replace(platforms[0], "/", "-")}",
+      ",mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true",
+    ]),
   ]
 }
 
