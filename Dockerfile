@@ -68,6 +68,8 @@ ARG TARGETPLATFORM
 RUN xx-apk add --no-cache musl-dev=1.2.5-r23 && xx-cargo --setup-target-triple
 
 FROM deps AS build
+# ARGs do not cross stage boundaries: xx-cargo needs TARGETPLATFORM in this stage too.
+ARG TARGETPLATFORM
 COPY --from=planner /src/recipe.json recipe.json
 # Private registry token (optional; crates.io needs none). Declare the registry in
 # .cargo/config.toml as `[registries.private]` and build with
@@ -93,11 +95,12 @@ RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharin
 
 # Local development (BIN_STAGE=build-dev): incremental builds through a per-platform
 # target/ cache mount. Fast on a long-lived builder, useless on ephemeral runners (hence
-# not the default). The
-# binary is copied out of the mount inside the same RUN, because the mount is not a layer.
+# not the default). The binary is copied out of the mount inside the same RUN, because
+# the mount is not a layer.
 FROM deps AS build-dev
-COPY . .
+ARG TARGETPLATFORM
 ARG TARGETARCH
+COPY . .
 RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=locked \
     --mount=type=cache,id=hello-target-${TARGETARCH},target=/src/target,sharing=locked \
