@@ -12,7 +12,8 @@
 # vex/generated/oci-repository-url.openvex.json. CreatedAt/ReportID and the registry port change
 # from run to run; the vulnerability sets do not.
 #
-# Usage: scripts/regen-oracle.sh [SCENARIO...]   (names only rerun those; manifest is left alone)
+# Usage: scripts/regen-oracle.sh   (always everything: the registry port and image digest change per
+# run, and the image scenarios, vex/generated/ and manifest.json must come from the same run)
 # Environment: VEXGATE_TRIVY, VEXGATE_FIXTURE_DB (a built fixture-db binary), CARGO_TARGET_DIR.
 set -euo pipefail
 
@@ -24,6 +25,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib/registry.sh
 . "$here/lib/registry.sh"
 
+[ $# -eq 0 ] || vx_die "usage: scripts/regen-oracle.sh (no arguments; it regenerates everything)"
 root=$(vx_root)
 oracle=$root/testdata/oracle
 trivy=$(vx_find_trivy) || vx_die "trivy not found (scripts/setup-tools.sh)"
@@ -84,7 +86,7 @@ EOF
 
 ORACLE_TRIVY=$trivy ORACLE_CACHE=$work/cache ORACLE_IMAGE_TAR=$image_tar \
   ORACLE_IMAGE_REF=$repo@$digest ORACLE_IMAGE_REPO=$repo \
-  python3 "$here/oracle/regen.py" "$@"
+  python3 "$here/oracle/regen.py"
 
 registry_stop
 vx_log "regen-oracle: done in $(($(date +%s) - start)) s; outputs under testdata/oracle (see manifest.json)"
