@@ -311,6 +311,9 @@ pub struct Misconfiguration<'a> {
     pub id: Cow<'a, str>,
     #[serde(rename = "AVDID", borrow, default)]
     pub avd_id: Option<Cow<'a, str>>,
+    /// Other IDs of the check; the ignore file matches them too (pkg/result/filter.go).
+    #[serde(borrow, default)]
+    pub aliases: Vec<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub title: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
