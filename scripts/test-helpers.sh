@@ -87,6 +87,12 @@ if make_rootfs_image "$work/rootfs" "$work/rootfs.tar" vexgate-test/rootfs:1; th
 else
   bad "make_rootfs_image writes a docker-archive"
 fi
+find "$work/rootfs" -exec touch -h -d '2025-01-01T00:00:00Z' {} +
+for i in 1 2; do
+  SOURCE_DATE_EPOCH=1735689600 make_rootfs_image "$work/rootfs" "$work/repro$i.tar" vexgate-test/rootfs:1
+done
+check "make_rootfs_image with SOURCE_DATE_EPOCH and fixed mtimes is byte-identical" \
+  cmp -s "$work/repro1.tar" "$work/repro2.tar"
 
 t0=$(now_ms)
 make_debian_image "$work/debian.tar" || vx_die "make_debian_image failed"

@@ -10,7 +10,9 @@
 #       Needs root (mmdebstrap --mode=root).
 #   make_rootfs_image ROOTFS_DIR OUT_TAR TAG
 #       Wraps a directory tree as a one-layer docker-archive tar tagged TAG, without a daemon
-#       (umoci + skopeo). The image config says architecture amd64, os linux.
+#       (umoci + skopeo). The image config says architecture amd64, os linux. With
+#       SOURCE_DATE_EPOCH set, the config and history timestamps are that time, so the same tree
+#       (with fixed file mtimes) gives byte-identical archives and the same pushed digest.
 #
 # Environment:
 #   VEXGATE_DEBIAN_INCLUDE   comma-separated package list (default: VX_DEBIAN_INCLUDE below)
@@ -66,10 +68,16 @@ make_rootfs_image() {
     trap 'rm -rf "$tmp"' EXIT
     rootless=()
     [ "$(id -u)" -eq 0 ] || rootless=(--rootless)
+    created=()
+    if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+      ts=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+      created=(--history.created "$ts")
+    fi
     umoci init --layout "$tmp/L"
     umoci new --image "$tmp/L:img"
-    umoci insert "${rootless[@]}" --image "$tmp/L:img" "$rootfs" /
-    umoci config --image "$tmp/L:img" --architecture amd64 --os linux
+    umoci insert "${rootless[@]}" "${created[@]}" --image "$tmp/L:img" "$rootfs" /
+    if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then created+=(--created "$ts"); fi
+    umoci config "${created[@]}" --image "$tmp/L:img" --architecture amd64 --os linux
     policy=()
     [ -f /etc/containers/policy.json ] || policy=(--insecure-policy)
     rm -f "$out"

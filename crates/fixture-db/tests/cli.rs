@@ -164,3 +164,18 @@ fn usage_errors_exit_2() {
     let o = bin().args(["--cache-dir", "x"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn unwritable_cache_dir_exits_1_naming_the_path() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let o = run(&file, &[&testdata("base.json")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&file.join("db").display().to_string()),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
