@@ -81,7 +81,7 @@ if [ -n "$given_bin" ]; then
 else
   # cargo-auditable, pinned, installed into the tools dir if missing
   auditable_root=$tools/cargo-auditable-$CARGO_AUDITABLE_VERSION
-  if ! cargo install --list --root "$auditable_root" 2>/dev/null | grep -qx "cargo-auditable v$CARGO_AUDITABLE_VERSION:"; then
+  if ! cargo install --list --root "$auditable_root" 2>/dev/null | grep -x "cargo-auditable v$CARGO_AUDITABLE_VERSION:" >/dev/null; then
     log "installing cargo-auditable $CARGO_AUDITABLE_VERSION into $auditable_root"
     cargo install --locked --quiet cargo-auditable --version "$CARGO_AUDITABLE_VERSION" \
       --root "$auditable_root" --target-dir "$CARGO_TARGET_DIR/tools"
@@ -105,12 +105,14 @@ else
 fi
 
 # --- checks on the binary ----------------------------------------------------------------
-if ! readelf -S "$bin" | grep -q '[[:space:]]\.dep-v0[[:space:]]'; then
+# (grep without -q below: an early exit would SIGPIPE readelf and, under pipefail, turn a
+# match into a failure)
+if ! readelf -S "$bin" | grep '[[:space:]]\.dep-v0[[:space:]]' >/dev/null; then
   [ -n "$allow_non_auditable" ] ||
     die "$bin has no .dep-v0 section: cargo auditable did not embed the crate list"
   log "WARNING: $bin has no .dep-v0 section: scanners will not see its crates"
 fi
-if readelf -l "$bin" | grep -q 'INTERP' || readelf -d "$bin" 2>/dev/null | grep -q '(NEEDED)'; then
+if readelf -l "$bin" | grep 'INTERP' >/dev/null || readelf -d "$bin" 2>/dev/null | grep '(NEEDED)' >/dev/null; then
   die "$bin is dynamically linked (it must run on scratch)"
 fi
 bin_size=$(stat -c %s "$bin")

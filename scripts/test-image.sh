@@ -84,7 +84,7 @@ check "hadolint Dockerfile is clean" "$hadolint" Dockerfile
 pragma_ok() {
   # exactly one pragma, `ignore=DL3067`, directly above `COPY --from=xx / /`
   [ "$(grep -c '^# hadolint ' Dockerfile)" = 1 ] &&
-    grep -A1 '^# hadolint ' Dockerfile | tr '\n' '|' | grep -qx '# hadolint ignore=DL3067|COPY --from=xx / /|'
+    grep -A1 '^# hadolint ' Dockerfile | tr '\n' '|' | grep -x '# hadolint ignore=DL3067|COPY --from=xx / /|' >/dev/null
 }
 check "only one hadolint pragma: ignore=DL3067 on the xx copy" pragma_ok
 
@@ -137,9 +137,11 @@ for db in var/lib/dpkg/status lib/apk/db/installed; do
 done
 [ -d "$rootfs/var/lib/dpkg/status.d" ] && os_packages=$((os_packages + $(find "$rootfs/var/lib/dpkg/status.d" -type f | wc -l)))
 check "no OS packages in the image (package databases: $os_packages entries)" test "$os_packages" -eq 0
-is_static() { ! readelf -l "$bin" | grep -q INTERP && ! readelf -d "$bin" 2>/dev/null | grep -q '(NEEDED)'; }
+# No `grep -q` after a pipe in this script: its early exit SIGPIPEs the writer, which
+# pipefail turns into a failed match.
+is_static() { ! readelf -l "$bin" | grep INTERP >/dev/null && ! readelf -d "$bin" 2>/dev/null | grep '(NEEDED)' >/dev/null; }
 check "/hello is statically linked (no program interpreter, no NEEDED)" is_static
-has_dep_v0() { readelf -S "$1" | grep -q '[[:space:]]\.dep-v0[[:space:]]'; }
+has_dep_v0() { readelf -S "$1" | grep '[[:space:]]\.dep-v0[[:space:]]' >/dev/null; }
 check "/hello carries the cargo-auditable .dep-v0 section" has_dep_v0 "$bin"
 
 skopeo inspect --config --raw "docker-archive:$tar1" >"$work/config.json" 2>"$work/skopeo.err" || cat "$work/skopeo.err" >&2
