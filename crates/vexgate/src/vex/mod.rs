@@ -1,26 +1,284 @@
-//! OpenVEX (and CSAF) model, Trivy's VEX matching, authoring and validation.
+//! OpenVEX (and CSAF) model, Trivy's VEX matching, and its application to saved reports.
+//!
+//! - [`model`]: the OpenVEX document types (shared with `vex add/validate/list/audit`);
+//! - [`graph`]: the component graph Trivy's VEX filter walks (pkg/sbom/io/encode.go);
+//! - [`matching`]: go-vex/Trivy matching rules, one function each;
+//! - [`csaf`]: CSAF VEX input;
+//! - [`lint`]: statements that can never match.
+//!
+//! [`apply`] is Trivy's `vex.Filter` (pkg/vex/vex.go) over a report the policy already
+//! filtered. It is O(findings + statements): statements are indexed by every vulnerability
+//! key, and a finding whose ID no source mentions costs one hash lookup per source.
 
+pub mod csaf;
+pub mod graph;
+pub mod lint;
+pub mod matching;
 pub mod model;
 
-use crate::decision::{ResultDecision, Warning};
-use crate::error::Result;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::decision::{FindingKind, Origin, ResultDecision, Suppression, Warning};
+use crate::error::{Error, Result};
+use crate::purl::{ImageRepo, Purl, oci_purl_from_image_repo, oci_purl_from_repo_digests};
 use crate::report::Report;
+
+use self::csaf::CompiledCsaf;
+use self::graph::Graph;
+use self::matching::{CompiledOpenVex, Ident};
+
+/// One loaded `--vex` source.
+#[derive(Debug)]
+pub struct VexSource {
+    /// The `--vex` argument exactly as given (ModifiedFinding `Source`).
+    pub source: String,
+    pub kind: SourceKind,
+    /// Never-matching statements found at load.
+    pub lints: Vec<lint::Lint>,
+}
+
+#[derive(Debug)]
+pub enum SourceKind {
+    OpenVex {
+        doc: Box<model::Document>,
+        compiled: CompiledOpenVex,
+    },
+    Csaf(Box<CompiledCsaf>),
+}
+
+impl VexSource {
+    fn has_candidates(&self, vuln: &str) -> bool {
+        match &self.kind {
+            SourceKind::OpenVex { compiled, .. } => !compiled.candidates(vuln).is_empty(),
+            SourceKind::Csaf(c) => c.has_candidates(vuln),
+        }
+    }
+
+    /// `VEX.NotAffected(vuln, product, sub)` for this source: the suppression it records.
+    fn not_affected(
+        &self,
+        vuln: &str,
+        product: Ident<'_>,
+        sub: Option<Ident<'_>>,
+    ) -> Option<Suppression> {
+        let (status, statement) = match &self.kind {
+            SourceKind::OpenVex { compiled, .. } => {
+                let sub = sub.unwrap_or(Ident {
+                    text: "",
+                    purl: None,
+                });
+                let st = compiled.not_affected(vuln, product, sub)?;
+                (st.status.as_str().to_string(), st.justification.clone())
+            }
+            SourceKind::Csaf(c) => {
+                let (status, statement) = c.not_affected(vuln, product, sub)?;
+                (status.to_string(), statement.to_string())
+            }
+        };
+        Some(Suppression {
+            status,
+            statement,
+            source: self.source.clone(),
+            origin: Origin::Vex,
+        })
+    }
+}
 
 /// The VEX documents given to the gate, loaded and indexed, in priority order.
 #[derive(Debug, Default)]
-pub struct VexSet {}
+pub struct VexSet {
+    pub sources: Vec<VexSource>,
+}
 
 impl VexSet {
     /// Load each `--vex` argument (a path; `none` handled by the caller). Bad VEX input is an
-    /// error naming the file (and the statement index where there is one).
+    /// error naming the file (and the statement index where there is one). Never-matching
+    /// statements become `vex-never-matches` warnings.
     pub fn load(sources: &[String], warnings: &mut Vec<Warning>) -> Result<Self> {
-        let _ = (sources, warnings);
-        Ok(Self {})
+        let mut set = VexSet::default();
+        for src in sources {
+            let path = Path::new(src);
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let source = load_text(src, &text)?;
+            for l in &source.lints {
+                warnings.push(Warning {
+                    code: "vex-never-matches",
+                    message: format!("{src}: statement {}: {l}", l.statement),
+                });
+            }
+            set.sources.push(source);
+        }
+        Ok(set)
     }
 
     pub fn is_empty(&self) -> bool {
-        true
+        self.sources.is_empty()
     }
+
+    fn has_candidates(&self, vuln: &str) -> bool {
+        self.sources.iter().any(|s| s.has_candidates(vuln))
+    }
+
+    /// Trivy `Client.NotAffected` (vex.go:139-146): sources in priority order, the first
+    /// that says not-affected wins.
+    fn not_affected(
+        &self,
+        vuln: &str,
+        product: Ident<'_>,
+        sub: Option<Ident<'_>>,
+    ) -> Option<Suppression> {
+        self.sources
+            .iter()
+            .find_map(|s| s.not_affected(vuln, product, sub))
+    }
+}
+
+/// Parse one VEX file's text. `src` names it in errors and in ModifiedFindings.
+/// Format detection follows pkg/vex/document.go:37-61: CycloneDX (`bomFormat`), then
+/// OpenVEX (non-empty `@context`), then CSAF (`vulnerabilities` present).
+pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
+    let path = Path::new(src);
+    let value: Value = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+    let Value::Object(root) = value else {
+        return Err(Error::input(
+            path,
+            "is JSON but not a VEX document (expected an object)",
+        ));
+    };
+    if root.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
+        return Err(Error::input(
+            path,
+            "CycloneDX VEX is not supported: Trivy applies it only to `trivy sbom` scans of the same BOM (use OpenVEX or CSAF)",
+        ));
+    }
+    if root.get("@context").is_some_and(|c| c.as_str() != Some("")) {
+        let doc = model::document_from_value(root).map_err(|e| Error::input(path, e))?;
+        let compiled = CompiledOpenVex::compile(&doc).map_err(|(i, m)| {
+            Error::input(
+                path,
+                model::ModelError {
+                    statement: i,
+                    message: m,
+                },
+            )
+        })?;
+        let lints = lint::lint_document(&doc);
+        return Ok(VexSource {
+            source: src.to_string(),
+            kind: SourceKind::OpenVex {
+                doc: Box::new(doc),
+                compiled,
+            },
+            lints,
+        });
+    }
+    if root.contains_key("vulnerabilities") {
+        let adv: csaf::Advisory = serde_json::from_value(Value::Object(root))
+            .map_err(|e| Error::input(path, format!("CSAF document: {e}")))?;
+        let compiled = CompiledCsaf::compile(&adv);
+        let lints = compiled
+            .invalid_purls
+            .iter()
+            .map(|p| lint::Lint {
+                code: "purl-unparsable",
+                statement: 0,
+                path: "product_tree".into(),
+                message: format!(
+                    "product_identification_helper.purl {p:?} does not parse; Trivy skips it"
+                ),
+            })
+            .collect();
+        return Ok(VexSource {
+            source: src.to_string(),
+            kind: SourceKind::Csaf(Box::new(compiled)),
+            lints,
+        });
+    }
+    Err(Error::input(
+        path,
+        "unable to load VEX: not OpenVEX (no @context), CSAF (no vulnerabilities) or CycloneDX",
+    ))
+}
+
+/// The root identity of a report for VEX: Trivy's image PURL, or the `--image-repo`
+/// identity for an image report without RepoDigests. Returns (PURL, assumed?).
+pub fn root_identity(
+    report: &Report<'_>,
+    image_repo: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> (Option<Purl>, bool) {
+    if report.artifact_type != "container_image" {
+        return (None, false);
+    }
+    let arch = report
+        .metadata
+        .image_config
+        .as_ref()
+        .and_then(|c| c.architecture.as_deref());
+    let digests = &report.metadata.repo_digests;
+    if !digests.is_empty() {
+        return match oci_purl_from_repo_digests(digests, arch) {
+            Ok(p) => {
+                if let (Some(repo), Some(p)) = (image_repo, &p) {
+                    check_image_repo_mismatch(&report.artifact_name, repo, p, warnings);
+                }
+                (p, false)
+            }
+            Err(e) => {
+                warnings.push(Warning {
+                    code: "image-purl",
+                    message: format!(
+                        "{}: RepoDigests[0] {:?}: {e}; Trivy fails here, vexgate applies no image-scoped statement",
+                        report.artifact_name, digests[0]
+                    ),
+                });
+                (None, false)
+            }
+        };
+    }
+    match image_repo {
+        Some(repo) => match oci_purl_from_image_repo(repo, arch) {
+            Ok(p) => (Some(p), true),
+            Err(e) => {
+                warnings.push(Warning {
+                    code: "image-repo",
+                    message: e,
+                });
+                (None, false)
+            }
+        },
+        None => (None, false),
+    }
+}
+
+fn check_image_repo_mismatch(artifact: &str, repo: &str, p: &Purl, warnings: &mut Vec<Warning>) {
+    let Ok(want) = ImageRepo::parse(&repo.trim().to_lowercase()) else {
+        return;
+    };
+    if p.qualifier("repository_url") != Some(want.name().as_str()) {
+        warnings.push(Warning {
+            code: "image-repo-mismatch",
+            message: format!(
+                "{artifact}: --image-repo {repo} differs from the report's RepoDigests repository {}; the report's identity is used",
+                p.qualifier("repository_url").unwrap_or("")
+            ),
+        });
+    }
+}
+
+/// How many suppressions in the input report Trivy already made with VEX
+/// (`ExperimentalModifiedFindings` with status not_affected or fixed).
+pub fn preexisting_vex_suppressions(report: &Report<'_>) -> usize {
+    report
+        .results
+        .iter()
+        .flat_map(|r| &r.modified_findings)
+        .filter(|m| {
+            m.kind == "vulnerability" && (m.status == "not_affected" || m.status == "fixed")
+        })
+        .count()
 }
 
 /// Apply VEX to one report with Trivy's exact semantics (pkg/vex/vex.go Filter), after the
@@ -34,6 +292,185 @@ pub fn apply(
     image_repo: Option<&str>,
     warnings: &mut Vec<Warning>,
 ) -> Option<String> {
-    let _ = (report, results, set, image_repo, warnings);
-    None
+    if set.is_empty() {
+        return None;
+    }
+    let (root, assumed) = root_identity(report, image_repo, warnings);
+    let assumed_text = if assumed {
+        root.as_ref().map(Purl::to_purl_string)
+    } else {
+        None
+    };
+    let mut root = Some(root);
+    let mut graph: Option<Graph> = None;
+    let mut not_found = 0usize;
+    for (ri, decision) in results.iter_mut().enumerate() {
+        let Some(result) = report.results.get(ri) else {
+            continue;
+        };
+        let mut kept = Vec::with_capacity(decision.vulnerabilities.len());
+        for &vi in &decision.vulnerabilities {
+            let v = &result.vulnerabilities[vi];
+            if !set.has_candidates(&v.vulnerability_id) {
+                kept.push(vi);
+                continue;
+            }
+            let g = graph.get_or_insert_with(|| Graph::build(report, root.take().flatten()));
+            let Some(leaf) = g.leaf(ri, v) else {
+                not_found += 1;
+                kept.push(vi);
+                continue;
+            };
+            match reach_root(g, leaf, &mut |c, l| {
+                node_not_affected(g, set, &v.vulnerability_id, c, l)
+            }) {
+                Reach::Blocked(s) => decision
+                    .suppressed
+                    .push((FindingKind::Vulnerability, vi, s)),
+                Reach::Root => kept.push(vi),
+            }
+        }
+        decision.vulnerabilities = kept;
+    }
+    if let Some(g) = &graph
+        && !g.fallback_results.is_empty()
+    {
+        let targets: Vec<&str> = g
+            .fallback_results
+            .iter()
+            .map(|&ri| report.results[ri].target.as_ref())
+            .collect();
+        warnings.push(Warning {
+            code: "no-packages",
+            message: format!(
+                "{}: {} has no Packages (scanned with --list-all-pkgs=false?): each vulnerable package is placed directly under its OS/application node, so statements about parent packages (the every-path-to-root rule) cannot be evaluated; rescan with --list-all-pkgs for Trivy's exact result",
+                report.artifact_name,
+                targets.join(", ")
+            ),
+        });
+    }
+    if not_found > 0 {
+        warnings.push(Warning {
+            code: "vex-component-not-found",
+            message: format!(
+                "{}: {not_found} vulnerabilities name a package UID that is not in Packages; kept, as Trivy does (\"Component not found\")",
+                report.artifact_name
+            ),
+        });
+    }
+    assumed_text
+}
+
+fn ident(g: &Graph, n: usize) -> Option<Ident<'_>> {
+    let node = &g.nodes[n];
+    Some(Ident {
+        text: node.purl_text.as_deref()?,
+        purl: node.purl.as_ref(),
+    })
+}
+
+/// `notAffected(c, leaf)` (vex.go:158-166): nodes without a PURL never match
+/// (openvex.go:89-91, csaf.go:52-54).
+fn node_not_affected(
+    g: &Graph,
+    set: &VexSet,
+    vuln: &str,
+    c: usize,
+    leaf: Option<usize>,
+) -> Option<Suppression> {
+    let product = ident(g, c)?;
+    let sub = leaf.and_then(|l| ident(g, l));
+    set.not_affected(vuln, product, sub)
+}
+
+/// The outcome of [`reach_root`].
+#[derive(Debug, PartialEq)]
+pub enum Reach {
+    /// Some path reaches the root unblocked (or a cycle failed safe): keep.
+    Root,
+    /// Every path is blocked: suppress, recording the last suppression returned.
+    Blocked(Suppression),
+}
+
+/// Upper bound on DFS node visits per finding; past it vexgate keeps the finding (fail
+/// safe). Trivy has no bound (its search is exponential in diamond-shaped graphs).
+pub const DFS_BUDGET: usize = 1_000_000;
+
+/// Trivy `reachRoot` (pkg/vex/vex.go:170-219): first ask about the leaf as the product;
+/// then DFS from the leaf: a node that is not-affected (product = node, subcomponent =
+/// leaf) blocks its path, reaching the root keeps the finding, a node whose parents were
+/// all visited fails safe (keep), each branch gets its own copy of the visited set.
+pub fn reach_root(
+    g: &Graph,
+    leaf: usize,
+    not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
+) -> Reach {
+    let mut last: Option<Suppression> = None;
+    if let Some(s) = not_affected(leaf, None) {
+        return Reach::Blocked(s);
+    }
+    // Memoise notAffected(c, leaf): it does not depend on the path.
+    let mut memo: std::collections::HashMap<usize, Option<Suppression>> = Default::default();
+    let mut budget = DFS_BUDGET;
+    let mut visited = Vec::new();
+    let reached = dfs(
+        g,
+        leaf,
+        leaf,
+        &mut visited,
+        &mut memo,
+        not_affected,
+        &mut last,
+        &mut budget,
+    );
+    match (reached, last) {
+        (false, Some(s)) => Reach::Blocked(s),
+        _ => Reach::Root,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dfs(
+    g: &Graph,
+    c: usize,
+    leaf: usize,
+    visited: &mut Vec<usize>,
+    memo: &mut std::collections::HashMap<usize, Option<Suppression>>,
+    not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
+    last: &mut Option<Suppression>,
+    budget: &mut usize,
+) -> bool {
+    if *budget == 0 {
+        return true;
+    }
+    *budget -= 1;
+    let r = memo
+        .entry(c)
+        .or_insert_with(|| not_affected(c, Some(leaf)))
+        .clone();
+    if let Some(s) = r {
+        *last = Some(s);
+        return false;
+    }
+    if g.is_root(c) {
+        return true;
+    }
+    let parents = &g.parents[c];
+    if parents.iter().all(|p| visited.contains(p)) {
+        return true;
+    }
+    // The path's visited set: push on entry, pop on exit (same as Trivy's per-branch copy).
+    visited.push(c);
+    let mut reached = false;
+    for &p in parents {
+        if visited.contains(&p) {
+            continue;
+        }
+        if dfs(g, p, leaf, visited, memo, not_affected, last, budget) {
+            reached = true;
+            break;
+        }
+    }
+    visited.pop();
+    reached
 }

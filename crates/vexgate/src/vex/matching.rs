@@ -1,0 +1,553 @@
+//! Trivy's OpenVEX matching, rule for rule (trivy.md §3.4–3.5; go-vex v0.2.7 as linked by
+//! Trivy). Each rule is a named function with its cases in `tests` below.
+//!
+//! Statements are compiled once at load: PURLs parsed, effective timestamps resolved, so a
+//! query never re-parses anything.
+
+use std::cmp::Ordering;
+
+use jiff::Timestamp;
+
+use crate::purl::{Purl, purl_matches};
+use crate::vex::model::{Component, Document, Statement, Status, Vulnerability};
+
+/// Go's zero `time.Time` (0001-01-01T00:00:00Z): what a missing document timestamp means.
+pub fn go_zero_time() -> Timestamp {
+    Timestamp::from_second(-62_135_596_800).expect("in range")
+}
+
+/// Parse an RFC 3339 timestamp as Go's `time.Time.UnmarshalJSON` does.
+pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>()
+        .map_err(|e| format!("invalid timestamp {s:?}: {e}"))
+}
+
+/// A component (product or subcomponent) ready for matching.
+#[derive(Debug, Clone)]
+pub struct CompiledComponent {
+    pub id: String,
+    /// `@id` parsed, when it starts with `pkg:` and parses.
+    pub id_purl: Option<Purl>,
+    /// (type, value, parsed value when type is `purl`).
+    pub identifiers: Vec<(String, String, Option<Purl>)>,
+    pub hashes: Vec<String>,
+}
+
+impl CompiledComponent {
+    pub fn compile(c: &Component) -> Self {
+        let id_purl = if c.id.starts_with("pkg:") {
+            Purl::parse(&c.id).ok()
+        } else {
+            None
+        };
+        Self {
+            id: c.id.clone(),
+            id_purl,
+            identifiers: c
+                .identifiers
+                .iter()
+                .map(|(t, v)| {
+                    let p = (t == "purl").then(|| Purl::parse(v).ok()).flatten();
+                    (t.clone(), v.clone(), p)
+                })
+                .collect(),
+            hashes: c.hashes.values().cloned().collect(),
+        }
+    }
+}
+
+/// What Trivy passes to go-vex for one component: `PURL.String()` and its parse.
+#[derive(Debug, Clone, Copy)]
+pub struct Ident<'a> {
+    pub text: &'a str,
+    pub purl: Option<&'a Purl>,
+}
+
+/// go-vex `Component.Matches(identifier)` (pkg/vex/component.go:41-72): `@id` equal;
+/// or `@id` is a `pkg:` PURL that PurlMatches; or an identifier value equal, or the `purl`
+/// identifier PurlMatches (identifier starting with `pkg:`); or a hash value equal.
+pub fn component_matches(c: &CompiledComponent, ident: Ident<'_>) -> bool {
+    if !c.id.is_empty() && c.id == ident.text {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (&c.id_purl, ident.purl)
+        && purl_matches(a, b)
+    {
+        return true;
+    }
+    for (t, v, p) in &c.identifiers {
+        if v == ident.text {
+            return true;
+        }
+        if t == "purl"
+            && ident.text.starts_with("pkg:")
+            && let (Some(a), Some(b)) = (p, ident.purl)
+            && purl_matches(a, b)
+        {
+            return true;
+        }
+    }
+    c.hashes.iter().any(|h| h == ident.text)
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledProduct {
+    pub component: CompiledComponent,
+    pub subcomponents: Vec<CompiledComponent>,
+}
+
+/// go-vex `Product.Matches(identifier, subIdentifier)` (pkg/vex/product.go:25-43): the
+/// product must match; then no listed subcomponents, or an empty `subIdentifier`, is a
+/// match; otherwise some subcomponent must match `subIdentifier`.
+pub fn product_matches(p: &CompiledProduct, product: Ident<'_>, sub: Ident<'_>) -> bool {
+    if !component_matches(&p.component, product) {
+        return false;
+    }
+    if p.subcomponents.is_empty() || sub.text.is_empty() {
+        return true;
+    }
+    p.subcomponents.iter().any(|s| component_matches(s, sub))
+}
+
+/// A statement ready for matching.
+#[derive(Debug, Clone)]
+pub struct CompiledStatement {
+    /// 0-based index in the document.
+    pub index: usize,
+    pub vuln_id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub status: Status,
+    pub justification: String,
+    /// go-vex's sort timestamp: the statement's, or (missing/zero) the document's, or Go's
+    /// zero time.
+    pub sort_time: Timestamp,
+    pub products: Vec<CompiledProduct>,
+}
+
+impl CompiledStatement {
+    pub fn compile(
+        index: usize,
+        st: &Statement,
+        doc_time: Option<Timestamp>,
+    ) -> Result<Self, String> {
+        let own = match st.timestamp.as_deref() {
+            None => None,
+            Some(t) => Some(parse_timestamp(t)?),
+        };
+        let zero = go_zero_time();
+        let sort_time = match own {
+            Some(t) if t != zero => t,
+            _ => doc_time.unwrap_or(zero),
+        };
+        Ok(Self {
+            index,
+            vuln_id: st.vulnerability.id.clone().unwrap_or_default(),
+            name: st.vulnerability.name.clone(),
+            aliases: st.vulnerability.aliases.clone(),
+            status: st.status(),
+            justification: st.justification_text().to_string(),
+            sort_time,
+            products: st
+                .products
+                .iter()
+                .map(|p| CompiledProduct {
+                    component: CompiledComponent::compile(&p.component),
+                    subcomponents: p
+                        .subcomponents
+                        .iter()
+                        .map(CompiledComponent::compile)
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// go-vex `Vulnerability.Matches(id)` (pkg/vex/vulnerability.go:32-47): exact,
+/// case-sensitive equality with `@id` (empty when absent), `name` or an alias. Trivy's
+/// `VendorIDs` are never tried.
+pub fn vulnerability_matches(v: &Vulnerability, id: &str) -> bool {
+    v.match_keys().any(|k| k == id)
+}
+
+/// The same rule over a compiled statement.
+pub fn compiled_vulnerability_matches(st: &CompiledStatement, id: &str) -> bool {
+    st.vuln_id == id || st.name == id || st.aliases.iter().any(|a| a == id)
+}
+
+/// go-vex `Statement.Matches(vuln, product, subcomponents)` (pkg/vex/statement.go:177-196)
+/// as Trivy calls it: always one subcomponent, `""` when there is none
+/// (pkg/vex/openvex.go:89-99). Statements without products never match.
+pub fn statement_matches(
+    st: &CompiledStatement,
+    vuln: &str,
+    product: Ident<'_>,
+    sub: Ident<'_>,
+) -> bool {
+    compiled_vulnerability_matches(st, vuln)
+        && st.products.iter().any(|p| product_matches(p, product, sub))
+}
+
+/// go-vex v0.2.7 `VEX.Matches` + `SortStatements` (pkg/vex/vex.go:195-212,
+/// statement.go:142-173), literally: collect matches walking the document backwards, then
+/// stable-sort by `vulnerability.name`, then by timestamp (missing or zero → document
+/// timestamp). Trivy takes the last element (pkg/vex/openvex.go:66). So the winner is the
+/// greatest (name, time); on a tie the statement earliest in the document.
+pub fn go_vex_sorted<'s>(
+    matches_in_doc_order: &[&'s CompiledStatement],
+) -> Vec<&'s CompiledStatement> {
+    let mut v: Vec<&CompiledStatement> = matches_in_doc_order.iter().rev().copied().collect();
+    v.sort_by(|a, b| go_vex_order(a, b));
+    v
+}
+
+/// The comparison `SortStatements` uses (name, then `Before` on the sort time).
+pub fn go_vex_order(a: &CompiledStatement, b: &CompiledStatement) -> Ordering {
+    a.name
+        .as_bytes()
+        .cmp(b.name.as_bytes())
+        .then(a.sort_time.cmp(&b.sort_time))
+}
+
+/// The statement Trivy acts on among statements matching one (vuln, product, sub) query.
+pub fn go_vex_winner<'s>(
+    matches_in_doc_order: &[&'s CompiledStatement],
+) -> Option<&'s CompiledStatement> {
+    go_vex_sorted(matches_in_doc_order).last().copied()
+}
+
+/// The spec's order (openvex.md §2.7, §4.3 "sort by effective timestamp only"): the latest
+/// effective timestamp wins whatever the vulnerability name; on a tie the statement later
+/// in the document wins. For `vex list` / `vex audit`; `gate` uses [`go_vex_winner`].
+pub fn spec_winner<'s>(
+    matches_in_doc_order: &[&'s CompiledStatement],
+) -> Option<&'s CompiledStatement> {
+    matches_in_doc_order
+        .iter()
+        .copied()
+        .max_by(|a, b| a.sort_time.cmp(&b.sort_time).then(a.index.cmp(&b.index)))
+}
+
+/// Do the two orders pick different statements (a lint for `vex list`/`vex audit`)?
+/// Returns (Trivy's winner, the spec's winner) when they differ.
+pub fn order_disagreement<'s>(
+    matches_in_doc_order: &[&'s CompiledStatement],
+) -> Option<(&'s CompiledStatement, &'s CompiledStatement)> {
+    let g = go_vex_winner(matches_in_doc_order)?;
+    let s = spec_winner(matches_in_doc_order)?;
+    (g.index != s.index).then_some((g, s))
+}
+
+/// Trivy `OpenVEX.NotAffected` (pkg/vex/openvex.go:60-87): the winner suppresses iff its
+/// status is `not_affected` or `fixed`.
+pub fn winner_suppresses(winner: Option<&CompiledStatement>) -> Option<&CompiledStatement> {
+    winner.filter(|w| w.status.suppresses())
+}
+
+/// A compiled OpenVEX document with its statements indexed by every vulnerability key.
+#[derive(Debug, Default)]
+pub struct CompiledOpenVex {
+    pub statements: Vec<CompiledStatement>,
+    /// vulnerability key (`@id`, name, alias) → statement indices, ascending.
+    pub index: std::collections::HashMap<String, Vec<u32>>,
+}
+
+impl CompiledOpenVex {
+    pub fn compile(doc: &Document) -> Result<Self, (Option<usize>, String)> {
+        let doc_time = match doc.timestamp.as_deref() {
+            None => None,
+            Some(t) => Some(parse_timestamp(t).map_err(|e| (None, format!("document {e}")))?),
+        };
+        let mut out = CompiledOpenVex::default();
+        out.statements.reserve(doc.statements.len());
+        for (i, st) in doc.statements.iter().enumerate() {
+            let c = CompiledStatement::compile(i, st, doc_time).map_err(|e| (Some(i), e))?;
+            let mut keys: Vec<&str> = st.vulnerability.match_keys().collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                out.index.entry(k.to_string()).or_default().push(i as u32);
+            }
+            out.statements.push(c);
+        }
+        Ok(out)
+    }
+
+    /// Statements whose vulnerability matches `vuln`, in document order.
+    pub fn candidates(&self, vuln: &str) -> &[u32] {
+        self.index.get(vuln).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// `VEX.Matches(vuln, product, [sub])` then Trivy's last-wins: the statement Trivy
+    /// acts on, if it suppresses.
+    pub fn not_affected(
+        &self,
+        vuln: &str,
+        product: Ident<'_>,
+        sub: Ident<'_>,
+    ) -> Option<&CompiledStatement> {
+        let matches: Vec<&CompiledStatement> = self
+            .candidates(vuln)
+            .iter()
+            .map(|&i| &self.statements[i as usize])
+            .filter(|st| statement_matches(st, vuln, product, sub))
+            .collect();
+        winner_suppresses(go_vex_winner(&matches))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vex::model::Product;
+
+    fn st(
+        i: usize,
+        name: &str,
+        status: &str,
+        ts: Option<&str>,
+        doc: Option<&str>,
+        products: &[(&str, &[&str])],
+    ) -> CompiledStatement {
+        let s = Statement {
+            vulnerability: Vulnerability {
+                name: name.into(),
+                ..Default::default()
+            },
+            status: status.into(),
+            timestamp: ts.map(str::to_string),
+            products: products
+                .iter()
+                .map(|(p, subs)| Product {
+                    component: Component::from_id(*p),
+                    subcomponents: subs.iter().map(|s| Component::from_id(*s)).collect(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        CompiledStatement::compile(i, &s, doc.map(|d| parse_timestamp(d).unwrap())).unwrap()
+    }
+
+    fn ident(s: &str) -> (String, Option<Purl>) {
+        (s.to_string(), Purl::parse(s).ok())
+    }
+
+    const SPRING: &str = "pkg:maven/org.springframework.boot/spring-boot@2.6.0";
+
+    #[test]
+    fn vulnerability_by_name_id_or_alias() {
+        let v = Vulnerability {
+            id: Some("https://nvd.nist.gov/vuln/detail/CVE-1".into()),
+            name: "GHSA-x".into(),
+            aliases: vec!["CVE-1".into()],
+            ..Default::default()
+        };
+        assert!(vulnerability_matches(&v, "GHSA-x"));
+        assert!(vulnerability_matches(&v, "CVE-1"));
+        assert!(vulnerability_matches(
+            &v,
+            "https://nvd.nist.gov/vuln/detail/CVE-1"
+        ));
+        assert!(!vulnerability_matches(&v, "cve-1"), "case-sensitive");
+        assert!(!vulnerability_matches(&v, "DSA-1"));
+        // Integration fixture: `@id` only.
+        let v = Vulnerability {
+            id: Some("CVE-2022-23628".into()),
+            ..Default::default()
+        };
+        assert!(vulnerability_matches(&v, "CVE-2022-23628"));
+    }
+
+    #[test]
+    fn component_rules() {
+        let (t, p) = ident("pkg:deb/debian/bash@5.3?arch=amd64&distro=debian-12");
+        let id = Ident {
+            text: &t,
+            purl: p.as_ref(),
+        };
+        let c = |s: &str| CompiledComponent::compile(&Component::from_id(s));
+        assert!(component_matches(&c("pkg:deb/debian/bash"), id));
+        assert!(component_matches(&c("pkg:deb/debian/bash@5.3"), id));
+        assert!(!component_matches(
+            &c("pkg:deb/debian/bash?distro=debian-13"),
+            id
+        ));
+        assert!(!component_matches(&c("https://example.com/bash"), id));
+        // Exact @id equality holds even for a non-PURL identifier.
+        assert!(component_matches(
+            &c("weird"),
+            Ident {
+                text: "weird",
+                purl: None
+            }
+        ));
+        // identifiers.purl and hashes.
+        let mut comp = Component::default();
+        comp.identifiers
+            .insert("purl".into(), "pkg:deb/debian/bash".into());
+        assert!(component_matches(&CompiledComponent::compile(&comp), id));
+        let mut comp = Component::default();
+        comp.hashes.insert("sha-256".into(), "abc".into());
+        assert!(
+            !component_matches(&CompiledComponent::compile(&comp), id),
+            "hashes never match a PURL"
+        );
+    }
+
+    #[test]
+    fn product_and_subcomponent_rules() {
+        let img = ident(
+            "pkg:oci/debian@sha256:4482958b4461ff7d9fabc24b3a9ab1e9a2c85ece07b2db1840c7cbc01d053e90?arch=amd64&repository_url=index.docker.io%2Flibrary%2Fdebian",
+        );
+        let bash = ident("pkg:deb/debian/bash@5.3");
+        let other = ident("pkg:deb/debian/zsh@5");
+        let img = Ident {
+            text: &img.0,
+            purl: img.1.as_ref(),
+        };
+        let bash_i = Ident {
+            text: &bash.0,
+            purl: bash.1.as_ref(),
+        };
+        let other_i = Ident {
+            text: &other.0,
+            purl: other.1.as_ref(),
+        };
+        let empty = Ident {
+            text: "",
+            purl: None,
+        };
+        let s = st(
+            0,
+            "CVE-2022-3715",
+            "not_affected",
+            None,
+            None,
+            &[("pkg:oci/debian", &["pkg:deb/debian/bash"])],
+        );
+        let p = &s.products[0];
+        assert!(product_matches(p, img, bash_i));
+        assert!(!product_matches(p, img, other_i));
+        // Trivy passes [""]: an image-only query matches a product that lists subcomponents.
+        assert!(product_matches(p, img, empty));
+        // The package as product matches even though the statement lists subcomponents.
+        let s2 = st(
+            0,
+            "CVE-1",
+            "not_affected",
+            None,
+            None,
+            &[(SPRING, &["pkg:deb/debian/bash"])],
+        );
+        let (sp, spp) = ident(SPRING);
+        assert!(product_matches(
+            &s2.products[0],
+            Ident {
+                text: &sp,
+                purl: spp.as_ref()
+            },
+            empty
+        ));
+        // Mismatched image.
+        let s3 = st(
+            0,
+            "CVE-2022-3715",
+            "not_affected",
+            None,
+            None,
+            &[("pkg:oci/mismatch", &["pkg:deb/debian/bash"])],
+        );
+        assert!(!statement_matches(&s3, "CVE-2022-3715", img, bash_i));
+        // No products: never.
+        let s4 = st(0, "CVE-2022-3715", "not_affected", None, None, &[]);
+        assert!(!statement_matches(&s4, "CVE-2022-3715", img, bash_i));
+    }
+
+    /// trivy.md §3.5.5 table (go-vex SortStatements behaviour, checked with Go).
+    #[test]
+    fn go_vex_sort_and_last_wins() {
+        const DOC_TS: &str = "2023-01-16T19:07:16.853479631-06:00";
+        let doc = Some(DOC_TS);
+        let p: &[(&str, &[&str])] = &[(SPRING, &[])];
+        // Trivy `OpenVEX, multiple statements`: affected @01-15, not_affected (doc ts 01-16).
+        let a = st(
+            0,
+            "CVE-2021-44228",
+            "affected",
+            Some("2023-01-15T01:02:03.853479631-06:00"),
+            doc,
+            p,
+        );
+        let b = st(1, "CVE-2021-44228", "not_affected", None, doc, p);
+        assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 1);
+        // not_affected (no ts), affected @later → affected.
+        let a = st(0, "CVE-1", "not_affected", None, doc, p);
+        let b = st(1, "CVE-1", "affected", Some("2023-02-01T00:00:00Z"), doc, p);
+        assert_eq!(go_vex_winner(&[&a, &b]).unwrap().status, Status::Affected);
+        // A tie: the first in the document wins.
+        let a = st(0, "CVE-1", "not_affected", None, doc, p);
+        let b = st(1, "CVE-1", "affected", None, doc, p);
+        assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 0);
+        let a = st(0, "CVE-1", "affected", None, doc, p);
+        let b = st(1, "CVE-1", "not_affected", None, doc, p);
+        assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 0);
+        // Different names: ordered by name first, GHSA- sorts after CVE- whatever the time.
+        let a = st(
+            0,
+            "GHSA-aaaa",
+            "not_affected",
+            Some("2020-01-01T00:00:00Z"),
+            doc,
+            p,
+        );
+        let b = st(1, "CVE-1", "affected", Some("2024-01-01T00:00:00Z"), doc, p);
+        assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 0);
+        // ... which is where the spec's order disagrees.
+        assert_eq!(spec_winner(&[&a, &b]).unwrap().index, 1);
+        assert!(order_disagreement(&[&a, &b]).is_some());
+        // The spec order breaks a tie by document position (later wins).
+        let a = st(0, "CVE-1", "not_affected", None, doc, p);
+        let b = st(1, "CVE-1", "affected", None, doc, p);
+        assert_eq!(spec_winner(&[&a, &b]).unwrap().index, 1);
+        // A zero statement timestamp means the document's; a missing document timestamp
+        // means Go's zero time.
+        let a = st(0, "CVE-1", "affected", Some("0001-01-01T00:00:00Z"), doc, p);
+        assert_eq!(a.sort_time, parse_timestamp(DOC_TS).unwrap());
+        let a = st(0, "CVE-1", "affected", None, None, p);
+        assert_eq!(a.sort_time, go_zero_time());
+        // Timestamps with offsets compare as instants.
+        let a = st(
+            0,
+            "CVE-1",
+            "not_affected",
+            Some("2023-01-01T10:00:00+02:00"),
+            None,
+            p,
+        );
+        let b = st(
+            1,
+            "CVE-1",
+            "affected",
+            Some("2023-01-01T09:00:00Z"),
+            None,
+            p,
+        );
+        assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 1);
+    }
+
+    #[test]
+    fn statuses() {
+        let p: &[(&str, &[&str])] = &[(SPRING, &[])];
+        for (status, sup) in [
+            ("not_affected", true),
+            ("fixed", true),
+            ("affected", false),
+            ("under_investigation", false),
+            ("bogus", false),
+        ] {
+            let s = st(0, "CVE-1", status, None, None, p);
+            assert_eq!(winner_suppresses(Some(&s)).is_some(), sup, "{status}");
+        }
+    }
+}
