@@ -2,7 +2,8 @@
 //! fixtures, deterministically, with no Go and no network.
 //!
 //! Trivy (trivy-db `pkg/db`, schema version 2) reads the bbolt file written by [`bolt`] from the
-//! tree merged by [`fixture`]. See `docs` in the crate README-level comments of each module.
+//! tree merged by [`fixture`]. The fixture format is described in `fixture` and in
+//! `testdata/db/README.md`.
 
 pub mod bolt;
 pub mod fixture;
