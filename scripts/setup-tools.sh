@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install every external tool the tests and the local workflow need, pinned.
 #   - apt: buildah/skopeo/umoci (daemonless images), mmdebstrap (Debian test image),
+#     golang-go + Debian's bbolt (the fixture DB is read back by Go bbolt in a test),
 #     docker-registry (local registry on 127.0.0.1 for VEX tests), jq + hyperfine (benchmarks)
 #   - a Python venv in .venv with Trivy 0.76 and the linters
 # Idempotent: a second run only checks versions. Override the venv path with VEXGATE_VENV.
@@ -9,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${VEXGATE_VENV:-$root/.venv}
 
-apt_pkgs=(buildah skopeo umoci mmdebstrap docker-registry jq hyperfine time)
+apt_pkgs=(buildah skopeo umoci mmdebstrap docker-registry jq hyperfine time golang-go golang-github-coreos-bbolt-dev)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,7 @@ export PATH="$root/.venv/bin:$PATH"
 # Tests that need Trivy, buildah, skopeo or the registry fail (instead of skipping)
 # when a tool is missing.
 export VEXGATE_REQUIRE_TOOLS=1
+export VEXGATE_REQUIRE_GO_BBOLT=1
 export TRIVY_NO_PROGRESS=true
 
 step "cargo fmt --check"
