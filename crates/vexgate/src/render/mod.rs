@@ -1,9 +1,27 @@
 //! Renderers: table, JSON, Markdown, SARIF and the Trivy-schema report. They only read a
 //! [`Decision`]; none of them filters or re-derives anything.
+//!
+//! One file per renderer: [`table`](mod@table), [`json`](mod@json),
+//! [`markdown`](mod@markdown), [`sarif`](mod@sarif), [`trivy_report`](mod@trivy_report).
+//! `view` holds the grouping and counting the human and machine summaries share.
 
 use std::io::{self, Write};
 
 use crate::decision::{Decision, ReportDecision};
+
+mod json;
+mod markdown;
+mod sarif;
+mod table;
+mod trivy_report;
+pub mod view;
+
+pub use json::SCHEMA as JSON_SCHEMA;
+
+/// Default table width when none is given (readable in a CI log).
+pub const DEFAULT_TABLE_WIDTH: u16 = 100;
+/// Default cap on rows per Markdown table (a sticky PR comment is limited to 65 536 characters).
+pub const DEFAULT_MARKDOWN_MAX_ROWS: usize = 100;
 
 /// Options shared by the renderers.
 #[derive(Debug, Clone, Default)]
@@ -12,18 +30,22 @@ pub struct RenderOptions {
     pub show_suppressed: bool,
     /// Use colour in the table (only when stdout is a terminal).
     pub color: bool,
+    /// Table width in columns; `None` means [`DEFAULT_TABLE_WIDTH`].
+    pub width: Option<u16>,
+    /// Rows per Markdown table before the rest is summarised; `None` means
+    /// [`DEFAULT_MARKDOWN_MAX_ROWS`].
+    pub markdown_max_rows: Option<usize>,
 }
 
 /// The human table on stdout: what blocks and why, counts per severity and per platform.
 pub fn table(decision: &Decision<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let _ = (decision, opts, out);
-    Ok(())
+    table::render(decision, opts, out)
 }
 
-/// vexgate's own stable machine output (`--format json`).
+/// vexgate's own stable machine output (`--format json`); the schema is documented in
+/// [`json`](mod@json).
 pub fn json(decision: &Decision<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let _ = (decision, opts, out);
-    Ok(())
+    json::render(decision, opts, out)
 }
 
 /// GitHub-flavoured Markdown for GITHUB_STEP_SUMMARY or a sticky PR comment.
@@ -32,19 +54,27 @@ pub fn markdown(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let _ = (decision, opts, out);
-    Ok(())
+    markdown::render(decision, opts, out)
 }
 
 /// SARIF 2.1.0, one run per platform, the platform in the run's automation id / category.
+/// Only blocking findings are results; see [`sarif_with_options`] to add suppressed ones.
 pub fn sarif(decision: &Decision<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let _ = (decision, out);
-    Ok(())
+    sarif::render(decision, &RenderOptions::default(), out)
+}
+
+/// [`sarif`], and with `opts.show_suppressed` also the suppressed vulnerabilities as results
+/// carrying an `external` suppression (GitHub shows them as closed alerts).
+pub fn sarif_with_options(
+    decision: &Decision<'_>,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    sarif::render(decision, opts, out)
 }
 
 /// The filtered report in Trivy's own JSON schema, JSON-equal (after parsing) to what
 /// Trivy writes with the same flags plus `--show-suppressed`. Unknown fields survive.
 pub fn trivy_report(report: &ReportDecision<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let _ = (report, out);
-    Ok(())
+    trivy_report::render(report, out)
 }

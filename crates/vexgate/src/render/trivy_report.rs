@@ -1,0 +1,575 @@
+//! The filtered report in Trivy's own JSON schema (`--output-report`).
+//!
+//! The output is JSON-equal, after parsing, to what `trivy convert --format json
+//! --show-suppressed` with the same filters writes for the same input. It is re-emitted from
+//! the raw document, never from the typed model, so every field survives, including fields
+//! this version of vexgate does not know:
+//!
+//! - The raw text is read once into ordered lists of `(key, &RawValue)`: the top level, each
+//!   `Results[]` entry, and the finding arrays inside it. Nothing else is decoded; no
+//!   `serde_json::Value` of the report is ever built. Output goes through a `BufWriter`.
+//! - Keys keep their input order. In each Result, `Vulnerabilities`, `Misconfigurations`,
+//!   `Secrets` and `Licenses` are replaced by the kept entries in Decision order, and the key
+//!   is omitted when nothing is kept (Go's `omitempty`). A Result whose findings were all
+//!   filtered stays, as in Trivy (pkg/report/json.go drops only an empty Result with an empty
+//!   Target, and so does this writer).
+//! - `MisconfSummary` is recomputed from the surviving misconfigurations and only `FAIL` ones
+//!   are listed, as trivy pkg/result/filter.go `filterMisconfigurations` does without
+//!   `--include-non-failures`; both keys go when the summary is empty.
+//! - A vulnerability with an empty or missing `Severity` is written with `"UNKNOWN"`
+//!   (`filterVulnerabilities` rewrites it on the copy it keeps or records).
+//! - `ExperimentalModifiedFindings` = the entries already in the input, then vexgate's
+//!   suppressions as `{Type, Status, Statement, Source, Finding}` (all five keys always). Trivy
+//!   appends ignore-file entries while filtering (vulnerabilities in input order, then
+//!   misconfigurations, secrets, licenses: pkg/result/filter.go `FilterResult`) and VEX
+//!   entries afterwards (pkg/vex/vex.go `filterVulnerabilities`, in the sorted order); this
+//!   writer orders them the same way and keeps the Decision's order among VEX entries.
+//!   Suppressions of origin `Report` are the input's own entries and are not repeated.
+//!
+//! Differences from Trivy, by design: Trivy decodes into Go structs, so it drops fields it
+//! does not know and adds zero values of non-`omitempty` fields to hand-written input (e.g.
+//! `"Code": {"Lines": null}` on a secret without `Code`); vexgate passes the input through.
+//! On reports Trivy wrote, the two agree.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, BufWriter, Write};
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::decision::{FindingKind, Origin, ReportDecision, ResultDecision, Suppression};
+use crate::report::ScanResult;
+
+pub(super) fn render(rep: &ReportDecision<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let text = rep.file.text.as_str();
+    let raw: RawReport<'_> = serde_json::from_str(text).map_err(|e| {
+        invalid(format!(
+            "{}: cannot re-read the report for --output-report: {e}",
+            rep.file.path.display()
+        ))
+    })?;
+    let doc = build(rep, raw)?;
+    let mut w = BufWriter::with_capacity(1 << 16, out);
+    write_value(&mut w, &doc, 0)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading: ordered raw maps, in one pass over the text.
+
+/// A map key, borrowed unless it contains escapes.
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The top level: entries in order; `Results` decoded one level further.
+struct RawReport<'a>(Vec<(Cow<'a, str>, TopValue<'a>)>);
+
+enum TopValue<'a> {
+    Raw(&'a RawValue),
+    Results(Vec<RawResult<'a>>),
+}
+
+/// One `Results[]` entry; the finding arrays are split into their raw elements.
+struct RawResult<'a>(Vec<(Cow<'a, str>, ResultValue<'a>)>);
+
+enum ResultValue<'a> {
+    Raw(&'a RawValue),
+    Items(Vec<&'a RawValue>),
+}
+
+/// A plain object as raw entries (used to rewrite one vulnerability's `Severity`).
+struct RawObject<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+const ITEM_KEYS: [&str; 5] = [
+    "Vulnerabilities",
+    "Misconfigurations",
+    "Secrets",
+    "Licenses",
+    "ExperimentalModifiedFindings",
+];
+
+impl<'de> Deserialize<'de> for RawReport<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawReport<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Trivy report object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(Key(k)) = map.next_key()? {
+                    let v = if k == "Results" {
+                        let results: Option<Vec<RawResult<'de>>> = map.next_value()?;
+                        TopValue::Results(results.unwrap_or_default())
+                    } else {
+                        TopValue::Raw(map.next_value()?)
+                    };
+                    entries.push((k, v));
+                }
+                Ok(RawReport(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawResult<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawResult<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Trivy result object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(Key(k)) = map.next_key()? {
+                    let v = if ITEM_KEYS.contains(&k.as_ref()) {
+                        let items: Option<Vec<&'de RawValue>> = map.next_value()?;
+                        ResultValue::Items(items.unwrap_or_default())
+                    } else {
+                        ResultValue::Raw(map.next_value()?)
+                    };
+                    entries.push((k, v));
+                }
+                Ok(RawResult(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(Key(k)) = map.next_key()? {
+                    entries.push((k, map.next_value()?));
+                }
+                Ok(RawObject(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the output tree (small: raw leaves are borrowed).
+
+/// An output value. `Raw` carries the depth it had in the input, so multi-line raw text can
+/// be re-indented when written at another depth.
+enum Out<'a> {
+    Raw { raw: &'a RawValue, depth: usize },
+    Object(Vec<(Cow<'a, str>, Out<'a>)>),
+    Array(Vec<Out<'a>>),
+    Str(&'a str),
+    Int(u64),
+}
+
+/// Depths in the input (top-level object = 0) of the values this writer moves around.
+const DEPTH_RESULT_VALUE: usize = 3; // Results[i].<key>
+const DEPTH_FINDING: usize = 4; // Results[i].Vulnerabilities[j]
+
+fn build<'a>(rep: &'a ReportDecision<'a>, raw: RawReport<'a>) -> io::Result<Out<'a>> {
+    let mut top = Vec::with_capacity(raw.0.len());
+    for (k, v) in raw.0 {
+        match v {
+            TopValue::Raw(raw) => top.push((k, Out::Raw { raw, depth: 1 })),
+            TopValue::Results(results) => {
+                if results.len() != rep.results.len() || results.len() != rep.report.results.len() {
+                    return Err(invalid(format!(
+                        "{}: the decision has {} results but the report has {}",
+                        rep.file.path.display(),
+                        rep.results.len(),
+                        results.len()
+                    )));
+                }
+                let mut out = Vec::with_capacity(results.len());
+                for ((raw_result, d), typed) in results
+                    .into_iter()
+                    .zip(&rep.results)
+                    .zip(&rep.report.results)
+                {
+                    if let Some(r) = build_result(rep, raw_result, d, typed)? {
+                        out.push(r);
+                    }
+                }
+                // `Results` is omitempty in Trivy.
+                if !out.is_empty() {
+                    top.push((k, Out::Array(out)));
+                }
+            }
+        }
+    }
+    Ok(Out::Object(top))
+}
+
+fn kind_index(k: FindingKind) -> usize {
+    match k {
+        FindingKind::Vulnerability => 0,
+        FindingKind::Misconfiguration => 1,
+        FindingKind::Secret => 2,
+        FindingKind::License => 3,
+    }
+}
+
+fn build_result<'a>(
+    rep: &'a ReportDecision<'a>,
+    raw: RawResult<'a>,
+    d: &'a ResultDecision,
+    typed: &'a ScanResult<'a>,
+) -> io::Result<Option<Out<'a>>> {
+    let path = rep.file.path.display();
+    // The raw finding arrays, by FindingKind index, plus the pre-existing modified findings.
+    let mut arrays: [Vec<&'a RawValue>; 4] = Default::default();
+    let mut preexisting: Vec<&'a RawValue> = Vec::new();
+    for (k, v) in &raw.0 {
+        if let ResultValue::Items(items) = v {
+            match k.as_ref() {
+                "Vulnerabilities" => arrays[0] = items.clone(),
+                "Misconfigurations" => arrays[1] = items.clone(),
+                "Secrets" => arrays[2] = items.clone(),
+                "Licenses" => arrays[3] = items.clone(),
+                _ => preexisting = items.clone(),
+            }
+        }
+    }
+    if arrays[0].len() != typed.vulnerabilities.len()
+        || arrays[1].len() != typed.misconfigurations.len()
+        || arrays[2].len() != typed.secrets.len()
+        || arrays[3].len() != typed.licenses.len()
+    {
+        return Err(invalid(format!(
+            "{path}: result {:?} differs between its raw and typed views",
+            typed.target
+        )));
+    }
+    let get = |kind: FindingKind, i: usize| -> io::Result<&'a RawValue> {
+        arrays[kind_index(kind)].get(i).copied().ok_or_else(|| {
+            invalid(format!(
+                "{path}: the decision names {} #{i} of result {:?}, which has only {}",
+                kind.trivy_type(),
+                typed.target,
+                arrays[kind_index(kind)].len()
+            ))
+        })
+    };
+
+    // Kept findings.
+    let mut vulns = Vec::with_capacity(d.vulnerabilities.len());
+    for &i in &d.vulnerabilities {
+        let raw = get(FindingKind::Vulnerability, i)?;
+        vulns.push(vulnerability(
+            raw,
+            &typed.vulnerabilities[i].severity,
+            DEPTH_FINDING,
+        )?);
+    }
+    let (mut successes, mut failures) = (0u64, 0u64);
+    let mut misconfs = Vec::new();
+    for &i in &d.misconfigurations {
+        let raw = get(FindingKind::Misconfiguration, i)?;
+        match typed.misconfigurations[i].status.as_ref() {
+            "FAIL" => {
+                failures += 1;
+                misconfs.push(Out::Raw {
+                    raw,
+                    depth: DEPTH_FINDING,
+                });
+            }
+            "PASS" => successes += 1,
+            _ => {}
+        }
+    }
+    let kept = |kind: FindingKind, idx: &[usize]| -> io::Result<Vec<Out<'a>>> {
+        idx.iter()
+            .map(|&i| {
+                get(kind, i).map(|raw| Out::Raw {
+                    raw,
+                    depth: DEPTH_FINDING,
+                })
+            })
+            .collect()
+    };
+    let secrets = kept(FindingKind::Secret, &d.secrets)?;
+    let licenses = kept(FindingKind::License, &d.licenses)?;
+
+    // Modified findings: the input's own, then ignore-file entries per kind in input order,
+    // then VEX entries in Decision order.
+    let mut ours: Vec<&'a (FindingKind, usize, Suppression)> = d
+        .suppressed
+        .iter()
+        .filter(|(_, _, s)| s.origin != Origin::Report)
+        .collect();
+    ours.sort_by_key(|(kind, i, s)| match s.origin {
+        Origin::IgnoreFile => (0, kind_index(*kind), *i),
+        _ => (1, 0, 0),
+    });
+    let mut modified: Vec<Out<'a>> = preexisting
+        .iter()
+        .map(|&raw| Out::Raw {
+            raw,
+            depth: DEPTH_FINDING,
+        })
+        .collect();
+    for (kind, i, s) in ours {
+        let raw = get(*kind, *i)?;
+        let finding = if *kind == FindingKind::Vulnerability {
+            vulnerability(raw, &typed.vulnerabilities[*i].severity, DEPTH_FINDING)?
+        } else {
+            Out::Raw {
+                raw,
+                depth: DEPTH_FINDING,
+            }
+        };
+        modified.push(Out::Object(vec![
+            (Cow::Borrowed("Type"), Out::Str(kind.trivy_type())),
+            (Cow::Borrowed("Status"), Out::Str(&s.status)),
+            (Cow::Borrowed("Statement"), Out::Str(&s.statement)),
+            (Cow::Borrowed("Source"), Out::Str(&s.source)),
+            (Cow::Borrowed("Finding"), finding),
+        ]));
+    }
+
+    let summary = (successes > 0 || failures > 0).then(|| {
+        Out::Object(vec![
+            (Cow::Borrowed("Successes"), Out::Int(successes)),
+            (Cow::Borrowed("Failures"), Out::Int(failures)),
+        ])
+    });
+    let has_summary_key = raw.0.iter().any(|(k, _)| k == "MisconfSummary");
+
+    // Emptiness as pkg/report/json.go sees it (Result.IsEmpty), for the empty-Target rule.
+    let mut nonempty = !vulns.is_empty()
+        || !misconfs.is_empty()
+        || !secrets.is_empty()
+        || !licenses.is_empty()
+        || !modified.is_empty();
+
+    let mut entries = Vec::with_capacity(raw.0.len() + 1);
+    let (mut vulns, mut misconfs, mut secrets, mut licenses, mut modified) = (
+        Some(vulns),
+        Some(misconfs),
+        Some(secrets),
+        Some(licenses),
+        Some(modified),
+    );
+    let mut summary = summary;
+    for (k, v) in raw.0 {
+        let slot = match k.as_ref() {
+            "Vulnerabilities" => vulns.take(),
+            "Misconfigurations" => {
+                if !has_summary_key && let Some(s) = summary.take() {
+                    entries.push((Cow::Borrowed("MisconfSummary"), s));
+                }
+                misconfs.take()
+            }
+            "Secrets" => secrets.take(),
+            "Licenses" => licenses.take(),
+            "ExperimentalModifiedFindings" => modified.take(),
+            "MisconfSummary" => {
+                if let Some(s) = summary.take() {
+                    entries.push((k, s));
+                }
+                continue;
+            }
+            _ => {
+                if let ResultValue::Raw(raw) = v {
+                    if matches!(k.as_ref(), "Packages" | "CustomResources") && !is_empty_json(raw) {
+                        nonempty = true;
+                    }
+                    entries.push((
+                        k,
+                        Out::Raw {
+                            raw,
+                            depth: DEPTH_RESULT_VALUE,
+                        },
+                    ));
+                }
+                continue;
+            }
+        };
+        if let Some(items) = slot.filter(|items| !items.is_empty()) {
+            entries.push((k, Out::Array(items)));
+        }
+    }
+    // Keys the input did not have: a recomputed summary (before any misconfigurations it
+    // would precede) and the modified findings, which are the last field of a Result.
+    if let Some(s) = summary {
+        entries.push((Cow::Borrowed("MisconfSummary"), s));
+    }
+    if let Some(items) = modified.filter(|items| !items.is_empty()) {
+        entries.push((
+            Cow::Borrowed("ExperimentalModifiedFindings"),
+            Out::Array(items),
+        ));
+    }
+    if typed.target.is_empty() && !nonempty {
+        return Ok(None);
+    }
+    Ok(Some(Out::Object(entries)))
+}
+
+fn is_empty_json(raw: &RawValue) -> bool {
+    matches!(raw.get().trim(), "" | "null" | "[]" | "{}")
+}
+
+/// A vulnerability as it is, or with `"Severity": "UNKNOWN"` when it has none
+/// (trivy pkg/result/filter.go filterVulnerabilities sets it before keeping or recording).
+fn vulnerability<'a>(raw: &'a RawValue, severity: &str, depth: usize) -> io::Result<Out<'a>> {
+    if !severity.is_empty() {
+        return Ok(Out::Raw { raw, depth });
+    }
+    let obj: RawObject<'a> = serde_json::from_str(raw.get())
+        .map_err(|e| invalid(format!("cannot re-read a vulnerability: {e}")))?;
+    let mut entries: Vec<(Cow<'a, str>, Out<'a>)> = Vec::with_capacity(obj.0.len() + 1);
+    let mut set = false;
+    for (k, v) in obj.0 {
+        if k == "Severity" {
+            entries.push((k, Out::Str("UNKNOWN")));
+            set = true;
+        } else {
+            entries.push((
+                k,
+                Out::Raw {
+                    raw: v,
+                    depth: depth + 1,
+                },
+            ));
+        }
+    }
+    if !set {
+        entries.push((Cow::Borrowed("Severity"), Out::Str("UNKNOWN")));
+    }
+    Ok(Out::Object(entries))
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing, in the shape of Go's json.MarshalIndent(report, "", "  ").
+
+fn indent(w: &mut impl Write, depth: usize) -> io::Result<()> {
+    const SPACES: &[u8] = &[b' '; 64];
+    let mut n = depth * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        w.write_all(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
+}
+
+fn write_value(w: &mut impl Write, v: &Out<'_>, depth: usize) -> io::Result<()> {
+    match v {
+        Out::Raw { raw, depth: from } => write_raw(w, raw.get(), depth.saturating_sub(*from)),
+        Out::Str(s) => serde_json::to_writer(&mut *w, s).map_err(io::Error::other),
+        Out::Int(n) => write!(w, "{n}"),
+        Out::Array(items) => {
+            if items.is_empty() {
+                return w.write_all(b"[]");
+            }
+            w.write_all(b"[")?;
+            for (i, item) in items.iter().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                indent(w, depth + 1)?;
+                write_value(w, item, depth + 1)?;
+            }
+            w.write_all(b"\n")?;
+            indent(w, depth)?;
+            w.write_all(b"]")
+        }
+        Out::Object(entries) => {
+            if entries.is_empty() {
+                return w.write_all(b"{}");
+            }
+            w.write_all(b"{")?;
+            for (i, (k, item)) in entries.iter().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                indent(w, depth + 1)?;
+                serde_json::to_writer(&mut *w, k.as_ref()).map_err(io::Error::other)?;
+                w.write_all(b": ")?;
+                write_value(w, item, depth + 1)?;
+            }
+            w.write_all(b"\n")?;
+            indent(w, depth)?;
+            w.write_all(b"}")
+        }
+    }
+}
+
+/// Raw JSON text, re-indented by `shift` levels when it spans lines (a newline in JSON text
+/// outside strings is always whitespace; inside strings it is escaped).
+fn write_raw(w: &mut impl Write, text: &str, shift: usize) -> io::Result<()> {
+    if shift == 0 || !text.contains('\n') {
+        return w.write_all(text.as_bytes());
+    }
+    let mut lines = text.split('\n');
+    if let Some(first) = lines.next() {
+        w.write_all(first.as_bytes())?;
+    }
+    for line in lines {
+        w.write_all(b"\n")?;
+        indent(w, shift)?;
+        w.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_reindent_keeps_json_equal() {
+        let text = "{\n  \"a\": [\n    1\n  ]\n}";
+        let mut out = Vec::new();
+        write_raw(&mut out, text, 2).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s, "{\n      \"a\": [\n        1\n      ]\n    }");
+        let a: serde_json::Value = serde_json::from_str(text).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn escaped_keys_survive() {
+        let text =
+            r#"{"Results":[{"Target":"x","K\u00e9y":1,"Vulnerabilities":null}],"A\"b":{"c":2}}"#;
+        let raw: RawReport<'_> = serde_json::from_str(text).unwrap();
+        assert_eq!(raw.0[1].0, "A\"b");
+        let TopValue::Results(results) = &raw.0[0].1 else {
+            panic!("Results not decoded")
+        };
+        assert_eq!(results[0].0[1].0, "Kéy");
+        assert!(matches!(&results[0].0[2].1, ResultValue::Items(v) if v.is_empty()));
+    }
+
+    #[test]
+    fn severity_is_set_when_missing_or_empty() {
+        for text in [
+            r#"{"VulnerabilityID":"CVE-1"}"#,
+            r#"{"VulnerabilityID":"CVE-1","Severity":""}"#,
+        ] {
+            let raw: &RawValue = serde_json::from_str(text).unwrap();
+            let out = vulnerability(raw, "", 4).unwrap();
+            let mut buf = Vec::new();
+            write_value(&mut buf, &out, 4).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+            assert_eq!(v["Severity"], "UNKNOWN");
+            assert_eq!(v["VulnerabilityID"], "CVE-1");
+        }
+    }
+}
