@@ -1,13 +1,20 @@
 //! `vexgate gate`.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::GateArgs;
-use crate::error::Result;
+use crate::config::{self, Format};
+use crate::decision::Decision;
+use crate::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
+use crate::gate;
+use crate::render::{self, RenderOptions};
 
 #[derive(Debug, Args)]
+#[command(after_long_help = GATE_HELP)]
 pub struct GateCommand {
     /// Trivy JSON reports (`trivy ... --format json`), typically one per platform.
     #[arg(required = true, value_name = "REPORT")]
@@ -16,7 +23,144 @@ pub struct GateCommand {
     pub args: GateArgs,
 }
 
+const GATE_HELP: &str = "\
+Filters, in Trivy's order (pkg/result/filter.go): severity, then status (--ignore-unfixed /
+--ignore-status), then the ignore file, then de-duplication; VEX runs afterwards. Findings
+dropped by severity or status vanish; ignore-file and VEX suppressions are recorded (see
+--show-suppressed and --output-report). Secrets, licenses and FAIL misconfigurations left
+after the filters block too, as in Trivy's exit code.
+
+Defaults: --severity HIGH,CRITICAL --ignore-unfixed (the seed's policy). Trivy's own defaults
+are --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false. An explicit
+--ignore-status replaces the default ignore-unfixed silently; when --ignore-unfixed is also
+given explicitly, --ignore-status wins with a warning (as in Trivy).
+
+Like Trivy, ./.trivyignore is loaded when it exists and no --ignorefile is given; a
+.trivyignore.yaml is used only when named (by its .yml/.yaml extension). An --ignorefile that
+does not exist is an error. ./vex.openvex.json is applied when it exists and no --vex is
+given; --vex none disables it.
+
+Settings precedence: flag > environment variable VEXGATE_<FLAG> (e.g. VEXGATE_SEVERITY,
+VEXGATE_IGNORE_UNFIXED) > vexgate.toml (--config FILE, else ./vexgate.toml when present) >
+default. vexgate.toml keys are the flag names: severity, ignore-unfixed, ignore-status,
+ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage;
+relative paths in it are relative to the file. TRIVY_* variables are never read.
+
+Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
+(which wins). Two reports with the same platform are an error.
+
+Exit codes: 0 pass, 1 something blocks (or --require-coverage fails), 2 bad input or usage.
+
+Examples:
+  vexgate gate trivy-linux-amd64.json trivy-linux-arm64.json
+  vexgate gate report.json --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false
+  vexgate gate report.json --ignorefile .trivyignore.yaml --output-report filtered.json
+  vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif";
+
 pub fn run(cmd: GateCommand) -> Result<i32> {
-    let _ = cmd;
-    Err(crate::Error::usage("gate: not implemented yet"))
+    let settings = config::resolve(&cmd.args)?;
+    if settings.output_report.is_some() && cmd.reports.len() > 1 {
+        return Err(Error::usage(format!(
+            "--output-report writes one report but {} were given; use --output-dir DIR to \
+             write one filtered report per input",
+            cmd.reports.len()
+        )));
+    }
+    let out_dir_names = match &settings.output_dir {
+        Some(dir) => Some(output_dir_paths(dir, &cmd.reports)?),
+        None => None,
+    };
+
+    let now = jiff::Timestamp::now();
+    let files = gate::read_reports(&cmd.reports)?;
+    let reports = gate::parse_reports(&files)?;
+    let decision = gate::decide(&files, &reports, &settings, now)?;
+
+    {
+        let stderr = io::stderr();
+        let mut err = stderr.lock();
+        for w in &decision.warnings {
+            let _ = writeln!(err, "vexgate: warning: {}", w.message);
+        }
+    }
+
+    let opts = RenderOptions {
+        show_suppressed: settings.show_suppressed,
+        color: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ..RenderOptions::default()
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let printed = match settings.format {
+        Format::Table => render::table(&decision, &opts, &mut out),
+        Format::Json => render::json(&decision, &opts, &mut out),
+    }
+    .and_then(|_| out.flush());
+    if let Err(e) = printed
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        return Err(Error::usage(format!("writing to standard output: {e}")));
+    }
+
+    write_outputs(&decision, &settings, &opts, out_dir_names.as_deref())?;
+
+    Ok(if decision.blocked() {
+        EXIT_BLOCKED
+    } else {
+        EXIT_PASS
+    })
+}
+
+/// `--output-dir DIR`: one file per input, under the input's file name; two inputs with
+/// the same name would overwrite each other, so that is a usage error.
+fn output_dir_paths(dir: &Path, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = input
+            .file_name()
+            .ok_or_else(|| Error::input(input, "has no file name to use under --output-dir"))?;
+        let path = dir.join(name);
+        if let Some(j) = out.iter().position(|p| *p == path) {
+            return Err(Error::usage(format!(
+                "--output-dir: {} and {} would both be written to {}",
+                inputs[j].display(),
+                input.display(),
+                path.display()
+            )));
+        }
+        out.push(path);
+    }
+    Ok(out)
+}
+
+fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = BufWriter::new(file);
+    f(&mut w)
+        .and_then(|_| w.flush())
+        .map_err(|e| Error::io(path, e))
+}
+
+fn write_outputs(
+    decision: &Decision<'_>,
+    settings: &config::Settings,
+    opts: &RenderOptions,
+    out_dir_names: Option<&[PathBuf]>,
+) -> Result<()> {
+    if let Some(path) = &settings.output_report {
+        write_file(path, |w| render::trivy_report(&decision.reports[0], w))?;
+    }
+    if let (Some(dir), Some(names)) = (&settings.output_dir, out_dir_names) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        for (rd, path) in decision.reports.iter().zip(names) {
+            write_file(path, |w| render::trivy_report(rd, w))?;
+        }
+    }
+    if let Some(path) = &settings.summary_md {
+        write_file(path, |w| render::markdown(decision, opts, w))?;
+    }
+    if let Some(path) = &settings.sarif {
+        write_file(path, |w| render::sarif(decision, w))?;
+    }
+    Ok(())
 }

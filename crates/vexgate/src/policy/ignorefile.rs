@@ -219,7 +219,11 @@ pub fn is_yaml_ignore_file(path: &Path) -> bool {
 /// Trivy `parseIgnore` (ignore.go:271-302): trimmed lines; empty and `#` lines skipped; the
 /// first whitespace-separated field is the ID; only an `exp:` field matters; a bad `exp:`
 /// date drops the whole line with a warning.
-pub fn parse_ignore_plain(path: &Path, text: &str, warnings: &mut Vec<Warning>) -> Vec<IgnoreFinding> {
+pub fn parse_ignore_plain(
+    path: &Path,
+    text: &str,
+    warnings: &mut Vec<Warning>,
+) -> Vec<IgnoreFinding> {
     let mut out = Vec::new();
     for (lineno, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -281,7 +285,12 @@ pub fn parse_go_date(s: &str) -> Option<Timestamp> {
         part.parse().ok()
     };
     let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let date = Date::new(i16::try_from(y).ok()?, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()?;
+    let date = Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()?;
     jiff::tz::TimeZone::UTC
         .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
         .ok()
@@ -297,7 +306,10 @@ fn parse_yaml_time(s: &str) -> Option<Timestamp> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Some(t);
     }
-    let dt = s.replace(['t', ' '], "T").parse::<jiff::civil::DateTime>().ok()?;
+    let dt = s
+        .replace(['t', ' '], "T")
+        .parse::<jiff::civil::DateTime>()
+        .ok()?;
     jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
 }
 
@@ -355,7 +367,8 @@ pub fn parse_ignore_yaml(path: &Path, text: &str) -> Result<IgnoreConfig> {
     let file: YamlFile = if text.trim().is_empty() {
         YamlFile::default()
     } else {
-        serde_yaml_ng::from_str(text).map_err(|e| Error::input(path, format!("invalid ignore YAML: {e}")))?
+        serde_yaml_ng::from_str(text)
+            .map_err(|e| Error::input(path, format!("invalid ignore YAML: {e}")))?
     };
     let section = |items: Option<Vec<YamlFinding>>| -> Result<Vec<IgnoreFinding>> {
         items
@@ -393,7 +406,12 @@ fn convert_yaml_finding(path: &Path, y: YamlFinding) -> Result<IgnoreFinding> {
         .iter()
         .map(|p| {
             Purl::parse(p).map_err(|e| {
-                Error::input(path, format!("purl error in the ignore file, id: {id}: failed to parse purl({p}): {e}"))
+                Error::input(
+                    path,
+                    format!(
+                        "purl error in the ignore file, id: {id}: failed to parse purl({p}): {e}"
+                    ),
+                )
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -402,7 +420,10 @@ fn convert_yaml_finding(path: &Path, y: YamlFinding) -> Result<IgnoreFinding> {
         Some(v) => {
             let s = v.text();
             Some(parse_yaml_time(&s).ok_or_else(|| {
-                Error::input(path, format!("invalid expired_at {s:?} for id {id} (want YYYY-MM-DD)"))
+                Error::input(
+                    path,
+                    format!("invalid expired_at {s:?} for id {id} (want YYYY-MM-DD)"),
+                )
             })?)
         }
     };
@@ -490,20 +511,33 @@ mod tests {
                 "GPL-3.0"
             ]
         );
-        assert_eq!(conf.secrets.len(), ids.len(), "plain IDs apply to every type");
-        assert_eq!(conf.file_path, go_clean_path(&data(".trivyignore").to_string_lossy()));
+        assert_eq!(
+            conf.secrets.len(),
+            ids.len(),
+            "plain IDs apply to every type"
+        );
+        assert_eq!(
+            conf.file_path,
+            go_clean_path(&data(".trivyignore").to_string_lossy())
+        );
         assert!(w.is_empty());
     }
 
     #[test]
     fn plain_file_bad_exp_drops_the_line_with_a_warning() {
         let mut w = Vec::new();
-        let text = "CVE-1 exp:2020-13-01\nCVE-2 # why\nCVE-3 exp:20200101\n  \n# c\nCVE-4 exp:2020-1-01\n";
+        let text =
+            "CVE-1 exp:2020-13-01\nCVE-2 # why\nCVE-3 exp:20200101\n  \n# c\nCVE-4 exp:2020-1-01\n";
         let f = parse_ignore_plain(Path::new(".trivyignore"), text, &mut w);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].id, "CVE-2");
         assert_eq!(w.len(), 3);
-        assert!(w[0].message.starts_with(".trivyignore:1: invalid expiration date"), "{}", w[0].message);
+        assert!(
+            w[0].message
+                .starts_with(".trivyignore:1: invalid expiration date"),
+            "{}",
+            w[0].message
+        );
     }
 
     #[test]
@@ -522,32 +556,70 @@ mod tests {
     fn id_match_is_exact_and_case_sensitive() {
         let mut w = Vec::new();
         let f = parse_ignore_plain(Path::new("x"), "CVE-2019-0001\n", &mut w);
-        let conf = IgnoreConfig { vulnerabilities: f, ..Default::default() };
-        assert!(conf.match_vulnerability("CVE-2019-0001", "t", "", None).is_some());
-        assert!(conf.match_vulnerability("cve-2019-0001", "t", "", None).is_none());
-        assert!(conf.match_vulnerability("CVE-2019-00011", "t", "", None).is_none());
+        let conf = IgnoreConfig {
+            vulnerabilities: f,
+            ..Default::default()
+        };
+        assert!(
+            conf.match_vulnerability("CVE-2019-0001", "t", "", None)
+                .is_some()
+        );
+        assert!(
+            conf.match_vulnerability("cve-2019-0001", "t", "", None)
+                .is_none()
+        );
+        assert!(
+            conf.match_vulnerability("CVE-2019-00011", "t", "", None)
+                .is_none()
+        );
     }
 
     #[test]
     fn yaml_file_paths_purls_expiry_statement() {
-        let conf = IgnoreConfig::load(&data(".trivyignore.yaml"), fake_now(), &mut Vec::new()).unwrap();
+        let conf =
+            IgnoreConfig::load(&data(".trivyignore.yaml"), fake_now(), &mut Vec::new()).unwrap();
         let ids: Vec<&str> = conf.vulnerabilities.iter().map(|f| f.id.as_str()).collect();
         // 0005 expires 2023-01-01 (after the fake clock), 0006 expired 2020-01-01.
         assert_eq!(
             ids,
-            ["CVE-2019-0001", "CVE-2019-0002", "CVE-2019-0003", "CVE-2019-0004", "CVE-2019-0005", "CVE-2019-0007"]
+            [
+                "CVE-2019-0001",
+                "CVE-2019-0002",
+                "CVE-2019-0003",
+                "CVE-2019-0004",
+                "CVE-2019-0005",
+                "CVE-2019-0007"
+            ]
         );
         let t = "foo/package-lock.json";
-        assert!(conf.match_vulnerability("CVE-2019-0001", t, "", None).is_some());
-        assert!(conf.match_vulnerability("CVE-2019-0004", t, "", None).is_none());
+        assert!(
+            conf.match_vulnerability("CVE-2019-0001", t, "", None)
+                .is_some()
+        );
+        assert!(
+            conf.match_vulnerability("CVE-2019-0004", t, "", None)
+                .is_none()
+        );
         // PkgPath is tried too.
-        assert!(conf.match_vulnerability("CVE-2019-0004", t, "bar/package.json", None).is_some());
+        assert!(
+            conf.match_vulnerability("CVE-2019-0004", t, "bar/package.json", None)
+                .is_some()
+        );
         let bar = Some("pkg:golang/github.com/aquasecurity/bar@v2.3.4");
         let foo = Some("pkg:golang/github.com/aquasecurity/foo@v1.2.3");
-        assert!(conf.match_vulnerability("CVE-2019-0007", t, "", bar).is_some());
-        assert!(conf.match_vulnerability("CVE-2019-0007", t, "", foo).is_none());
+        assert!(
+            conf.match_vulnerability("CVE-2019-0007", t, "", bar)
+                .is_some()
+        );
+        assert!(
+            conf.match_vulnerability("CVE-2019-0007", t, "", foo)
+                .is_none()
+        );
         // The gotcha: a finding without a PURL matches a purl-restricted entry.
-        assert!(conf.match_vulnerability("CVE-2019-0007", t, "", None).is_some());
+        assert!(
+            conf.match_vulnerability("CVE-2019-0007", t, "", None)
+                .is_some()
+        );
     }
 
     #[test]
@@ -569,25 +641,68 @@ mod tests {
     #[test]
     fn purl_constraint_rules() {
         let p = |s: &str| Purl::parse(s).unwrap();
-        let target = p("pkg:rpm/centos/openssl-libs@1.0.2k-16.el7?arch=x86_64&distro=centos-7.6.1810&epoch=1");
-        assert!(purl_constraint_matches(&p("pkg:rpm/centos/openssl-libs"), &target));
-        assert!(purl_constraint_matches(&p("pkg:rpm/centos/openssl-libs?arch=x86_64"), &target));
-        assert!(!purl_constraint_matches(&p("pkg:rpm/centos/openssl-libs?arch=aarch64"), &target));
-        assert!(!purl_constraint_matches(&p("pkg:rpm/centos/openssl-libs@1.0.2k"), &target));
-        assert!(purl_constraint_matches(&p("pkg:rpm/centos/openssl-libs@1.0.2k-16.el7"), &target));
-        assert!(!purl_constraint_matches(&p("pkg:rpm/redhat/openssl-libs"), &target));
+        let target = p(
+            "pkg:rpm/centos/openssl-libs@1.0.2k-16.el7?arch=x86_64&distro=centos-7.6.1810&epoch=1",
+        );
+        assert!(purl_constraint_matches(
+            &p("pkg:rpm/centos/openssl-libs"),
+            &target
+        ));
+        assert!(purl_constraint_matches(
+            &p("pkg:rpm/centos/openssl-libs?arch=x86_64"),
+            &target
+        ));
+        assert!(!purl_constraint_matches(
+            &p("pkg:rpm/centos/openssl-libs?arch=aarch64"),
+            &target
+        ));
+        assert!(!purl_constraint_matches(
+            &p("pkg:rpm/centos/openssl-libs@1.0.2k"),
+            &target
+        ));
+        assert!(purl_constraint_matches(
+            &p("pkg:rpm/centos/openssl-libs@1.0.2k-16.el7"),
+            &target
+        ));
+        assert!(!purl_constraint_matches(
+            &p("pkg:rpm/redhat/openssl-libs"),
+            &target
+        ));
         assert!(match_purl(None, &[p("pkg:rpm/redhat/x")]));
     }
 
     #[test]
     fn yaml_errors_name_the_file() {
-        let e = parse_ignore_yaml(Path::new("ig.yaml"), "vulnerabilities:\n  - id: X\n    paths: [\"a/[b\"]\n").unwrap_err();
-        assert!(e.to_string().starts_with("ig.yaml: invalid path pattern in the ignore file, id: X, path: a/[b"), "{e}");
-        let e = parse_ignore_yaml(Path::new("ig.yaml"), "vulnerabilities:\n  - id: X\n    purls: [\"not-a-purl\"]\n").unwrap_err();
-        assert!(e.to_string().starts_with("ig.yaml: purl error in the ignore file, id: X"), "{e}");
+        let e = parse_ignore_yaml(
+            Path::new("ig.yaml"),
+            "vulnerabilities:\n  - id: X\n    paths: [\"a/[b\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("ig.yaml: invalid path pattern in the ignore file, id: X, path: a/[b"),
+            "{e}"
+        );
+        let e = parse_ignore_yaml(
+            Path::new("ig.yaml"),
+            "vulnerabilities:\n  - id: X\n    purls: [\"not-a-purl\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("ig.yaml: purl error in the ignore file, id: X"),
+            "{e}"
+        );
         let e = parse_ignore_yaml(Path::new("ig.yaml"), "vulnerabilities: [").unwrap_err();
-        assert!(e.to_string().starts_with("ig.yaml: invalid ignore YAML"), "{e}");
-        let e = parse_ignore_yaml(Path::new("ig.yaml"), "vulnerabilities:\n  - id: X\n    expired_at: soon\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("ig.yaml: invalid ignore YAML"),
+            "{e}"
+        );
+        let e = parse_ignore_yaml(
+            Path::new("ig.yaml"),
+            "vulnerabilities:\n  - id: X\n    expired_at: soon\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("invalid expired_at"), "{e}");
     }
 
@@ -602,7 +717,10 @@ mod tests {
     #[test]
     fn clean_path_like_go() {
         assert_eq!(go_clean_path("./.trivyignore"), ".trivyignore");
-        assert_eq!(go_clean_path("testdata//./.trivyignore"), "testdata/.trivyignore");
+        assert_eq!(
+            go_clean_path("testdata//./.trivyignore"),
+            "testdata/.trivyignore"
+        );
         assert_eq!(go_clean_path("a/../b"), "b");
         assert_eq!(go_clean_path("../a"), "../a");
         assert_eq!(go_clean_path("/../a/"), "/a");

@@ -212,7 +212,13 @@ mod tests {
 
     /// The `licenses:` section of filter_test.go's `.trivyignore.yaml` (without paths).
     fn ignored(s: &str) -> bool {
-        ["MIT", "GPL-2.0-or-later", "Apache-2.0 WITH LLVM-exception", "LLVM-exception"].contains(&s)
+        [
+            "MIT",
+            "GPL-2.0-or-later",
+            "Apache-2.0 WITH LLVM-exception",
+            "LLVM-exception",
+        ]
+        .contains(&s)
     }
 
     #[test]
@@ -220,9 +226,15 @@ mod tests {
         // license3: every component ignored on its own (after "mit" → "MIT").
         assert!(all_components_ignored("mit AND GPL-2.0-or-later", ignored));
         // license4: a WITH expression is one component.
-        assert!(all_components_ignored("Apache-2.0 WITH LLVM-exception", ignored));
+        assert!(all_components_ignored(
+            "Apache-2.0 WITH LLVM-exception",
+            ignored
+        ));
         // license5: a different exception.
-        assert!(!all_components_ignored("GPL-3.0 WITH GCC-exception-3.1", ignored));
+        assert!(!all_components_ignored(
+            "GPL-3.0 WITH GCC-exception-3.1",
+            ignored
+        ));
         // license2 / license1 as plain names: GPL-3.0 renders as GPL-3.0-only.
         assert!(!all_components_ignored("GPL-3.0", ignored));
     }

@@ -136,7 +136,11 @@ fn run_case(case: &Case, now: jiff::Timestamp) {
                     .filter(|&&i| r.misconfigurations[i].status == st)
                     .count()
             };
-            assert_eq!((count("PASS"), count("FAIL")), (s.successes, s.failures), "{ctx}");
+            assert_eq!(
+                (count("PASS"), count("FAIL")),
+                (s.successes, s.failures),
+                "{ctx}"
+            );
         }
         let secrets: Vec<String> = d
             .secrets
@@ -150,7 +154,11 @@ fn run_case(case: &Case, now: jiff::Timestamp) {
             .map(|&i| r.licenses[i].name.to_string())
             .collect();
         assert_eq!(licenses, want.licenses, "{ctx}: licenses");
-        assert_eq!(d.suppressed.len(), want.suppressed.len(), "{ctx}: suppressed");
+        assert_eq!(
+            d.suppressed.len(),
+            want.suppressed.len(),
+            "{ctx}: suppressed"
+        );
         for ((kind, i, sup), w) in d.suppressed.iter().zip(&want.suppressed) {
             assert_eq!(kind.trivy_type(), w.kind, "{ctx}");
             assert_eq!(suppressed_id(r, *kind, *i), w.id, "{ctx}");
@@ -242,10 +250,14 @@ fn severity_names_any_case_and_errors() {
 #[test]
 fn dedup_key_is_trivys_joined_string() {
     // Trivy joins with '/', so these two collide and de-duplicate (filter.go:106).
-    let a: crate::report::Vulnerability =
-        serde_json::from_str(r#"{"VulnerabilityID":"X","PkgID":"a/b","PkgName":"c","InstalledVersion":"1"}"#).unwrap();
-    let b: crate::report::Vulnerability =
-        serde_json::from_str(r#"{"VulnerabilityID":"X","PkgID":"a","PkgName":"b/c","InstalledVersion":"1"}"#).unwrap();
+    let a: crate::report::Vulnerability = serde_json::from_str(
+        r#"{"VulnerabilityID":"X","PkgID":"a/b","PkgName":"c","InstalledVersion":"1"}"#,
+    )
+    .unwrap();
+    let b: crate::report::Vulnerability = serde_json::from_str(
+        r#"{"VulnerabilityID":"X","PkgID":"a","PkgName":"b/c","InstalledVersion":"1"}"#,
+    )
+    .unwrap();
     assert_eq!(dedup_key(&a), dedup_key(&b));
     let mut fixed_a = a.clone();
     fixed_a.fixed_version = "1.2.10".into();
