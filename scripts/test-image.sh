@@ -262,28 +262,37 @@ fi
 check "trivy image --input (stripped binary, advisory DB) runs" scan "$tar_blind" "$work/db-vuln" "$r_blind"
 check "stripped binary: no rustbinary result and no findings (the image looks empty)" jqt '(.Results // []) | all(.Type != "rustbinary") and ([.[].Vulnerabilities // [] | length] | add // 0) == 0' "$r_blind"
 
-# `vexgate gate`: the report goes first so `--require-coverage` needs no value.
-gate_rc() { # EXPECTED_RC REPORT [FLAGS...]
-  local want=$1 report=$2 rc
-  shift 2
-  "$vexgate" gate "$report" --vex none "$@" >"$work/gate.out" 2>&1
+# `vexgate gate`: the report goes first so `--require-coverage` needs no value. The JSON
+# verdict (schema vexgate/gate/v1) must also say WHY: which finding blocked, or coverage.
+gate_rc() { # EXPECTED_RC JQ_CONDITION REPORT [FLAGS...]
+  local want=$1 cond=$2 report=$3 rc
+  shift 3
+  "$vexgate" gate "$report" --vex none --format json "$@" >"$work/gate.json" 2>"$work/gate.err"
   rc=$?
-  [ "$rc" -eq "$want" ] || { echo "  vexgate gate $(basename "$report") $* -> exit $rc, want $want:" >&2; sed 's/^/    /' "$work/gate.out" >&2; return 1; }
+  if [ "$rc" -ne "$want" ] || ! jq -e "$cond" "$work/gate.json" >/dev/null 2>&1; then
+    echo "  vexgate gate $(basename "$report") $* -> exit $rc (want $want), want JSON: $cond" >&2
+    sed 's/^/    /' "$work/gate.json" "$work/gate.err" | head -40 >&2
+    return 1
+  fi
 }
 [ -z "$vexgate_ready" ] || "$vexgate" gate "$r_clean" --vex none >"$work/probe.out" 2>&1
 if [ -z "$vexgate_ready" ] || grep -q 'not implemented' "$work/probe.out"; then
   # Guard while crates/vexgate's gate is being written: these checks exist but cannot run.
-  for c in "advisory DB: vexgate gate --require-coverage blocks (exit 1)" \
+  for c in "advisory DB: vexgate gate --require-coverage blocks on CVE-2099-0005 (exit 1)" \
     "advisory-free DB: vexgate gate --require-coverage passes (exit 0)" \
     "stripped binary: a plain vexgate gate passes (exit 0): the blind spot" \
-    "stripped binary: vexgate gate --require-coverage fails (exit 1)"; do
+    "stripped binary: vexgate gate --require-coverage fails on coverage (exit 1)"; do
     skip "$c: vexgate gate is not built/implemented yet"
   done
 else
-  check "advisory DB: vexgate gate --require-coverage blocks (exit 1)" gate_rc 1 "$r_vuln" --require-coverage
-  check "advisory-free DB: vexgate gate --require-coverage passes (exit 0)" gate_rc 0 "$r_clean" --require-coverage
-  check "stripped binary: a plain vexgate gate passes (exit 0): the blind spot" gate_rc 0 "$r_blind"
-  check "stripped binary: vexgate gate --require-coverage fails (exit 1)" gate_rc 1 "$r_blind" --require-coverage
+  check "advisory DB: vexgate gate --require-coverage blocks on CVE-2099-0005 (exit 1)" \
+    gate_rc 1 '.verdict == "blocked" and ([.blocking[] | tostring | contains("CVE-2099-0005")] | any) and (.coverage_failed | not)' "$r_vuln" --require-coverage
+  check "advisory-free DB: vexgate gate --require-coverage passes (exit 0)" \
+    gate_rc 0 '.verdict != "blocked" and (.blocking | length == 0)' "$r_clean" --require-coverage
+  check "stripped binary: a plain vexgate gate passes (exit 0): the blind spot" \
+    gate_rc 0 '.verdict != "blocked" and (.blocking | length == 0)' "$r_blind"
+  check "stripped binary: vexgate gate --require-coverage fails on coverage (exit 1)" \
+    gate_rc 1 '.verdict == "blocked" and .coverage_failed == true and (.blocking | length == 0)' "$r_blind" --require-coverage
 fi
 
 bin_bytes=$(stat -c %s "$bin")
