@@ -89,7 +89,7 @@ pub(super) fn render(
                 },
                 v.effective_severity(),
                 cell(v.effective_status()),
-                cell(row.target),
+                cell(&view.target_label(row.target)),
                 platforms(&platform_labels(&row.platforms)),
                 cell(&truncate(v.title.as_deref().unwrap_or_default(), TITLE_MAX)),
             )?;
@@ -116,7 +116,7 @@ pub(super) fn render(
                 link(&o.id, o.url.as_deref()),
                 cell(&o.severity),
                 cell(&truncate(&o.detail, TITLE_MAX)),
-                cell(&o.target),
+                cell(&view.target_label(&o.target)),
                 platforms(&platform_labels(&o.platforms)),
             )?;
         }

@@ -218,8 +218,12 @@ fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
     let md = &report.metadata;
     if report.artifact_type == "container_image" {
         props.insert("imageName".into(), json!(report.artifact_name));
-        props.insert("repoTags".into(), json!(md.repo_tags));
-        props.insert("repoDigests".into(), json!(md.repo_digests));
+        // Go writes a nil slice as null.
+        let list = |v: &Vec<std::borrow::Cow<'_, str>>| {
+            if v.is_empty() { Value::Null } else { json!(v) }
+        };
+        props.insert("repoTags".into(), list(&md.repo_tags));
+        props.insert("repoDigests".into(), list(&md.repo_digests));
         props.insert("imageID".into(), json!(md.image_id));
     }
     props.insert("platform".into(), json!(b.platform));
@@ -454,6 +458,7 @@ fn location(
             .build(),
     ];
     logical.extend(package);
+    let uri = go_uri_string(uri);
     let mut loc = Location::builder()
         .message(Message::builder().text(message).build())
         .logical_locations(logical)
@@ -461,7 +466,7 @@ fn location(
     if !uri.is_empty() {
         loc.physical_location = Some(
             PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(uri.to_string()).build())
+                .artifact_location(ArtifactLocation::builder().uri(uri).build())
                 .region(
                     Region::builder()
                         .start_line(start)
@@ -649,6 +654,33 @@ fn strip_tag(s: &str) -> Option<&str> {
     }
 }
 
+/// Go's `url.Parse(s).String()` for the relative references Trivy writes (sarif.go `toUri`):
+/// the path part is kept when it is validly encoded (`lib(2)/test`), otherwise it is
+/// percent-encoded as Go's `escape(path, encodePath)` does (`OS Packages` → `OS%20Packages`);
+/// a query or fragment is kept as it is.
+pub(crate) fn go_uri_string(s: &str) -> String {
+    let cut = s.find(['?', '#']).unwrap_or(s.len());
+    let (path, rest) = s.split_at(cut);
+    // net/url validEncoded(s, encodePath).
+    let valid = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.~!$&'()*+,;=:@[]/%".contains(&b));
+    if valid {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    for b in path.bytes() {
+        // net/url shouldEscape(b, encodePath).
+        if b.is_ascii_alphanumeric() || b"-_.~$&+,/:;=@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// trivy pkg/report/sarif.go clearURI: backslashes to slashes and Terraform-style module
 /// sources (`git::`, `git@github.com:`, `hg::`, `s3::`, `gcs::`) to plain URLs.
 pub(crate) fn clear_uri(s: &str) -> String {
@@ -755,6 +787,15 @@ mod tests {
         ] {
             assert_eq!(clear_uri(input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn uris_are_escaped_like_go() {
+        assert_eq!(go_uri_string("OS Packages"), "OS%20Packages");
+        assert_eq!(go_uri_string("lib(2)/test"), "lib(2)/test");
+        assert_eq!(go_uri_string("app/Cargo.lock"), "app/Cargo.lock");
+        assert_eq!(go_uri_string("a b(c)/d"), "a%20b%28c%29/d");
+        assert_eq!(go_uri_string("é"), "%C3%A9");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+};
 
 use super::view::{
     SEVERITIES, View, platform_label, platform_labels, plural, policy_line, severity_rank,
@@ -54,6 +56,17 @@ pub(super) fn render(
             "Target",
             "Platforms",
         ]));
+        // Keep versions readable; long targets and package names wrap instead.
+        for (i, c) in [
+            (0, ColumnConstraint::ContentWidth),
+            (2, ColumnConstraint::LowerBoundary(Width::Fixed(21))),
+            (3, ColumnConstraint::ContentWidth),
+            (5, ColumnConstraint::UpperBoundary(Width::Fixed(18))),
+        ] {
+            if let Some(col) = t.column_mut(i) {
+                col.set_constraint(c);
+            }
+        }
         for row in &view.blocking {
             let v = row.vuln;
             let fixed = if v.fixed_version.is_empty() {
@@ -64,10 +77,10 @@ pub(super) fn render(
             t.add_row(vec![
                 Cell::new(&v.vulnerability_id),
                 Cell::new(&v.pkg_name),
-                Cell::new(format!("{} → {}", v.installed_version, fixed)),
+                Cell::new(format!("{}\n→ {}", v.installed_version, fixed)),
                 severity_cell(v.effective_severity(), opts.color),
                 Cell::new(v.effective_status()),
-                Cell::new(row.target),
+                Cell::new(view.target_label(row.target)),
                 Cell::new(platform_labels(&row.platforms).join("\n")),
             ]);
         }
@@ -95,7 +108,7 @@ pub(super) fn render(
                 Cell::new(&o.id),
                 severity_cell(&o.severity, opts.color),
                 Cell::new(&o.detail),
-                Cell::new(&o.target),
+                Cell::new(view.target_label(&o.target)),
                 Cell::new(platform_labels(&o.platforms).join("\n")),
             ]);
         }

@@ -2,7 +2,7 @@
 //! platforms, counts, and per-report lines. It only reads the [`Decision`]; nothing is filtered
 //! or re-derived here beyond grouping and counting.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::decision::{Decision, FindingKind, Origin, ReportDecision, Row};
 use crate::report::{Coverage, Platform, Vulnerability};
@@ -110,6 +110,8 @@ pub struct View<'r> {
     pub by_severity: SeverityCounts,
     pub reports: Vec<ReportLine>,
     pub blocked: bool,
+    /// Targets of OS results (`<artifact> (<family> <version>)`), shortened for display.
+    os_targets: HashSet<String>,
 }
 
 impl<'r> View<'r> {
@@ -151,7 +153,15 @@ impl<'r> View<'r> {
                 });
             }
         }
+        let os_targets = decision
+            .reports
+            .iter()
+            .flat_map(|r| r.report.results.iter())
+            .filter(|r| r.class == "os-pkgs")
+            .map(|r| r.target.to_string())
+            .collect();
         View {
+            os_targets,
             blocking,
             other: other.rows,
             suppressed: suppressed.rows,
@@ -159,6 +169,19 @@ impl<'r> View<'r> {
             reports,
             blocked: decision.blocked(),
         }
+    }
+
+    /// A target for the human outputs. An OS result's target embeds the artifact name, which
+    /// differs per platform report (and rows merge across platforms), so it is shown as
+    /// `debian 10.1 (OS)`; other targets (file paths) are shown as they are.
+    pub fn target_label(&self, target: &str) -> String {
+        if self.os_targets.contains(target)
+            && let Some(open) = target.rfind(" (")
+            && target.ends_with(')')
+        {
+            return format!("{} (OS)", &target[open + 2..target.len() - 1]);
+        }
+        target.to_string()
     }
 
     /// Distinct platform labels over all reports, in report order.

@@ -34,6 +34,12 @@ pub fn in_memory(path: &str, text: String) -> ReportFile {
     }
 }
 
+/// A fixture held in memory under a short display path, so snapshots do not depend on where
+/// the checkout lives.
+pub fn fixture_as(path: &Path, display: &str) -> ReportFile {
+    in_memory(display, std::fs::read_to_string(path).unwrap())
+}
+
 /// The debian-buster golden as it would look when scanned on linux/arm64 (same findings; the
 /// architecture in the image config and the PURLs changed).
 pub fn debian_arm64() -> ReportFile {
