@@ -8,9 +8,10 @@
 #       sources (read at run time), then wrapped by make_rootfs_image. The result is cached under
 #       ${VEXGATE_CACHE:-$HOME/.cache/vexgate}/images, keyed on every input, so reruns only copy it.
 #       Needs root (mmdebstrap --mode=root).
-#   make_rootfs_image ROOTFS_DIR OUT_TAR TAG
+#   make_rootfs_image ROOTFS_DIR OUT_TAR TAG [ARCH]
 #       Wraps a directory tree as a one-layer docker-archive tar tagged TAG, without a daemon
-#       (umoci + skopeo). The image config says architecture amd64, os linux. With
+#       (umoci + skopeo). The image config says os linux and architecture ARCH (default amd64;
+#       nothing in the tree is executed, so any architecture works). With
 #       SOURCE_DATE_EPOCH set, the config and history timestamps are that time, so the same tree
 #       (with fixed file mtimes) gives byte-identical archives and the same pushed digest.
 #
@@ -54,8 +55,12 @@ _vx_debian_sources() {
 }
 
 make_rootfs_image() {
-  [ $# -eq 3 ] || vx_die "usage: make_rootfs_image ROOTFS_DIR OUT_TAR TAG"
-  local rootfs=$1 out=$2 tag=$3
+  [ $# -eq 3 ] || [ $# -eq 4 ] || vx_die "usage: make_rootfs_image ROOTFS_DIR OUT_TAR TAG [ARCH]"
+  local rootfs=$1 out=$2 tag=$3 arch=${4:-amd64}
+  case $arch in
+    amd64 | arm64 | arm | 386 | ppc64le | s390x | riscv64) ;;
+    *) vx_die "make_rootfs_image: $arch: not an OCI architecture name (amd64, arm64, ...)" ;;
+  esac
   [ -d "$rootfs" ] || vx_die "make_rootfs_image: $rootfs: not a directory"
   case $out in *:*) vx_die "make_rootfs_image: $out: ':' is not allowed in the output path (skopeo reference)" ;; esac
   command -v umoci >/dev/null 2>&1 || vx_die "make_rootfs_image: umoci not found (scripts/setup-tools.sh)"
@@ -77,7 +82,7 @@ make_rootfs_image() {
     umoci new --image "$tmp/L:img"
     umoci insert "${rootless[@]}" "${created[@]}" --image "$tmp/L:img" "$rootfs" /
     if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then created+=(--created "$ts"); fi
-    umoci config "${created[@]}" --image "$tmp/L:img" --architecture amd64 --os linux
+    umoci config "${created[@]}" --image "$tmp/L:img" --architecture "$arch" --os linux
     policy=()
     [ -f /etc/containers/policy.json ] || policy=(--insecure-policy)
     rm -f "$out"
