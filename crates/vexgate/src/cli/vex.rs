@@ -1,16 +1,321 @@
 //! `vexgate vex add|validate|list|audit`.
 
-use clap::Subcommand;
+use std::path::PathBuf;
 
-use crate::error::Result;
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Result};
+use crate::vex::author::{self, AddOptions, PurlDetail, Scope};
+use crate::vex::{audit, validate};
 
 #[derive(Debug, Subcommand)]
 pub enum VexCommand {
     /// Append a statement for a CVE found in a Trivy report (replaces create_vex.sh).
-    Add,
+    ///
+    /// The subcomponents are the PURLs of every finding for the ID in the report (matched on
+    /// VulnerabilityID, VendorIDs and Aliases, including already-suppressed findings). The
+    /// image product is Trivy's: pkg:oci/<name>?repository_url=<registry>/<path>. History is
+    /// kept: the statement is appended with its own timestamp, untouched statements get their
+    /// inherited timestamp pinned, the version goes up by one. Adding an identical statement
+    /// again changes nothing. The write is atomic and locked.
+    Add(Box<AddArgs>),
+    /// Check OpenVEX files: JSON schema, the spec's rules, never-match lints.
+    ///
+    /// Exit 0 valid (warnings allowed), 1 errors (or warnings with --strict), 2 unreadable or
+    /// not JSON. iri/uri format problems are warnings.
+    Validate(ValidateArgs),
+    /// Print a table of the statements: CVE, status, justification, products, effective
+    /// timestamp and age.
+    List(ListArgs),
+    /// Find stale statements (no finding in the reports), statements older than --max-age,
+    /// findings whose VEX names another version, and statements Trivy and the spec order
+    /// differently.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScopeArg {
+    /// pkg:oci/<name>?repository_url=… with the package PURLs as subcomponents.
+    Image,
+    /// The package PURLs as products: works for unpushed images and in every scanner.
+    Package,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The vulnerability ID as the report shows it (CVE-…, GHSA-…, or a vendor ID such as DSA-…).
+    #[arg(value_name = "CVE-ID")]
+    pub vuln: String,
+
+    /// The image repository, e.g. ghcr.io/OWNER/REPO. A tag or digest is stripped (with a warning).
+    #[arg(long, value_name = "REPO")]
+    pub image_repo: Option<String>,
+
+    /// Trivy JSON report to take the package PURLs from. [default: trivy.json]
+    #[arg(long, value_name = "FILE")]
+    pub trivy_json: Option<PathBuf>,
+
+    /// not_affected | affected | fixed | under_investigation
+    #[arg(long, value_name = "STATUS")]
+    pub status: String,
+
+    /// Only with not_affected: component_not_present, vulnerable_code_not_present,
+    /// vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary,
+    /// inline_mitigations_already_exist.
+    #[arg(long, value_name = "LABEL")]
+    pub justification: Option<String>,
+
+    /// Free text, stored where the spec says: impact_statement (not_affected),
+    /// action_statement (affected), status_notes (fixed, under_investigation).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+
+    /// The OpenVEX file to create or append to.
+    #[arg(long, value_name = "FILE", default_value = "vex.openvex.json")]
+    pub out: PathBuf,
+
+    /// Document author for a new document [default: $USER]; on an existing document a
+    /// different author replaces it, with a warning.
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+
+    /// Document @id for a new document. [default: urn:uuid:<random v4>]
+    #[arg(long, value_name = "IRI")]
+    pub vex_id: Option<String>,
+
+    /// Why the product is not affected (not_affected only).
+    #[arg(long, value_name = "TEXT")]
+    pub impact_statement: Option<String>,
+
+    /// What users should do (affected only).
+    #[arg(long, value_name = "TEXT")]
+    pub action_statement: Option<String>,
+
+    /// How the status was determined.
+    #[arg(long, value_name = "TEXT")]
+    pub status_notes: Option<String>,
+
+    /// A product PURL or IRI, repeatable, for statements not tied to an image
+    /// (--image-repo and --trivy-json become optional).
+    #[arg(long = "product", value_name = "PURL")]
+    pub products: Vec<String>,
+
+    /// image: the image is the product, packages are subcomponents. package: the package
+    /// PURLs are the products (works for local/unpushed images and in grype).
+    #[arg(long, value_enum, default_value = "image")]
+    pub scope: ScopeArg,
+
+    /// Keep every PURL qualifier (distro, arch, …). By default only name, version and the
+    /// epoch qualifier are kept, so a base-image point release does not break the match.
+    #[arg(long, conflicts_with = "versionless")]
+    pub exact: bool,
+
+    /// Drop the version too: the statement holds for every version of the package.
+    #[arg(long)]
+    pub versionless: bool,
+
+    /// Also name the image as grype (bare pkg:oci/<name>) and Docker Scout
+    /// (pkg:docker/<ns>/<name>@<tag>) look for it. The bare form matches an image of that
+    /// name in any registry.
+    #[arg(long)]
+    pub compat: bool,
+
+    /// Print the diff and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Warnings fail too (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Trivy JSON report(s) of the current image, repeatable (one per platform).
+    #[arg(long = "report", value_name = "R", num_args = 1.., required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Statements whose effective timestamp is older than this are due for review
+    /// (e.g. 180d, 26w, 12h).
+    #[arg(long, default_value = "180d", value_name = "AGE")]
+    pub max_age: String,
+    /// Exit 1 when anything is found.
+    #[arg(long)]
+    pub strict: bool,
+    /// Image identity for reports without RepoDigests (as `gate --image-repo`).
+    #[arg(long, env = "VEXGATE_IMAGE_REPO", value_name = "REPO")]
+    pub image_repo: Option<String>,
 }
 
 pub fn run(cmd: VexCommand) -> Result<i32> {
-    let _ = cmd;
-    Err(crate::Error::usage("vex: not implemented yet"))
+    match cmd {
+        VexCommand::Add(a) => run_add(a),
+        VexCommand::Validate(a) => run_validate(a),
+        VexCommand::List(a) => run_list(a),
+        VexCommand::Audit(a) => run_audit(a),
+    }
+}
+
+fn run_add(a: Box<AddArgs>) -> Result<i32> {
+    let a = *a;
+    let o = AddOptions {
+        vuln: a.vuln,
+        image_repo: a.image_repo,
+        trivy_json: a.trivy_json,
+        status: a.status,
+        justification: a.justification,
+        comment: a.comment,
+        out: a.out,
+        author: a.author,
+        vex_id: a.vex_id,
+        impact_statement: a.impact_statement,
+        action_statement: a.action_statement,
+        status_notes: a.status_notes,
+        products: a.products,
+        scope: match a.scope {
+            ScopeArg::Image => Scope::Image,
+            ScopeArg::Package => Scope::Package,
+        },
+        detail: if a.exact {
+            PurlDetail::Exact
+        } else if a.versionless {
+            PurlDetail::Versionless
+        } else {
+            PurlDetail::Default
+        },
+        compat: a.compat,
+        dry_run: a.dry_run,
+    };
+    let out = author::add(&o)?;
+    for w in &out.warnings {
+        eprintln!("vexgate: warning: {w}");
+    }
+    for n in &out.notes {
+        eprintln!("vexgate: {n}");
+    }
+    if o.dry_run {
+        print!("{}", out.diff);
+        if out.changed {
+            eprintln!(
+                "vexgate: dry run: {} would be version {} with {} statement(s); nothing written",
+                o.out.display(),
+                out.version,
+                out.statements
+            );
+        }
+    } else if out.changed {
+        eprintln!(
+            "vexgate: wrote {} (version {}, {} statement(s))",
+            o.out.display(),
+            out.version,
+            out.statements
+        );
+    }
+    Ok(EXIT_PASS)
+}
+
+fn run_validate(a: ValidateArgs) -> Result<i32> {
+    let now = author::now()?;
+    let mut code = EXIT_PASS;
+    for f in &a.files {
+        match validate::validate_file(f, now) {
+            Err(e) => {
+                eprintln!("vexgate: error: {e}");
+                code = EXIT_INPUT;
+            }
+            Ok(problems) => {
+                for p in &problems {
+                    println!("{}: {p}", f.display());
+                }
+                let errors = problems
+                    .iter()
+                    .filter(|p| p.severity == validate::Severity::Error)
+                    .count();
+                let warnings = problems.len() - errors;
+                let v = validate::verdict(&problems, a.strict);
+                println!(
+                    "{}: {} ({errors} error(s), {warnings} warning(s))",
+                    f.display(),
+                    if v == 0 { "valid" } else { "invalid" }
+                );
+                if v != 0 && code == EXIT_PASS {
+                    code = EXIT_BLOCKED;
+                }
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn run_list(a: ListArgs) -> Result<i32> {
+    let now = author::now()?;
+    let (doc, compiled) = audit::read_document(&a.file)?;
+    println!(
+        "{}: {} (version {}, {} statement(s))",
+        a.file.display(),
+        if doc.id.is_empty() {
+            "(no @id)"
+        } else {
+            &doc.id
+        },
+        doc.version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "?".into()),
+        doc.statements.len()
+    );
+    println!("{}", audit::list_table(&doc, &compiled, now));
+    Ok(EXIT_PASS)
+}
+
+fn run_audit(a: AuditArgs) -> Result<i32> {
+    let now = author::now()?;
+    let max_age = audit::parse_max_age(&a.max_age)?;
+    let (doc, compiled) = audit::read_document(&a.file)?;
+    let mut warnings = Vec::new();
+    let items = audit::audit(
+        &doc,
+        &compiled,
+        &a.reports,
+        a.image_repo.as_deref(),
+        max_age,
+        now,
+        &mut warnings,
+    )?;
+    for w in &warnings {
+        eprintln!("vexgate: warning: {w}");
+    }
+    for i in &items {
+        match i.statement {
+            Some(s) => println!(
+                "{}: {} statement {s}: {}",
+                a.file.display(),
+                i.kind,
+                i.message
+            ),
+            None => println!("{}: {}: {}", a.file.display(), i.kind, i.message),
+        }
+    }
+    println!(
+        "{}: {} finding(s) in {} statement(s)",
+        a.file.display(),
+        items.len(),
+        doc.statements.len()
+    );
+    Ok(if a.strict && !items.is_empty() {
+        EXIT_BLOCKED
+    } else {
+        EXIT_PASS
+    })
 }

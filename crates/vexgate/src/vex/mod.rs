@@ -10,11 +10,15 @@
 //! filtered. It is O(findings + statements): statements are indexed by every vulnerability
 //! key, and a finding whose ID no source mentions costs one hash lookup per source.
 
+pub mod audit;
+pub mod author;
 pub mod csaf;
 pub mod graph;
 pub mod lint;
 pub mod matching;
 pub mod model;
+pub mod validate;
+pub mod write;
 
 use std::path::Path;
 

@@ -78,10 +78,7 @@ fn write_error(target: &Path, what: &Path, e: std::io::Error) -> Error {
     if what == target {
         Error::input(target, format!("cannot write: {why}"))
     } else {
-        Error::input(
-            target,
-            format!("cannot write: {} ({why})", what.display()),
-        )
+        Error::input(target, format!("cannot write: {} ({why})", what.display()))
     }
 }
 
