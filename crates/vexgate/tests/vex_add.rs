@@ -96,7 +96,15 @@ fn new_document_shape_and_formatting() {
     let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["@context", "@id", "author", "timestamp", "version", "tooling", "statements"]
+        [
+            "@context",
+            "@id",
+            "author",
+            "timestamp",
+            "version",
+            "tooling",
+            "statements"
+        ]
     );
     assert!(d["@id"].as_str().unwrap().starts_with("urn:uuid:"));
     assert_eq!(d["version"], 1);
@@ -114,7 +122,11 @@ fn new_document_shape_and_formatting() {
         .map(|s| s["@id"].as_str().unwrap())
         .collect();
     assert_eq!(subs, ["pkg:npm/glob@10.4.5", "pkg:npm/glob@11.0.3"]);
-    assert!(stderr(&o).contains("matched by VulnerabilityID"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("matched by VulnerabilityID"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(validate_exit(&out), 0);
     // --vex-id is honoured for a new document.
     let out2 = dir.path().join("b.json");
@@ -134,7 +146,11 @@ fn identical_statement_changes_nothing() {
     let o = add(&out, Some(T0 + 60), &glob_args(r.to_str().unwrap()));
     ok(&o);
     assert!(stderr(&o).contains("nothing changed"), "{}", stderr(&o));
-    assert_eq!(std::fs::read(&out).unwrap(), before, "byte-identical, version unchanged");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        before,
+        "byte-identical, version unchanged"
+    );
     // A different comment is a new statement.
     let mut args = glob_args(r.to_str().unwrap());
     *args.last_mut().unwrap() = "re-checked";
@@ -170,7 +186,10 @@ fn dry_run_prints_a_diff_and_writes_nothing() {
     assert!(diff.starts_with("--- a/"), "{diff}");
     assert!(diff.contains("+  \"version\": 2,"), "{diff}");
     assert!(diff.contains("-  \"version\": 1,"), "{diff}");
-    assert!(diff.contains("+      \"status\": \"under_investigation\""), "{diff}");
+    assert!(
+        diff.contains("+      \"status\": \"under_investigation\""),
+        "{diff}"
+    );
     assert_eq!(std::fs::read(&out).unwrap(), before);
 }
 
@@ -225,7 +244,12 @@ fn legacy_fault_1_2_history_version_timestamps() {
             .insert("timestamp".into(), old_ts.clone());
         let got = sts[i].clone();
         assert_eq!(got, want, "statement {i} preserved");
-        let keys: Vec<&str> = got.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = got
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(&keys[..2], ["vulnerability", "timestamp"]);
     }
     assert_eq!(sts[2]["status"], "fixed");
@@ -239,7 +263,15 @@ fn legacy_fault_1_2_history_version_timestamps() {
     let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["@context", "@id", "author", "timestamp", "last_updated", "version", "statements"]
+        [
+            "@context",
+            "@id",
+            "author",
+            "timestamp",
+            "last_updated",
+            "version",
+            "statements"
+        ]
     );
 }
 
@@ -313,7 +345,10 @@ fn legacy_fault_4_product_purl() {
         committed["statements"][0]["products"][0]["@id"],
         "pkg:oci/node:latest?repository_url=node%3Alatest"
     );
-    assert_eq!(validate_exit(&legacy("upstream-committed-vex.openvex.json")), 1);
+    assert_eq!(
+        validate_exit(&legacy("upstream-committed-vex.openvex.json")),
+        1
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("vex.json");
@@ -322,7 +357,11 @@ fn legacy_fault_4_product_purl() {
     args[2] = "node:latest";
     let o = add(&out, Some(T0), &args);
     ok(&o);
-    assert!(stderr(&o).contains("the tag was stripped"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the tag was stripped"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(
         json(&out)["statements"][0]["products"][0]["@id"],
         "pkg:oci/node?repository_url=index.docker.io%2Flibrary%2Fnode"
@@ -437,7 +476,11 @@ fn legacy_fault_7_vendor_ids_and_suppressed_findings() {
         ],
     );
     ok(&o);
-    assert!(stderr(&o).contains("matched by VendorIDs"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("matched by VendorIDs"),
+        "{}",
+        stderr(&o)
+    );
     let v = &json(&out)["statements"][0]["vulnerability"];
     assert_eq!(v["name"], "DSA-9999-1");
     assert_eq!(v["aliases"], serde_json::json!(["CVE-2024-11111"]));
@@ -446,7 +489,11 @@ fn legacy_fault_7_vendor_ids_and_suppressed_findings() {
     // ExperimentalModifiedFindings only.
     let mut rep = json(&r);
     let node = &mut rep["Results"][1];
-    let vulns = node.as_object_mut().unwrap().remove("Vulnerabilities").unwrap();
+    let vulns = node
+        .as_object_mut()
+        .unwrap()
+        .remove("Vulnerabilities")
+        .unwrap();
     node["ExperimentalModifiedFindings"] = Value::Array(
         vulns
             .as_array()
@@ -482,7 +529,10 @@ fn legacy_fault_8_id_and_author() {
         "https://ghcr.io/acme/hello-express/vex/CVE-2025-64756"
     );
     let step2 = json(&legacy("out-step2-add-second-cve.json"));
-    assert_eq!(step2["author"], "tester", "legacy ignored --author \"Other Person\"");
+    assert_eq!(
+        step2["author"], "tester",
+        "legacy ignored --author \"Other Person\""
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("vex.json");
@@ -510,7 +560,12 @@ fn legacy_fault_8_id_and_author() {
     assert_eq!(json(&out)["author"], "Other Person");
     let fresh = dir.path().join("new.json");
     ok(&add(&fresh, None, &glob_args(r.to_str().unwrap())));
-    assert!(json(&fresh)["@id"].as_str().unwrap().starts_with("urn:uuid:"));
+    assert!(
+        json(&fresh)["@id"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:uuid:")
+    );
 }
 
 /// Unknown fields and a legacy (v0.0.1) document.
@@ -540,7 +595,11 @@ fn unknown_fields_kept_and_legacy_upgraded() {
         &leg,
     )
     .unwrap();
-    let o = add(&leg, Some(T0 + 10 * 365 * 86_400), &glob_args(r.to_str().unwrap()));
+    let o = add(
+        &leg,
+        Some(T0 + 10 * 365 * 86_400),
+        &glob_args(r.to_str().unwrap()),
+    );
     ok(&o);
     assert!(stderr(&o).contains("upgraded to v0.2.0"), "{}", stderr(&o));
     let d = json(&leg);
@@ -619,13 +678,19 @@ fn writer_killed_mid_write_leaves_the_old_file() {
         {
             break t;
         }
-        assert!(Instant::now() < deadline, "writer never wrote its temp file");
+        assert!(
+            Instant::now() < deadline,
+            "writer never wrote its temp file"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), before, "old file intact");
-    assert!(tmp.exists(), "the killed writer's temp file is left, never renamed");
+    assert!(
+        tmp.exists(),
+        "the killed writer's temp file is left, never renamed"
+    );
     // The lock died with the process: the next writer proceeds.
     ok(&add(&out, None, &args));
     assert_eq!(json(&out)["version"], 2);
@@ -658,7 +723,11 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
     let not_json = dir.path().join("not-json.json");
     std::fs::write(&not_json, "{\"SchemaVersion\": 2, ").unwrap();
     let cases: Vec<(&str, Vec<String>, &str)> = vec![
-        ("unknown status", base("wontfix"), "is not an OpenVEX status"),
+        (
+            "unknown status",
+            base("wontfix"),
+            "is not an OpenVEX status",
+        ),
         (
             "justification with fixed",
             with(base("fixed"), &["--justification", "component_not_present"]),
@@ -674,7 +743,11 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
             base("not_affected"),
             "needs --justification",
         ),
-        ("affected without action", base("affected"), "needs an action statement"),
+        (
+            "affected without action",
+            base("affected"),
+            "needs an action statement",
+        ),
         (
             "CVE absent",
             {
@@ -713,13 +786,21 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
         ),
     ];
     for (what, args, needle) in cases {
-        let o = add(&out, None, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        let o = add(
+            &out,
+            None,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{what}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line: {err}");
         assert!(err.starts_with("vexgate: error: "), "{what}: {err}");
         assert!(err.contains(needle), "{what}: want {needle:?} in {err}");
-        assert_eq!(std::fs::read(&out).unwrap(), before, "{what}: file untouched");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            before,
+            "{what}: file untouched"
+        );
     }
 
     // Unwritable output: its directory is a regular file.
@@ -733,8 +814,16 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
     // An existing VEX file that is invalid: not JSON, JSON but not OpenVEX, a statement
     // without a vulnerability.
     for (name, content, needle) in [
-        ("trunc.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\",", "truncated JSON"),
-        ("csaf.json", "{\"document\": {}, \"vulnerabilities\": []}", "no @context"),
+        (
+            "trunc.json",
+            "{\"@context\": \"https://openvex.dev/ns/v0.2.0\",",
+            "truncated JSON",
+        ),
+        (
+            "csaf.json",
+            "{\"document\": {}, \"vulnerabilities\": []}",
+            "no @context",
+        ),
         (
             "nostmt.json",
             "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [{\"status\": \"fixed\"}]}",
@@ -747,7 +836,14 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{name}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
-        assert!(err.contains(needle) && err.contains("not modified"), "{name}: {err}");
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), content, "{name} untouched");
+        assert!(
+            err.contains(needle) && err.contains("not modified"),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            content,
+            "{name} untouched"
+        );
     }
 }

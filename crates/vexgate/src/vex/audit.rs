@@ -111,8 +111,8 @@ fn short_purl(s: &str) -> String {
             }
             out.push_str(&p.name);
             if !p.version.is_empty() {
-                let v = if p.version.len() > 19 {
-                    format!("{}…", &p.version[..19])
+                let v = if p.version.chars().count() > 19 {
+                    format!("{}…", p.version.chars().take(19).collect::<String>())
                 } else {
                     p.version.clone()
                 };
