@@ -104,7 +104,13 @@ fn default_justification_only_for_not_affected() {
         tmp.path(),
         &path,
         &[],
-        &["CVE-2025-64756", "--image-repo", "ghcr.io/acme/hello-express", "--trivy-json", rs],
+        &[
+            "CVE-2025-64756",
+            "--image-repo",
+            "ghcr.io/acme/hello-express",
+            "--trivy-json",
+            rs,
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // fixed: no justification added (the old script added one to every status).
@@ -146,21 +152,43 @@ fn exit_codes_pass_through() {
         tmp.path(),
         &path,
         &[],
-        &["CVE-2025-64756", "--image-repo", "ghcr.io/a/b", "--trivy-json", rs, "--status", "wontfix"],
+        &[
+            "CVE-2025-64756",
+            "--image-repo",
+            "ghcr.io/a/b",
+            "--trivy-json",
+            rs,
+            "--status",
+            "wontfix",
+        ],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("is not an OpenVEX status"), "{}", text(&o));
+    assert!(
+        text(&o).contains("is not an OpenVEX status"),
+        "{}",
+        text(&o)
+    );
     let o = run_sh(
         tmp.path(),
         &path,
         &[],
-        &["CVE-1999-0001", "--image-repo", "ghcr.io/a/b", "--trivy-json", rs],
+        &[
+            "CVE-1999-0001",
+            "--image-repo",
+            "ghcr.io/a/b",
+            "--trivy-json",
+            rs,
+        ],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(!tmp.path().join("vex.openvex.json").exists());
     let o = run_sh(tmp.path(), &path, &[], &["--help"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(text(&o).contains("Usage: ./create_vex.sh CVE-ID"), "{}", text(&o));
+    assert!(
+        text(&o).contains("Usage: ./create_vex.sh CVE-ID"),
+        "{}",
+        text(&o)
+    );
     let o = run_sh(tmp.path(), &path, &[], &[]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -218,7 +246,10 @@ fn shellcheck_clean() {
             std::env::var("VEXGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
             "shellcheck missing and VEXGATE_REQUIRE_TOOLS=1"
         );
-        eprintln!("skipping: {} not found (scripts/setup-tools.sh)", sc.display());
+        eprintln!(
+            "skipping: {} not found (scripts/setup-tools.sh)",
+            sc.display()
+        );
         return;
     }
     let o = Command::new(sc)
