@@ -1,6 +1,7 @@
 //! The human table (the default stdout format): the policy, what blocks and why, other
-//! blocking findings, optionally what was suppressed, counts per severity and platform,
-//! warnings, and the verdict as the last line.
+//! blocking findings, optionally what was suppressed, counts per severity and platform, a
+//! pointer to the warnings (the CLI prints them on standard error), and the verdict as the
+//! last line.
 
 use std::io::{self, Write};
 
@@ -198,11 +199,19 @@ pub(super) fn render(
     writeln!(out, "\nBlocking vulnerabilities per severity and platform:")?;
     writeln!(out, "{t}")?;
 
-    for w in &decision.warnings {
+    // `vexgate gate` prints each warning on standard error as it happens; the table only
+    // points at them, so a terminal does not show them twice.
+    if !decision.warnings.is_empty() {
+        let n = decision.warnings.len();
+        let codes: Vec<&str> = decision.warnings.iter().map(|w| w.code).collect();
         writeln!(
             out,
             "{}",
-            paint.warn(&format!("warning[{}]: {}", w.code, w.message))
+            paint.warn(&format!(
+                "{n} {} on standard error ({})",
+                plural(n, "warning", "warnings"),
+                codes.join(", ")
+            ))
         )?;
     }
 

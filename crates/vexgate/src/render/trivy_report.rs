@@ -26,10 +26,13 @@
 //!   writer orders them the same way and keeps the Decision's order among VEX entries.
 //!   Suppressions of origin `Report` are the input's own entries and are not repeated.
 //!
-//! Differences from Trivy, by design: Trivy decodes into Go structs, so it drops fields it
-//! does not know and adds zero values of non-`omitempty` fields to hand-written input (e.g.
-//! `"Code": {"Lines": null}` on a secret without `Code`); vexgate passes the input through.
-//! On reports Trivy wrote, the two agree.
+//! - Trivy decodes into Go structs and re-encodes, so a secret or license missing one of its
+//!   non-`omitempty` fields comes out with the zero value (e.g. `"Code": {"Lines": null}`);
+//!   this writer adds the same (only hand-written input lacks them).
+//!
+//! Differences from Trivy, by design: Trivy drops fields it does not know and zero-valued
+//! `omitzero` fields of hand-written input (e.g. `"Layer": {}`); vexgate passes the input
+//! through. On reports Trivy wrote, the two agree.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -173,11 +176,16 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
 /// An output value. `Raw` carries the depth it had in the input, so multi-line raw text can
 /// be re-indented when written at another depth.
 enum Out<'a> {
-    Raw { raw: &'a RawValue, depth: usize },
+    Raw {
+        raw: &'a RawValue,
+        depth: usize,
+    },
     Object(Vec<(Cow<'a, str>, Out<'a>)>),
     Array(Vec<Out<'a>>),
     Str(&'a str),
     Int(u64),
+    /// JSON text written as it is.
+    Literal(&'static str),
 }
 
 /// Depths in the input (top-level object = 0) of the values this writer moves around.
@@ -297,12 +305,7 @@ fn build_result<'a>(
     }
     let kept = |kind: FindingKind, idx: &[usize]| -> io::Result<Vec<Out<'a>>> {
         idx.iter()
-            .map(|&i| {
-                get(kind, i).map(|raw| Out::Raw {
-                    raw,
-                    depth: DEPTH_FINDING,
-                })
-            })
+            .map(|&i| get(kind, i).and_then(|raw| other_finding(kind, raw)))
             .collect()
     };
     let secrets = kept(FindingKind::Secret, &d.secrets)?;
@@ -331,10 +334,7 @@ fn build_result<'a>(
         let finding = if *kind == FindingKind::Vulnerability {
             vulnerability(raw, &typed.vulnerabilities[*i].severity, DEPTH_FINDING)?
         } else {
-            Out::Raw {
-                raw,
-                depth: DEPTH_FINDING,
-            }
+            other_finding(*kind, raw)?
         };
         modified.push(Out::Object(vec![
             (Cow::Borrowed("Type"), Out::Str(kind.trivy_type())),
@@ -424,6 +424,73 @@ fn build_result<'a>(
     Ok(Some(Out::Object(entries)))
 }
 
+/// Fields of trivy's `DetectedSecret` (pkg/fanal/types/secret.go) and `DetectedLicense`
+/// (pkg/types/license.go) that have no `omitempty`: Go writes their zero value when the
+/// input lacks them, so they are added (with that zero value) to match Trivy's output.
+const SECRET_FIELDS: [(&str, &str); 8] = [
+    ("RuleID", "\"\""),
+    ("Category", "\"\""),
+    ("Severity", "\"\""),
+    ("Title", "\"\""),
+    ("StartLine", "0"),
+    ("EndLine", "0"),
+    ("Code", "{\"Lines\": null}"),
+    ("Match", "\"\""),
+];
+const LICENSE_FIELDS: [(&str, &str); 8] = [
+    ("Severity", "\"\""),
+    ("Category", "\"\""),
+    ("PkgName", "\"\""),
+    ("FilePath", "\"\""),
+    ("Name", "\"\""),
+    ("Text", "\"\""),
+    ("Confidence", "0"),
+    ("Link", "\"\""),
+];
+
+/// A misconfiguration, secret or license as it is, with the non-`omitempty` fields Go
+/// would add when they are missing (secrets and licenses only; every misconfiguration
+/// field is `omitempty`/`omitzero`).
+fn other_finding(kind: FindingKind, raw: &RawValue) -> io::Result<Out<'_>> {
+    let required: &[(&str, &'static str)] = match kind {
+        FindingKind::Secret => &SECRET_FIELDS,
+        FindingKind::License => &LICENSE_FIELDS,
+        _ => &[],
+    };
+    let depth = DEPTH_FINDING;
+    if required.is_empty() {
+        return Ok(Out::Raw { raw, depth });
+    }
+    let obj: RawObject<'_> = serde_json::from_str(raw.get())
+        .map_err(|e| invalid(format!("cannot re-read a {}: {e}", kind.trivy_type())))?;
+    let missing: Vec<&(&str, &'static str)> = required
+        .iter()
+        .filter(|(k, _)| !obj.0.iter().any(|(have, _)| have == k))
+        .collect();
+    if missing.is_empty() {
+        return Ok(Out::Raw { raw, depth });
+    }
+    let mut entries: Vec<(Cow<'_, str>, Out<'_>)> = obj
+        .0
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k,
+                Out::Raw {
+                    raw: v,
+                    depth: depth + 1,
+                },
+            )
+        })
+        .collect();
+    entries.extend(
+        missing
+            .into_iter()
+            .map(|(k, zero)| (Cow::Borrowed(*k), Out::Literal(zero))),
+    );
+    Ok(Out::Object(entries))
+}
+
 fn is_empty_json(raw: &RawValue) -> bool {
     matches!(raw.get().trim(), "" | "null" | "[]" | "{}")
 }
@@ -477,6 +544,7 @@ fn write_value(w: &mut impl Write, v: &Out<'_>, depth: usize) -> io::Result<()> 
         Out::Raw { raw, depth: from } => write_raw(w, raw.get(), depth.saturating_sub(*from)),
         Out::Str(s) => serde_json::to_writer(&mut *w, s).map_err(io::Error::other),
         Out::Int(n) => write!(w, "{n}"),
+        Out::Literal(s) => w.write_all(s.as_bytes()),
         Out::Array(items) => {
             if items.is_empty() {
                 return w.write_all(b"[]");
@@ -555,6 +623,44 @@ mod tests {
         };
         assert_eq!(results[0].0[1].0, "Kéy");
         assert!(matches!(&results[0].0[2].1, ResultValue::Items(v) if v.is_empty()));
+    }
+
+    // Trivy 0.76 `convert` writes `"Code": {"Lines": null}` and zero lines for a secret that
+    // lacks them (seen in testdata/oracle/convert, checked by tests/oracle.rs).
+    #[test]
+    fn secret_and_license_zero_fields_are_added() {
+        let raw: &RawValue =
+            serde_json::from_str(r#"{"RuleID":"r","Severity":"HIGH","Extra":1}"#).unwrap();
+        let mut buf = Vec::new();
+        write_value(
+            &mut buf,
+            &other_finding(FindingKind::Secret, raw).unwrap(),
+            4,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"RuleID":"r","Severity":"HIGH","Extra":1,"Category":"","Title":"",
+                "StartLine":0,"EndLine":0,"Code":{"Lines":null},"Match":""})
+        );
+        let raw: &RawValue = serde_json::from_str(r#"{"Name":"MIT"}"#).unwrap();
+        let mut buf = Vec::new();
+        write_value(
+            &mut buf,
+            &other_finding(FindingKind::License, raw).unwrap(),
+            4,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(v["Confidence"], 0);
+        assert_eq!(v["Link"], "");
+        // Complete findings and misconfigurations pass through untouched.
+        let raw: &RawValue = serde_json::from_str(r#"{"ID":"DS001","Layer":{}}"#).unwrap();
+        assert!(matches!(
+            other_finding(FindingKind::Misconfiguration, raw).unwrap(),
+            Out::Raw { .. }
+        ));
     }
 
     #[test]
