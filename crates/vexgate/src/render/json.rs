@@ -57,7 +57,11 @@
 //! ```
 //!
 //! `counts.by_severity` counts distinct blocking vulnerabilities over all platforms (the rows
-//! of `blocking`); `by_platform` counts each platform's own findings.
+//! of `blocking`); `by_platform` counts each platform's own findings, and reports without a
+//! platform are counted together under `unknown`. A `blocking` row merges the same finding
+//! across platforms (`Decision::blocking_rows`); its `purl`, `pkg_id` and `target` are those
+//! of the first platform it was seen on (an OS target embeds the artifact name, and a PURL
+//! its `arch`).
 
 use std::io::{self, Write};
 
