@@ -55,7 +55,7 @@ fn stderr(o: &Output) -> String {
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-fn glob_args<'a>(r: &'a str) -> Vec<&'a str> {
+fn glob_args(r: &str) -> Vec<&str> {
     vec![
         "CVE-2025-64756",
         "--image-repo",
