@@ -178,8 +178,9 @@ impl<'r> Decision<'r> {
         pick: impl Fn(&ReportDecision<'r>, usize) -> Vec<(usize, Option<Suppression>)>,
     ) -> Vec<Row<'r>> {
         let mut rows: Vec<Row<'r>> = Vec::new();
-        let mut index: BTreeMap<(String, Option<(String, String, String)>), usize> =
-            BTreeMap::new();
+        // Key: the finding's identity, plus the suppression (status, statement, source).
+        type RowKey = (String, Option<(String, String, String)>);
+        let mut index: BTreeMap<RowKey, usize> = BTreeMap::new();
         for rep in &self.reports {
             let report: &'r Report<'r> = rep.report;
             for (ri, result) in report.results.iter().enumerate() {

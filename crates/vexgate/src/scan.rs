@@ -140,10 +140,11 @@ fn collect_manifest_platforms(
                 .get("architecture")
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            if os != "unknown" && arch != "unknown" {
-                if let Some(p) = Platform::parse(&format!("{os}/{arch}")) {
-                    out.insert(p);
-                }
+            if os != "unknown"
+                && arch != "unknown"
+                && let Some(p) = Platform::parse(&format!("{os}/{arch}"))
+            {
+                out.insert(p);
             }
             continue;
         }
@@ -166,19 +167,18 @@ fn collect_manifest_platforms(
             if depth < 2 {
                 collect_manifest_platforms(dir, &doc, out, depth + 1);
             }
-        } else if let Some(cfg) = doc
+            continue;
+        }
+        let platform = doc
             .get("config")
             .and_then(|c| c.get("digest"))
             .and_then(|d| d.as_str())
             .and_then(|d| d.split_once(':'))
-        {
-            if let Some(p) = std::fs::read_to_string(dir.join("blobs").join(cfg.0).join(cfg.1))
-                .ok()
-                .and_then(|t| config_platform(&t))
-            {
-                out.insert(p);
-            }
-        }
+            .and_then(|(alg, hex)| {
+                std::fs::read_to_string(dir.join("blobs").join(alg).join(hex)).ok()
+            })
+            .and_then(|t| config_platform(&t));
+        out.extend(platform);
     }
 }
 

@@ -108,13 +108,13 @@ fn load(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
+/// (vuln ID, package) of a remaining finding.
+type Remaining = BTreeSet<(String, String)>;
+/// (vuln ID, package, status) of a VEX-suppressed finding.
+type Suppressed = BTreeSet<(String, String, String)>;
+
 /// (vuln ID, package) of the remaining findings, and of the VEX-suppressed ones with status.
-fn sets(
-    r: &Value,
-) -> (
-    BTreeSet<(String, String)>,
-    BTreeSet<(String, String, String)>,
-) {
+fn sets(r: &Value) -> (Remaining, Suppressed) {
     let mut rem = BTreeSet::new();
     let mut sup = BTreeSet::new();
     for res in r["Results"].as_array().into_iter().flatten() {
