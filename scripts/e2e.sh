@@ -126,6 +126,8 @@ cleanup() {
 }
 # registry_start chains this trap (registry_stop runs first) and maps INT/TERM to exit.
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 mkdir -p "$work/log" "$work/proj" "$work/reports"
 proj=$work/proj # stands for the repository checkout: vex.openvex.json lives here
 
