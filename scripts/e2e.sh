@@ -28,6 +28,8 @@
 #     RepoDigests) neither Trivy nor vexgate without --image-repo suppresses anything.
 #  8. `vexgate vex audit --strict` finds nothing stale; after the zlib advisory is removed from the
 #     DB and the Debian image rescanned, it reports that statement (and only it) as stale, exit 1.
+#  Also: the README's first command on the bundled examples/ reports blocks (exit 1) with
+#  CVE-2099-0101 on linux/amd64 and linux/arm64 in one row.
 #
 # Prints `N passed, N failed` and the wall time; exits 1 if anything failed. Missing tools skip
 # the test (exit 0) unless VEXGATE_REQUIRE_TOOLS=1, which makes them failures. Every temp dir and
@@ -405,6 +407,18 @@ stale_only_zlib() {
   return 1
 }
 check "audit names CVE-2099-0101 as stale, not the still-matching CVE-2099-0005" stale_only_zlib
+
+# --- the README's first command on the bundled example ------------------------------------
+step "README example (examples/trivy-linux-{amd64,arm64}.json)"
+run readme-example "$vexgate" gate --vex none --format json \
+  examples/trivy-linux-amd64.json examples/trivy-linux-arm64.json
+readme_example_ok() {
+  expect_rc readme-example 1 &&
+    jq -e '[.blocking[] | {id, platforms}]
+      == [{"id": "CVE-2099-0101", "platforms": ["linux/amd64", "linux/arm64"]}]' \
+      "$work/log/readme-example.out" >/dev/null
+}
+check "gate --vex none on the bundled example: exit 1, CVE-2099-0101 on both platforms in one row" readme_example_ok
 
 registry_stop
 summary
