@@ -51,7 +51,7 @@ pub struct GateArgs {
 
     /// Drop findings without a fix (every status but `fixed`). `--ignore-unfixed=false` gives
     /// Trivy's own default. [default: true]
-    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, default_missing_value = "true",
+    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, require_equals = true, default_missing_value = "true",
           value_name = "BOOL")]
     pub ignore_unfixed: Option<bool>,
 
@@ -112,13 +112,13 @@ pub struct GateArgs {
     pub sarif: Option<PathBuf>,
 
     /// Also list suppressed findings (status, justification or statement, source).
-    #[arg(long, env = "VEXGATE_SHOW_SUPPRESSED", num_args = 0..=1, default_missing_value = "true",
+    #[arg(long, env = "VEXGATE_SHOW_SUPPRESSED", num_args = 0..=1, require_equals = true, default_missing_value = "true",
           value_name = "BOOL")]
     pub show_suppressed: Option<bool>,
 
     /// Fail (exit 1) when a report has no Results, or an image report has neither an OS nor a
     /// language-package result. Without it, that is a warning.
-    #[arg(long, env = "VEXGATE_REQUIRE_COVERAGE", num_args = 0..=1, default_missing_value = "true",
+    #[arg(long, env = "VEXGATE_REQUIRE_COVERAGE", num_args = 0..=1, require_equals = true, default_missing_value = "true",
           value_name = "BOOL")]
     pub require_coverage: Option<bool>,
 
