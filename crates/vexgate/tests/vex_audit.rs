@@ -181,6 +181,8 @@ fn audit_tar_scan_needs_the_image_repo() {
     ];
     let o = vexgate(T0, &args);
     assert!(text(&o).contains("stale statement 0"), "{}", text(&o));
+    // The audit says why: the tar report has no image identity.
+    assert!(text(&o).contains("pass --image-repo"), "{}", text(&o));
     let repo = registry_repo();
     let mut with = args.to_vec();
     with.extend(["--image-repo", &repo]);

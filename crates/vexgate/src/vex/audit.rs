@@ -244,12 +244,16 @@ pub fn audit(
 ) -> Result<Vec<AuditItem>> {
     let mut items = Vec::new();
     let mut live = vec![false; compiled.statements.len()];
+    let mut image_without_identity = false;
     let mut uncovered: Vec<(PathBuf, String, String)> = Vec::new();
     for rp in reports {
         let file = ReportFile::read(rp)?;
         let report = file.parse()?;
         let mut w: Vec<Warning> = Vec::new();
         let (root, _) = crate::vex::root_identity(&report, image_repo, &mut w);
+        if report.artifact_type == "container_image" && root.is_none() {
+            image_without_identity = true;
+        }
         warnings.extend(w.into_iter().map(|w| w.message));
         let g = Graph::build(&report, root);
         let mut findings = Vec::new();
@@ -321,11 +325,18 @@ pub fn audit(
 
     for (i, st) in compiled.statements.iter().enumerate() {
         if !reports.is_empty() && !live[i] {
+            // An image-scoped statement cannot match a report of an unpushed image (no
+            // RepoDigests, no --image-repo): say so rather than only calling it stale.
+            let hint = if image_without_identity && names_an_image(st) {
+                "; a report has no image identity (no RepoDigests): pass --image-repo to check image-scoped statements"
+            } else {
+                ""
+            };
             items.push(AuditItem {
                 kind: "stale",
                 statement: Some(i),
                 message: format!(
-                    "{} ({}) matches no finding in the given report(s): remove it or re-check it",
+                    "{} ({}) matches no finding in the given report(s): remove it or re-check it{hint}",
                     st.name,
                     st.status.as_str()
                 ),
@@ -391,6 +402,17 @@ pub fn audit(
     }
     items.sort_by_key(|a| (a.statement, a.kind));
     Ok(items)
+}
+
+/// Does the statement name an image (a `pkg:oci/...` product)?
+fn names_an_image(st: &CompiledStatement) -> bool {
+    st.products.iter().any(|p| {
+        p.component.id_purl.as_ref().is_some_and(|u| u.ty == "oci")
+            || p.component
+                .identifiers
+                .iter()
+                .any(|(_, _, u)| u.as_ref().is_some_and(|u| u.ty == "oci"))
+    })
 }
 
 #[cfg(test)]
