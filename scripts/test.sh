@@ -18,6 +18,8 @@ export PATH="$root/.venv/bin:$PATH"
 export VEXGATE_REQUIRE_TOOLS=1
 export VEXGATE_REQUIRE_GO_BBOLT=1
 export TRIVY_NO_PROGRESS=true
+# cargo-auditable (for the offline image build) is installed once per machine, not per clone.
+export HELLO_TOOLS_DIR=${HELLO_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vexgate/tools}
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
