@@ -195,7 +195,7 @@ mod tests {
         let v: Vulnerability =
             serde_json::from_str(r#"{"Status":"affected","VendorSeverity":{"nvd":3}}"#).unwrap();
         assert!(!v.is_fixed());
-        assert_eq!(v.vendor_severity.values().next(), Some(&3));
+        assert_eq!(v.vendor_severity().values().next(), Some(&3));
     }
 
     #[test]

@@ -6,6 +6,11 @@
 //! Trivy-schema writer (`render::trivy_report`) re-emits from the raw document instead, so
 //! unknown fields survive a round trip.
 //!
+//! Vulnerability fields the gate and the renderers never read (VendorIDs, Layer, DataSource,
+//! CweIDs, VendorSeverity, References, dates) are kept as `&RawValue` with decoding
+//! accessors: typing them cost a 100 MB report ~80 MB of heap and a third of the parse time
+//! (scripts/bench-gate.sh).
+//!
 //! Traps covered (trivy.md §7): a missing `Status` means `unknown`; `VendorSeverity` values
 //! are integers; old reports have no `Status` at all (see [`Vulnerability::is_fixed`]).
 
@@ -206,8 +211,9 @@ pub struct Package<'a> {
 pub struct Vulnerability<'a> {
     #[serde(rename = "VulnerabilityID", borrow, default)]
     pub vulnerability_id: Cow<'a, str>,
+    /// Kept raw (the gate never reads it; see [`Vulnerability::vendor_ids`]).
     #[serde(rename = "VendorIDs", borrow, default)]
-    pub vendor_ids: Vec<Cow<'a, str>>,
+    pub vendor_ids: Option<&'a RawValue>,
     #[serde(rename = "PkgID", borrow, default)]
     pub pkg_id: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -224,39 +230,52 @@ pub struct Vulnerability<'a> {
     /// Absent means `unknown` (Trivy omits the zero value) or a pre-0.35 report.
     #[serde(borrow, default)]
     pub status: Option<Cow<'a, str>>,
+    /// Kept raw: only re-emitted.
     #[serde(borrow, default)]
-    pub layer: Option<Layer<'a>>,
+    pub layer: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub severity_source: Option<Cow<'a, str>>,
     #[serde(rename = "PrimaryURL", borrow, default)]
     pub primary_url: Option<Cow<'a, str>>,
+    /// Kept raw: only re-emitted (typed on demand with [`Vulnerability::data_source`]).
     #[serde(borrow, default)]
-    pub data_source: Option<DataSource<'a>>,
+    pub data_source: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub fingerprint: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub title: Option<Cow<'a, str>>,
+    /// Decoded on first use (descriptions often hold escapes, and decoding 30k of them up
+    /// front cost a 100 MB report ~14 MB); `description.as_deref()` reads it.
     #[serde(borrow, default)]
-    pub description: Option<Cow<'a, str>>,
+    pub description: LazyStr<'a>,
     /// Empty is treated as `UNKNOWN` by Trivy's filter.
     #[serde(borrow, default)]
     pub severity: Cow<'a, str>,
+    /// Kept raw; see [`Vulnerability::cwe_ids`].
     #[serde(rename = "CweIDs", borrow, default)]
-    pub cwe_ids: Vec<Cow<'a, str>>,
+    pub cwe_ids: Option<&'a RawValue>,
     /// source → 0=UNKNOWN 1=LOW 2=MEDIUM 3=HIGH 4=CRITICAL (an integer, not a string).
+    /// Kept raw; typed by [`Vulnerability::vendor_severity`].
     #[serde(borrow, default)]
-    pub vendor_severity: BTreeMap<Cow<'a, str>, i64>,
+    pub vendor_severity: Option<&'a RawValue>,
     #[serde(rename = "CVSS", borrow, default)]
     pub cvss: Option<&'a RawValue>,
+    /// Kept raw; see [`Vulnerability::references`].
     #[serde(borrow, default)]
-    pub references: Vec<Cow<'a, str>>,
+    pub references: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub published_date: Option<Cow<'a, str>>,
+    pub published_date: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub last_modified_date: Option<Cow<'a, str>>,
+    pub last_modified_date: Option<&'a RawValue>,
 }
 
-impl Vulnerability<'_> {
+/// Decode a raw JSON value kept by the model; a value of the wrong shape decodes as empty.
+fn decode_raw<T: serde::de::DeserializeOwned + Default>(raw: Option<&RawValue>) -> T {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default()
+}
+
+impl<'a> Vulnerability<'a> {
     /// `Severity` with Trivy's rule that an empty value is `UNKNOWN`
     /// (pkg/result/filter.go filterVulnerabilities).
     pub fn effective_severity(&self) -> &str {
@@ -281,6 +300,38 @@ impl Vulnerability<'_> {
     /// Is a fix available (the question `--ignore-unfixed` asks)?
     pub fn is_fixed(&self) -> bool {
         self.effective_status() == "fixed"
+    }
+
+    /// `VendorIDs`, decoded on demand.
+    pub fn vendor_ids(&self) -> Vec<String> {
+        decode_raw(self.vendor_ids)
+    }
+
+    /// `CweIDs`, decoded on demand.
+    pub fn cwe_ids(&self) -> Vec<String> {
+        decode_raw(self.cwe_ids)
+    }
+
+    /// `References`, decoded on demand.
+    pub fn references(&self) -> Vec<String> {
+        decode_raw(self.references)
+    }
+
+    /// `VendorSeverity` (source → 0..4), decoded on demand.
+    pub fn vendor_severity(&self) -> BTreeMap<String, i64> {
+        decode_raw(self.vendor_severity)
+    }
+
+    /// `DataSource`, decoded on demand.
+    pub fn data_source(&self) -> Option<DataSource<'a>> {
+        self.data_source
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+
+    /// `Layer`, decoded on demand.
+    pub fn layer(&self) -> Option<Layer<'a>> {
+        self.layer
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 
     pub fn purl(&self) -> Option<&str> {
@@ -385,5 +436,66 @@ impl<'a> ModifiedFinding<'a> {
             return None;
         }
         serde_json::from_str(self.finding.get()).ok()
+    }
+}
+
+/// A JSON string kept as its raw text and decoded on first use. A string without escapes is
+/// returned straight from the file buffer; one with escapes is decoded once and cached.
+#[derive(Debug, Clone, Default)]
+pub struct LazyStr<'a> {
+    raw: Option<&'a RawValue>,
+    decoded: std::sync::OnceLock<Option<String>>,
+}
+
+impl<'a> LazyStr<'a> {
+    /// The string, or `None` when the key was absent, `null` or not a string.
+    pub fn as_deref(&self) -> Option<&str> {
+        let raw = self.raw?.get();
+        let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains('\\') {
+            return Some(inner);
+        }
+        self.decoded
+            .get_or_init(|| serde_json::from_str::<String>(raw).ok())
+            .as_deref()
+    }
+
+    pub fn is_some(&self) -> bool {
+        self.as_deref().is_some()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for LazyStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw: Option<&'a RawValue> = Option::deserialize(d)?;
+        Ok(Self {
+            raw: raw.filter(|r| r.get() != "null"),
+            decoded: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod lazy_str_tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_escaped_absent_and_raw_fields() {
+        let v: Vulnerability = serde_json::from_str(
+            r#"{"Description":"plain","Title":"t","References":["https://x?a=1\u0026b=2"],"CweIDs":["CWE-1"],"VendorIDs":["DSA-1"],"DataSource":{"ID":"debian"}}"#,
+        )
+        .unwrap();
+        assert_eq!(v.description.as_deref(), Some("plain"));
+        assert_eq!(v.references(), ["https://x?a=1&b=2"]);
+        assert_eq!(v.cwe_ids(), ["CWE-1"]);
+        assert_eq!(v.vendor_ids(), ["DSA-1"]);
+        assert_eq!(v.data_source().unwrap().id.as_deref(), Some("debian"));
+        let v: Vulnerability =
+            serde_json::from_str(r#"{"Description":"a \"quoted\"\nline \u0026 more"}"#).unwrap();
+        assert_eq!(v.description.as_deref(), Some("a \"quoted\"\nline & more"));
+        let v: Vulnerability = serde_json::from_str(r#"{"Description":null}"#).unwrap();
+        assert_eq!(v.description.as_deref(), None);
+        let v: Vulnerability = serde_json::from_str(r#"{}"#).unwrap();
+        assert!(!v.description.is_some());
     }
 }
