@@ -54,11 +54,11 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     pub parents: Vec<Vec<usize>>,
     /// Per result: package UID → node (the last package with that UID, as in Trivy's map).
-    uids: Vec<HashMap<String, usize>>,
+    pub(crate) uids: Vec<HashMap<String, usize>>,
     /// Every UID in the report → node (Trivy looks UIDs up report-wide).
-    all_uids: HashMap<String, usize>,
+    pub(crate) all_uids: HashMap<String, usize>,
     /// Per result: package ID → node, for old reports whose findings carry no UID.
-    pkg_ids: Vec<HashMap<String, usize>>,
+    pub(crate) pkg_ids: Vec<HashMap<String, usize>>,
     /// Results that had no `Packages` and were built with the fallback.
     pub fallback_results: Vec<usize>,
 }
