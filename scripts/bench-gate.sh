@@ -88,13 +88,13 @@ for mb in $sizes; do
     args=()
     for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
     echo "== $report: $bytes bytes"
-    hyperfine --style basic --warmup 1 --runs "$runs" -i --export-json "h-$mb.json" "${args[@]}" >/dev/null
+    hyperfine --style basic --warmup 1 --runs "$runs" -i --export-json "h-$mb.json" "${args[@]}" >/dev/null 2>"hyperfine-$mb.log"
 
     declare -A med rss
     for i in "${!names[@]}"; do
         n=${names[$i]}
         med[$n]=$(jq -r --arg n "$n" '.results[] | select(.command==$n) | .median' "h-$mb.json")
-        rss[$n]=$(/usr/bin/time -f %M bash -c "${cmds[$i]}" 2>&1 >/dev/null | tail -n1)
+        rss[$n]=$({ /usr/bin/time -f %M bash -c "${cmds[$i]}" 2>&1 >/dev/null || true; } | tail -n1)
         printf '%-30s median %8.3f s   peak RSS %7.1f MB (%4.2fx file)\n' "$n" "${med[$n]}" \
             "$(calc "${rss[$n]} / 1024")" "$(calc "${rss[$n]} * 1024 / $bytes")"
     done
