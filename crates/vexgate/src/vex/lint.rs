@@ -2,6 +2,8 @@
 //! item 5). `gate` prints these as warnings; `vex validate` treats them as errors.
 //! A non-PURL `@id` is legal and never linted.
 
+use std::collections::HashMap;
+
 use crate::purl::{DOCKER_HUB, ImageRepo, Purl};
 use crate::vex::model::{Component, Document};
 
@@ -37,24 +39,56 @@ pub const CODES: [&str; 7] = [
 /// Lint every product and subcomponent identifier of every statement.
 pub fn lint_document(doc: &Document) -> Vec<Lint> {
     let mut out = Vec::new();
+    let mut cache = LintCache::new();
     for (si, st) in doc.statements.iter().enumerate() {
         for (pi, p) in st.products.iter().enumerate() {
-            let base = format!("statements[{si}].products[{pi}]");
-            lint_component(&p.component, si, &base, &mut out);
+            let base = || format!("statements[{si}].products[{pi}]");
+            lint_component(&p.component, si, &base, &mut out, &mut cache);
             for (ci, c) in p.subcomponents.iter().enumerate() {
-                lint_component(c, si, &format!("{base}.subcomponents[{ci}]"), &mut out);
+                let sub = || format!("{}.subcomponents[{ci}]", base());
+                lint_component(c, si, &sub, &mut out, &mut cache);
             }
         }
     }
     out
 }
 
-fn lint_component(c: &Component, si: usize, base: &str, out: &mut Vec<Lint>) {
+/// Lints per distinct PURL string (documents repeat their products).
+type LintCache = HashMap<String, Vec<(&'static str, String)>>;
+
+/// Lint one component; its JSON path is only built when there is something to report.
+fn lint_component(
+    c: &Component,
+    si: usize,
+    base: &dyn Fn() -> String,
+    out: &mut Vec<Lint>,
+    cache: &mut LintCache,
+) {
+    let mut one = |s: &str, suffix: &str| {
+        if !cache.contains_key(s) {
+            let found = lint_purl(s, 0, "")
+                .into_iter()
+                .map(|l| (l.code, l.message))
+                .collect();
+            cache.insert(s.to_string(), found);
+        }
+        let found = &cache[s];
+        if found.is_empty() {
+            return;
+        }
+        let path = format!("{}{suffix}", base());
+        out.extend(found.iter().map(|(code, message)| Lint {
+            code,
+            statement: si,
+            path: path.clone(),
+            message: message.clone(),
+        }));
+    };
     if c.id.starts_with("pkg:") {
-        out.extend(lint_purl(&c.id, si, &format!("{base}.@id")));
+        one(&c.id, ".@id");
     }
     if let Some(p) = c.identifiers.get("purl") {
-        out.extend(lint_purl(p, si, &format!("{base}.identifiers.purl")));
+        one(p, ".identifiers.purl");
     }
 }
 

@@ -5,6 +5,9 @@
 //! query never re-parses anything.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -27,16 +30,21 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
 pub struct CompiledComponent {
     pub id: String,
     /// `@id` parsed, when it starts with `pkg:` and parses.
-    pub id_purl: Option<Purl>,
+    pub id_purl: Option<Arc<Purl>>,
     /// (type, value, parsed value when type is `purl`).
-    pub identifiers: Vec<(String, String, Option<Purl>)>,
+    pub identifiers: Vec<(String, String, Option<Arc<Purl>>)>,
     pub hashes: Vec<String>,
 }
 
 impl CompiledComponent {
     pub fn compile(c: &Component) -> Self {
+        Self::compile_cached(c, &mut PurlCache::default())
+    }
+
+    /// [`Self::compile`] parsing each distinct PURL string once.
+    pub fn compile_cached(c: &Component, cache: &mut PurlCache) -> Self {
         let id_purl = if c.id.starts_with("pkg:") {
-            Purl::parse(&c.id).ok()
+            cache.get(&c.id)
         } else {
             None
         };
@@ -47,12 +55,27 @@ impl CompiledComponent {
                 .identifiers
                 .iter()
                 .map(|(t, v)| {
-                    let p = (t == "purl").then(|| Purl::parse(v).ok()).flatten();
+                    let p = if t == "purl" { cache.get(v) } else { None };
                     (t.clone(), v.clone(), p)
                 })
                 .collect(),
             hashes: c.hashes.values().cloned().collect(),
         }
+    }
+}
+
+/// Parsed PURLs by their text: VEX documents repeat the same products and subcomponents.
+#[derive(Debug, Default)]
+pub struct PurlCache(HashMap<String, Option<Arc<Purl>>>);
+
+impl PurlCache {
+    pub fn get(&mut self, s: &str) -> Option<Arc<Purl>> {
+        if let Some(p) = self.0.get(s) {
+            return p.clone();
+        }
+        let p = Purl::parse(s).ok().map(Arc::new);
+        self.0.insert(s.to_string(), p.clone());
+        p
     }
 }
 
@@ -70,7 +93,7 @@ pub fn component_matches(c: &CompiledComponent, ident: Ident<'_>) -> bool {
     if !c.id.is_empty() && c.id == ident.text {
         return true;
     }
-    if let (Some(a), Some(b)) = (&c.id_purl, ident.purl)
+    if let (Some(a), Some(b)) = (c.id_purl.as_deref(), ident.purl)
         && purl_matches(a, b)
     {
         return true;
@@ -81,7 +104,7 @@ pub fn component_matches(c: &CompiledComponent, ident: Ident<'_>) -> bool {
         }
         if t == "purl"
             && ident.text.starts_with("pkg:")
-            && let (Some(a), Some(b)) = (p, ident.purl)
+            && let (Some(a), Some(b)) = (p.as_deref(), ident.purl)
             && purl_matches(a, b)
         {
             return true;
@@ -131,6 +154,15 @@ impl CompiledStatement {
         st: &Statement,
         doc_time: Option<Timestamp>,
     ) -> Result<Self, String> {
+        Self::compile_cached(index, st, doc_time, &mut PurlCache::default())
+    }
+
+    pub fn compile_cached(
+        index: usize,
+        st: &Statement,
+        doc_time: Option<Timestamp>,
+        cache: &mut PurlCache,
+    ) -> Result<Self, String> {
         let own = match st.timestamp.as_deref() {
             None => None,
             Some(t) => Some(parse_timestamp(t)?),
@@ -152,11 +184,11 @@ impl CompiledStatement {
                 .products
                 .iter()
                 .map(|p| CompiledProduct {
-                    component: CompiledComponent::compile(&p.component),
+                    component: CompiledComponent::compile_cached(&p.component, cache),
                     subcomponents: p
                         .subcomponents
                         .iter()
-                        .map(CompiledComponent::compile)
+                        .map(|c| CompiledComponent::compile_cached(c, cache))
                         .collect(),
                 })
                 .collect(),
@@ -249,8 +281,10 @@ pub fn winner_suppresses(winner: Option<&CompiledStatement>) -> Option<&Compiled
 #[derive(Debug, Default)]
 pub struct CompiledOpenVex {
     pub statements: Vec<CompiledStatement>,
-    /// vulnerability key (`@id`, name, alias) → statement indices, ascending.
-    pub index: std::collections::HashMap<String, Vec<u32>>,
+    /// (hash of a vulnerability key (`@id`, name, alias), statement index), sorted: one
+    /// allocation for the whole index. Hash hits are verified with the real rule.
+    index: Vec<(u64, u32)>,
+    hasher: RandomState,
 }
 
 impl CompiledOpenVex {
@@ -260,37 +294,56 @@ impl CompiledOpenVex {
             Some(t) => Some(parse_timestamp(t).map_err(|e| (None, format!("document {e}")))?),
         };
         let mut out = CompiledOpenVex::default();
+        let mut cache = PurlCache::default();
         out.statements.reserve(doc.statements.len());
+        out.index.reserve(doc.statements.len() * 3);
         for (i, st) in doc.statements.iter().enumerate() {
-            let c = CompiledStatement::compile(i, st, doc_time).map_err(|e| (Some(i), e))?;
-            let mut keys: Vec<&str> = st.vulnerability.match_keys().collect();
-            keys.sort_unstable();
-            keys.dedup();
-            for k in keys {
-                out.index.entry(k.to_string()).or_default().push(i as u32);
+            let c = CompiledStatement::compile_cached(i, st, doc_time, &mut cache)
+                .map_err(|e| (Some(i), e))?;
+            for k in st.vulnerability.match_keys() {
+                out.index.push((out.hasher.hash_one(k), i as u32));
             }
             out.statements.push(c);
         }
+        out.index.sort_unstable();
+        out.index.dedup();
         Ok(out)
     }
 
+    /// Indices of the statements whose vulnerability matches `vuln`, in document order.
+    pub fn candidates(&self, vuln: &str) -> Vec<u32> {
+        self.candidate_statements(vuln).map(|st| st.index as u32).collect()
+    }
+
     /// Statements whose vulnerability matches `vuln`, in document order.
-    pub fn candidates(&self, vuln: &str) -> &[u32] {
-        self.index.get(vuln).map(Vec::as_slice).unwrap_or(&[])
+    pub fn candidate_statements<'s>(
+        &'s self,
+        vuln: &'s str,
+    ) -> impl Iterator<Item = &'s CompiledStatement> + 's {
+        let h = self.hasher.hash_one(vuln);
+        let start = self.index.partition_point(|&(x, _)| x < h);
+        self.index[start..]
+            .iter()
+            .take_while(move |&&(x, _)| x == h)
+            .map(|&(_, i)| &self.statements[i as usize])
+            .filter(move |st| compiled_vulnerability_matches(st, vuln))
+    }
+
+    /// Does any statement name `vuln`?
+    pub fn has_candidates(&self, vuln: &str) -> bool {
+        self.candidate_statements(vuln).next().is_some()
     }
 
     /// `VEX.Matches(vuln, product, [sub])` then Trivy's last-wins: the statement Trivy
     /// acts on, if it suppresses.
-    pub fn not_affected(
-        &self,
-        vuln: &str,
+    pub fn not_affected<'s>(
+        &'s self,
+        vuln: &'s str,
         product: Ident<'_>,
         sub: Ident<'_>,
-    ) -> Option<&CompiledStatement> {
+    ) -> Option<&'s CompiledStatement> {
         let matches: Vec<&CompiledStatement> = self
-            .candidates(vuln)
-            .iter()
-            .map(|&i| &self.statements[i as usize])
+            .candidate_statements(vuln)
             .filter(|st| statement_matches(st, vuln, product, sub))
             .collect();
         winner_suppresses(go_vex_winner(&matches))

@@ -56,7 +56,7 @@ pub enum SourceKind {
 impl VexSource {
     fn has_candidates(&self, vuln: &str) -> bool {
         match &self.kind {
-            SourceKind::OpenVex { compiled, .. } => !compiled.candidates(vuln).is_empty(),
+            SourceKind::OpenVex { compiled, .. } => compiled.has_candidates(vuln),
             SourceKind::Csaf(c) => c.has_candidates(vuln),
         }
     }
@@ -145,6 +145,10 @@ impl VexSet {
 /// OpenVEX (non-empty `@context`), then CSAF (`vulnerabilities` present).
 pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
     let path = Path::new(src);
+    if let Some(doc) = model::document_fast(text) {
+        let doc = doc.map_err(|e| Error::input(path, e))?;
+        return openvex_source(src, doc);
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
     let Value::Object(root) = value else {
         return Err(Error::input(
@@ -160,24 +164,7 @@ pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
     }
     if root.get("@context").is_some_and(|c| c.as_str() != Some("")) {
         let doc = model::document_from_value(root).map_err(|e| Error::input(path, e))?;
-        let compiled = CompiledOpenVex::compile(&doc).map_err(|(i, m)| {
-            Error::input(
-                path,
-                model::ModelError {
-                    statement: i,
-                    message: m,
-                },
-            )
-        })?;
-        let lints = lint::lint_document(&doc);
-        return Ok(VexSource {
-            source: src.to_string(),
-            kind: SourceKind::OpenVex {
-                doc: Box::new(doc),
-                compiled,
-            },
-            lints,
-        });
+        return openvex_source(src, doc);
     }
     if root.contains_key("vulnerabilities") {
         let adv: csaf::Advisory = serde_json::from_value(Value::Object(root))
@@ -205,6 +192,28 @@ pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
         path,
         "unable to load VEX: not OpenVEX (no @context), CSAF (no vulnerabilities) or CycloneDX",
     ))
+}
+
+fn openvex_source(src: &str, doc: model::Document) -> Result<VexSource> {
+    let path = Path::new(src);
+    let compiled = CompiledOpenVex::compile(&doc).map_err(|(i, m)| {
+        Error::input(
+            path,
+            model::ModelError {
+                statement: i,
+                message: m,
+            },
+        )
+    })?;
+    let lints = lint::lint_document(&doc);
+    Ok(VexSource {
+        source: src.to_string(),
+        kind: SourceKind::OpenVex {
+            doc: Box::new(doc),
+            compiled,
+        },
+        lints,
+    })
 }
 
 /// The root identity of a report for VEX: Trivy's image PURL, or the `--image-repo`
