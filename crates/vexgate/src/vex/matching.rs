@@ -312,7 +312,9 @@ impl CompiledOpenVex {
 
     /// Indices of the statements whose vulnerability matches `vuln`, in document order.
     pub fn candidates(&self, vuln: &str) -> Vec<u32> {
-        self.candidate_statements(vuln).map(|st| st.index as u32).collect()
+        self.candidate_statements(vuln)
+            .map(|st| st.index as u32)
+            .collect()
     }
 
     /// Statements whose vulnerability matches `vuln`, in document order.
