@@ -71,7 +71,7 @@ FROM deps AS build
 # ARGs do not cross stage boundaries: xx-cargo needs TARGETPLATFORM in this stage too.
 ARG TARGETPLATFORM
 COPY --from=planner /src/recipe.json recipe.json
-# Private registry token (optional; crates.io needs none). Declare the registry in
+# Private registry token (optional; the default public registry needs none). Declare the registry in
 # .cargo/config.toml as `[registries.private]` and build with
 #   docker buildx build --secret id=cargo_registry_token,env=MY_TOKEN ...
 #   (bake: secret = ["id=cargo_registry_token,env=MY_TOKEN"]; Actions: `secrets:`)
