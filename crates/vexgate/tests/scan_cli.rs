@@ -30,6 +30,24 @@ fn vexgate(dir: &Path) -> Command {
     cmd
 }
 
+/// `vexgate scan` of `img` for linux/amd64 with the given stand-in Trivy and no VEX.
+fn scan(dir: &Path, trivy: &Path, img: &Path) -> Command {
+    let mut cmd = vexgate(dir);
+    cmd.args([
+        "scan",
+        "--input-kind",
+        "archive",
+        "--platform",
+        "linux/amd64",
+        "--vex",
+        "none",
+    ])
+    .arg("--trivy")
+    .arg(trivy)
+    .arg(img);
+    cmd
+}
+
 /// A docker-archive tar is only needed to exist for `--input-kind archive`.
 fn image(dir: &Path) -> PathBuf {
     let p = dir.join("img.tar");
@@ -41,19 +59,7 @@ fn image(dir: &Path) -> PathBuf {
 fn missing_trivy_is_exit_2_with_an_install_hint() {
     let tmp = tempfile::tempdir().unwrap();
     let img = image(tmp.path());
-    let out = vexgate(tmp.path())
-        .args([
-            "scan",
-            "--input-kind",
-            "archive",
-            "--platform",
-            "linux/amd64",
-            "--vex",
-            "none",
-        ])
-        .arg("--trivy")
-        .arg(tmp.path().join("no-such-trivy"))
-        .arg(&img)
+    let out = scan(tmp.path(), &tmp.path().join("no-such-trivy"), &img)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -73,21 +79,7 @@ fn failing_trivy_is_exit_2_with_its_stderr_tail() {
         "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo \"log line $i\" >&2; done\n\
          echo 'FATAL unable to open the image' >&2\nexit 3",
     );
-    let out = vexgate(tmp.path())
-        .args([
-            "scan",
-            "--input-kind",
-            "archive",
-            "--platform",
-            "linux/amd64",
-            "--vex",
-            "none",
-        ])
-        .arg("--trivy")
-        .arg(&trivy)
-        .arg(&img)
-        .output()
-        .unwrap();
+    let out = scan(tmp.path(), &trivy, &img).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("trivy failed for linux/amd64"), "{err}");
@@ -112,23 +104,11 @@ fn saved_report_is_named_by_platform_and_gated_with_the_gate_flags() {
             report.display()
         ),
     );
-    let out = vexgate(tmp.path())
+    let out = scan(tmp.path(), &trivy, &img)
         .env("TRIVY_SEVERITY", "CRITICAL")
         .env("TRIVY_IGNORE_UNFIXED", "true")
         .env("TRIVY_CACHE_DIR", "/keep/me")
-        .args([
-            "scan",
-            "--input-kind",
-            "archive",
-            "--platform",
-            "linux/amd64",
-            "--vex",
-            "none",
-        ])
         .args(["--reports-dir", "reports", "--severity", "CRITICAL"])
-        .arg("--trivy")
-        .arg(&trivy)
-        .arg(&img)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -177,19 +157,7 @@ fn ctrl_c_stops_the_child_trivy() {
     let img = image(tmp.path());
     // The stand-in records its PID and sleeps far longer than the test waits.
     let trivy = fake_trivy(tmp.path(), "echo $$ > child.pid\nexec sleep 300");
-    let mut child = vexgate(tmp.path())
-        .args([
-            "scan",
-            "--input-kind",
-            "archive",
-            "--platform",
-            "linux/amd64",
-            "--vex",
-            "none",
-        ])
-        .arg("--trivy")
-        .arg(&trivy)
-        .arg(&img)
+    let mut child = scan(tmp.path(), &trivy, &img)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

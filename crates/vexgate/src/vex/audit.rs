@@ -47,15 +47,7 @@ pub fn read_document(path: &Path) -> Result<(Document, CompiledOpenVex)> {
         ));
     }
     let doc = model::document_from_value(m).map_err(|e| Error::input(path, e))?;
-    let compiled = CompiledOpenVex::compile(&doc).map_err(|(i, m)| {
-        Error::input(
-            path,
-            model::ModelError {
-                statement: i,
-                message: m,
-            },
-        )
-    })?;
+    let compiled = crate::vex::compile_document(path, &doc)?;
     Ok((doc, compiled))
 }
 

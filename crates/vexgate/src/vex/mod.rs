@@ -194,9 +194,10 @@ pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
     ))
 }
 
-fn openvex_source(src: &str, doc: model::Document) -> Result<VexSource> {
-    let path = Path::new(src);
-    let compiled = CompiledOpenVex::compile(&doc).map_err(|(i, m)| {
+/// Compile an OpenVEX document for matching; a bad statement is an input error naming the
+/// file and the statement index.
+pub fn compile_document(path: &Path, doc: &model::Document) -> Result<CompiledOpenVex> {
+    CompiledOpenVex::compile(doc).map_err(|(i, m)| {
         Error::input(
             path,
             model::ModelError {
@@ -204,7 +205,11 @@ fn openvex_source(src: &str, doc: model::Document) -> Result<VexSource> {
                 message: m,
             },
         )
-    })?;
+    })
+}
+
+fn openvex_source(src: &str, doc: model::Document) -> Result<VexSource> {
+    let compiled = compile_document(Path::new(src), &doc)?;
     let lints = lint::lint_document(&doc);
     Ok(VexSource {
         source: src.to_string(),
