@@ -57,32 +57,16 @@ unset TRIVY_SEVERITY TRIVY_IGNORE_UNFIXED TRIVY_IGNORE_STATUS TRIVY_VEX TRIVY_IG
   VEXGATE_SEVERITY VEXGATE_IGNORE_UNFIXED VEXGATE_IGNORE_STATUS VEXGATE_IGNOREFILE VEXGATE_VEX \
   VEXGATE_IMAGE_REPO VEXGATE_FORMAT VEXGATE_SUMMARY_MD VEXGATE_SARIF VEXGATE_SHOW_SUPPRESSED \
   VEXGATE_REQUIRE_COVERAGE VEXGATE_CONFIG VEXGATE_REPORTS_DIR
-require=${VEXGATE_REQUIRE_TOOLS:-0}
 start=$(date +%s)
 
-passed=0 failed=0 skipped=0
-pass() { passed=$((passed + 1)); printf 'ok   - %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL - %s\n' "$*"; }
-skip() {
-  if [ "$require" = 1 ]; then
-    fail "$* (VEXGATE_REQUIRE_TOOLS=1)"
-  else
-    skipped=$((skipped + 1))
-    printf 'skip - %s\n' "$*"
-  fi
-}
-check() {
-  local name=$1
-  shift
-  if "$@"; then pass "$name"; else fail "$name"; fi
-}
+# shellcheck source=scripts/lib/checks.sh
+. "$root/scripts/lib/checks.sh"
 step() { printf '\n--- %s (%d s)\n' "$*" "$(($(date +%s) - start))"; }
 summary() {
-  printf '\n%d passed, %d failed' "$passed" "$failed"
-  [ "$skipped" -eq 0 ] || printf ', %d skipped' "$skipped"
-  printf '\ne2e wall time: %d s\n' "$(($(date +%s) - start))"
-  [ "$failed" -eq 0 ] || exit 1
-  exit 0
+  local ok=0
+  checks_summary || ok=1
+  printf 'e2e wall time: %d s\n' "$(($(date +%s) - start))"
+  exit "$ok"
 }
 # run NAME CMD...: runs CMD, stdout+stderr to $work/log/NAME.out, exit status to $work/log/NAME.rc.
 run() {

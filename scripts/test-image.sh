@@ -29,29 +29,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
 export TRIVY_NO_PROGRESS=true
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
-require=${VEXGATE_REQUIRE_TOOLS:-0}
 
-passed=0 failed=0 skipped=0
-pass() { passed=$((passed + 1)); printf 'ok   - %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL - %s\n' "$*"; }
-skip() {
-  if [ "$require" = 1 ]; then
-    fail "$* (VEXGATE_REQUIRE_TOOLS=1)"
-  else
-    skipped=$((skipped + 1))
-    printf 'skip - %s\n' "$*"
-  fi
-}
-check() {
-  local name=$1
-  shift
-  if "$@"; then pass "$name"; else fail "$name"; fi
-}
+# shellcheck source=scripts/lib/checks.sh
+. "$root/scripts/lib/checks.sh"
 summary() {
-  printf '\n%d passed, %d failed' "$passed" "$failed"
-  [ "$skipped" -eq 0 ] || printf ', %d skipped' "$skipped"
-  printf '\n'
-  [ "$failed" -eq 0 ]
+  checks_summary
   exit $?
 }
 
