@@ -1,7 +1,7 @@
 //! The one decision type that flows from the policy and VEX engines into every renderer.
 //! Renderers read it; they never filter again (data flows report → decision → renderers).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
 
@@ -178,31 +178,34 @@ impl<'r> Decision<'r> {
         pick: impl Fn(&ReportDecision<'r>, usize) -> Vec<(usize, Option<Suppression>)>,
     ) -> Vec<Row<'r>> {
         let mut rows: Vec<Row<'r>> = Vec::new();
-        // Key: the finding's identity, plus the suppression (status, statement, source).
-        type RowKey = (String, Option<(String, String, String)>);
-        let mut index: BTreeMap<RowKey, usize> = BTreeMap::new();
+        // Key: the finding's identity (an OS target embeds the artifact name, which can
+        // differ per platform report, so OS results key on their type instead), plus the
+        // suppression (status, statement, source).
+        type RowKey<'k> = (
+            [&'k str; 5],
+            (bool, &'k str),
+            Option<(String, String, String)>,
+        );
+        let mut index: HashMap<RowKey<'r>, usize> = HashMap::new();
         for rep in &self.reports {
             let report: &'r Report<'r> = rep.report;
             for (ri, result) in report.results.iter().enumerate() {
+                let target_key: (bool, &'r str) = if result.class == "os-pkgs" {
+                    (true, &result.kind)
+                } else {
+                    (false, &result.target)
+                };
                 for (vi, sup) in pick(rep, ri) {
-                    let v = &result.vulnerabilities[vi];
-                    // An OS target embeds the artifact name, which can differ per platform
-                    // report; key on the class instead for OS results.
-                    let target_key = if result.class == "os-pkgs" {
-                        format!("os-pkgs:{}", result.kind)
-                    } else {
-                        result.target.to_string()
-                    };
+                    let v: &'r Vulnerability<'r> = &result.vulnerabilities[vi];
                     let key = (
-                        format!(
-                            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-                            v.vulnerability_id,
-                            v.pkg_name,
-                            v.installed_version,
-                            v.fixed_version,
-                            v.pkg_path,
-                            target_key
-                        ),
+                        [
+                            &*v.vulnerability_id,
+                            &*v.pkg_name,
+                            &*v.installed_version,
+                            &*v.fixed_version,
+                            &*v.pkg_path,
+                        ],
+                        target_key,
                         sup.as_ref()
                             .map(|s| (s.status.clone(), s.statement.clone(), s.source.clone())),
                     );

@@ -23,13 +23,22 @@ pub fn read_reports(paths: &[PathBuf]) -> Result<Vec<ReportFile>> {
     paths.iter().map(|p| ReportFile::read(p)).collect()
 }
 
-/// Parse every report with the typed model; several reports parse on separate threads.
+/// Parse every report with the typed model; several reports parse on separate threads,
+/// sharing the CPUs (one large report is itself parsed on several threads).
 pub fn parse_reports(files: &[ReportFile]) -> Result<Vec<Report<'_>>> {
+    let threads = crate::report::parse_threads();
     if files.len() < 2 {
-        return files.iter().map(ReportFile::parse).collect();
+        return files
+            .iter()
+            .map(|f| f.parse_with_threads(threads))
+            .collect();
     }
+    let each = (threads / files.len()).max(1);
     std::thread::scope(|s| {
-        let handles: Vec<_> = files.iter().map(|f| s.spawn(move || f.parse())).collect();
+        let handles: Vec<_> = files
+            .iter()
+            .map(|f| s.spawn(move || f.parse_with_threads(each)))
+            .collect();
         handles
             .into_iter()
             .map(|h| {

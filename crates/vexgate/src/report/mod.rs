@@ -1,19 +1,23 @@
 //! Trivy JSON reports: reading files, the typed model, platforms and coverage.
 
 pub mod model;
+mod parallel;
+pub mod text;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use model::*;
+pub use text::ReportText;
 
 use crate::error::{Error, Result};
 
-/// A report file read into memory. The typed [`Report`] borrows from `text`.
+/// A report file read into memory (or mapped, when large). The typed [`Report`] borrows
+/// from `text`.
 #[derive(Debug)]
 pub struct ReportFile {
     pub path: PathBuf,
-    pub text: String,
+    pub text: ReportText,
 }
 
 impl ReportFile {
@@ -26,7 +30,7 @@ impl ReportFile {
                 "is a directory, not a Trivy JSON report",
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = ReportText::load(path, meta.len(), meta.is_file())?;
         if text.trim().is_empty() {
             return Err(Error::input(path, "is empty, not a Trivy JSON report"));
         }
@@ -40,10 +44,30 @@ impl ReportFile {
     pub fn parse(&self) -> Result<Report<'_>> {
         parse_report(&self.path, &self.text)
     }
+
+    /// [`ReportFile::parse`] with at most `threads` threads.
+    pub fn parse_with_threads(&self, threads: usize) -> Result<Report<'_>> {
+        parse_report_with_threads(&self.path, &self.text, threads)
+    }
 }
 
-/// Parse `text` (from `path`, used in messages) as a Trivy SchemaVersion 2 report.
+/// The threads a parse may use: the CPUs this process may run on, at most 8.
+pub fn parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Parse `text` (from `path`, used in messages) as a Trivy SchemaVersion 2 report. Large
+/// reports are parsed on several threads (see `parallel`), with the same result.
 pub fn parse_report<'a>(path: &Path, text: &'a str) -> Result<Report<'a>> {
+    parse_report_with_threads(path, text, parse_threads())
+}
+
+/// [`parse_report`] with at most `threads` threads.
+pub fn parse_report_with_threads<'a>(
+    path: &Path,
+    text: &'a str,
+    threads: usize,
+) -> Result<Report<'a>> {
     // Reject JSON that is valid but not an object first, for a clearer message.
     let first = text.trim_start().as_bytes().first().copied();
     if first.is_some() && first != Some(b'{') {
@@ -56,7 +80,10 @@ pub fn parse_report<'a>(path: &Path, text: &'a str) -> Result<Report<'a>> {
             "is JSON but not a Trivy report (expected an object with SchemaVersion 2)",
         ));
     }
-    let report: Report<'a> = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+    let report: Report<'a> = match parallel::parse(text, threads) {
+        Some(report) => report,
+        None => serde_json::from_str(text).map_err(|e| Error::json(path, &e))?,
+    };
     match report.schema_version {
         Some(2) => Ok(report),
         Some(v) => Err(Error::input(

@@ -30,7 +30,7 @@ pub fn read(path: &Path) -> ReportFile {
 pub fn in_memory(path: &str, text: String) -> ReportFile {
     ReportFile {
         path: PathBuf::from(path),
-        text,
+        text: text.into(),
     }
 }
 

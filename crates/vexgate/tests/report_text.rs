@@ -1,0 +1,130 @@
+//! Large report files are memory-mapped (report::text): the gate's result does not depend on
+//! it, bad bytes are still a one-line input error, and a file truncated while mapped is a
+//! one-line error naming it with exit code 2, not a crash.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+use vexgate::report::ReportFile;
+use vexgate::report::text::MAP_THRESHOLD;
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/upstream/trivy")
+        .join(name)
+}
+
+/// A real Trivy report padded past the mapping threshold with trailing whitespace (legal
+/// JSON, the same document).
+fn large_copy(dir: &Path, name: &str) -> PathBuf {
+    let mut text = std::fs::read_to_string(golden(name)).unwrap();
+    text.push_str(&" ".repeat(MAP_THRESHOLD as usize));
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn gate(dir: &Path, report: &Path) -> std::process::Output {
+    let mut cmd = Command::cargo_bin("vexgate").unwrap();
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().to_string();
+        if k.starts_with("VEXGATE_") || k.starts_with("TRIVY_") {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.args(["gate", "--format", "json"])
+        .arg(report)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn mapped_and_read_reports_gate_the_same() {
+    let dir = TempDir::new().unwrap();
+    let small = golden("debian-buster.json.golden");
+    let large = large_copy(dir.path(), "debian-buster.json.golden");
+    assert!(!ReportFile::read(&small).unwrap().text.is_mapped());
+    assert!(ReportFile::read(&large).unwrap().text.is_mapped());
+    let a = gate(dir.path(), &small);
+    let b = gate(dir.path(), &large);
+    assert_eq!(
+        a.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    assert_eq!(a.status.code(), b.status.code());
+    let strip = |out: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(out).unwrap();
+        v["reports"][0]["path"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(strip(&a.stdout), strip(&b.stdout));
+}
+
+#[test]
+fn invalid_utf8_in_a_mapped_report_is_an_input_error() {
+    let dir = TempDir::new().unwrap();
+    let path = large_copy(dir.path(), "debian-buster.json.golden");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] = 0xFF;
+    std::fs::write(&path, bytes).unwrap();
+    let out = gate(dir.path(), &path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: is not UTF-8 text (invalid byte at offset {at})",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+const CHILD: &str = "VEXGATE_TEST_SIGBUS_CHILD";
+
+/// Another process truncates the report while it is mapped: the next read of a page past
+/// the new end raises SIGBUS, which must become exit 2 and one line naming the file. The
+/// test re-runs itself as the child that reads the truncated mapping.
+#[test]
+fn truncated_while_mapped_is_a_one_line_error() {
+    if let Some(path) = std::env::var_os(CHILD) {
+        let file = ReportFile::read(Path::new(&path)).unwrap();
+        assert!(file.text.is_mapped());
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let last = file.text.as_bytes()[file.text.len() - 1];
+        std::hint::black_box(last);
+        // Not reached: the read above faults.
+        std::process::exit(3);
+    }
+    let dir = TempDir::new().unwrap();
+    let path = large_copy(dir.path(), "debian-buster.json.golden");
+    let out = Process::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "truncated_while_mapped_is_a_one_line_error",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, &path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    let line = format!(
+        "vexgate: error: {}: the file was truncated while vexgate was reading it; nothing was decided",
+        path.display()
+    );
+    assert!(err.lines().any(|l| l == line), "stderr: {err}");
+}
