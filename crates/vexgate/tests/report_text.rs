@@ -128,3 +128,71 @@ fn truncated_while_mapped_is_a_one_line_error() {
     );
     assert!(err.lines().any(|l| l == line), "stderr: {err}");
 }
+
+/// `gomod.json.golden` (three Results) with 2 MiB of whitespace before each Result, so it
+/// is mapped and its Results are split across threads.
+fn spread_copy(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(golden("gomod.json.golden")).unwrap();
+    let needle = "\n    {\n      \"Target\"";
+    assert_eq!(text.matches(needle).count(), 3);
+    let spread = text.replace(
+        needle,
+        &format!("\n{}{}", " ".repeat(2 << 20), &needle[1..]),
+    );
+    let path = dir.join("gomod-spread.json");
+    std::fs::write(&path, spread).unwrap();
+    path
+}
+
+/// One CPU (`taskset -c 0`: the process sees one CPU and parses sequentially) and all CPUs
+/// give the same verdict, the same JSON and the same --output-report.
+#[test]
+fn threaded_parse_gives_the_same_gate_and_output_report() {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 {
+        eprintln!("one CPU: the threaded parse is never used here");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let report = spread_copy(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("vexgate");
+    let run = |pin: bool, out: &str| {
+        let mut cmd = if pin {
+            let mut c = Process::new("taskset");
+            c.args(["-c", "0"]).arg(&bin);
+            c
+        } else {
+            Process::new(&bin)
+        };
+        cmd.current_dir(dir.path());
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().to_string();
+            if k.starts_with("VEXGATE_") || k.starts_with("TRIVY_") {
+                cmd.env_remove(&k);
+            }
+        }
+        let o = cmd
+            .args([
+                "gate",
+                "--format",
+                "json",
+                "--severity",
+                "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+            ])
+            .arg(&report)
+            .arg("--output-report")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        let written = std::fs::read_to_string(dir.path().join(out)).unwrap();
+        (o.status.code(), o.stdout, written)
+    };
+    let (code_one, json_one, report_one) = run(true, "one.json");
+    let (code_all, json_all, report_all) = run(false, "all.json");
+    assert_eq!(code_one, Some(1));
+    assert_eq!(code_one, code_all);
+    assert_eq!(json_one, json_all);
+    assert_eq!(report_one, report_all);
+    let v: serde_json::Value = serde_json::from_str(&report_all).unwrap();
+    assert_eq!(v["Results"].as_array().unwrap().len(), 3);
+}

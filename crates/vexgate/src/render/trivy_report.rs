@@ -43,16 +43,19 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::decision::{FindingKind, Origin, ReportDecision, ResultDecision, Suppression};
-use crate::report::ScanResult;
+use crate::report::{ScanResult, parallel};
 
 pub(super) fn render(rep: &ReportDecision<'_>, out: &mut dyn Write) -> io::Result<()> {
     let text = rep.file.text.as_str();
-    let raw: RawReport<'_> = serde_json::from_str(text).map_err(|e| {
-        invalid(format!(
-            "{}: cannot re-read the report for --output-report: {e}",
-            rep.file.path.display()
-        ))
-    })?;
+    let raw = match parallel_raw(text, crate::report::parse_threads()) {
+        Some(raw) => raw,
+        None => serde_json::from_str(text).map_err(|e| {
+            invalid(format!(
+                "{}: cannot re-read the report for --output-report: {e}",
+                rep.file.path.display()
+            ))
+        })?,
+    };
     let doc = build(rep, raw)?;
     let mut w = BufWriter::with_capacity(1 << 16, out);
     write_value(&mut w, &doc, 0)?;
@@ -122,6 +125,29 @@ impl<'de> Deserialize<'de> for RawReport<'de> {
         }
         d.deserialize_map(V)
     }
+}
+
+/// [`RawReport`] read with `Results[]` split across threads, as the typed model is read
+/// (report::parallel). `None`: read it sequentially.
+fn parallel_raw(text: &str, threads: usize) -> Option<RawReport<'_>> {
+    if !parallel::worth_it(text, threads) {
+        return None;
+    }
+    raw_on_threads(text, threads)
+}
+
+fn raw_on_threads(text: &str, threads: usize) -> Option<RawReport<'_>> {
+    let mut entries = Vec::new();
+    parallel::walk_object(text, |k, p| {
+        let v = if k == "Results" {
+            TopValue::Results(p.array::<RawResult<'_>>(threads)?)
+        } else {
+            TopValue::Raw(p.value()?)
+        };
+        entries.push((k, v));
+        Some(())
+    })?;
+    Some(RawReport(entries))
 }
 
 impl<'de> Deserialize<'de> for RawResult<'de> {
@@ -677,5 +703,67 @@ mod tests {
             assert_eq!(v["Severity"], "UNKNOWN");
             assert_eq!(v["VulnerabilityID"], "CVE-1");
         }
+    }
+
+    fn dump(r: &RawReport<'_>) -> String {
+        let mut out = String::new();
+        for (k, v) in &r.0 {
+            out.push_str(&format!("{k}="));
+            match v {
+                TopValue::Raw(raw) => out.push_str(raw.get()),
+                TopValue::Results(results) => {
+                    for res in results {
+                        for (k, v) in &res.0 {
+                            out.push_str(&format!("\n  {k}="));
+                            match v {
+                                ResultValue::Raw(raw) => out.push_str(raw.get()),
+                                ResultValue::Items(items) => {
+                                    for i in items {
+                                        out.push_str(&format!("\n    {}", i.get()));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The raw document read on threads is the one read sequentially, on every real report
+    /// in testdata that has several Results.
+    #[test]
+    fn threaded_raw_read_agrees_with_sequential() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+        let mut checked = 0;
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if !text.contains("\"SchemaVersion\": 2") || text.matches("\"Target\"").count() < 2
+                {
+                    continue;
+                }
+                let Ok(seq) = serde_json::from_str::<RawReport<'_>>(&text) else {
+                    continue;
+                };
+                for threads in [2, 3] {
+                    let par = raw_on_threads(&text, threads)
+                        .unwrap_or_else(|| panic!("{}: threaded read failed", path.display()));
+                    assert_eq!(dump(&par), dump(&seq), "{}", path.display());
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "only {checked} reports checked");
     }
 }

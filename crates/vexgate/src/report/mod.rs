@@ -1,7 +1,7 @@
 //! Trivy JSON reports: reading files, the typed model, platforms and coverage.
 
 pub mod model;
-mod parallel;
+pub(crate) mod parallel;
 pub mod text;
 
 use std::fmt;

@@ -23,22 +23,60 @@ use serde::de::IgnoredAny;
 
 use super::model::{Metadata, Report, ScanResult, TrivyInfo};
 
+// The module docs speak of `Results`; `Cursor::array` and `walk_object` are also used by
+// the Trivy-schema writer (render::trivy_report) to re-read the raw document.
+
 /// Documents smaller than this are parsed on one thread.
 pub const PARALLEL_MIN: usize = 4 << 20;
 
-/// Parse `text` with up to `threads` threads. `None`: use the sequential parser.
-pub fn parse(text: &str, threads: usize) -> Option<Report<'_>> {
-    parse_with_min(text, threads, PARALLEL_MIN)
+/// Whether a document of this size is worth parsing on `threads` threads.
+pub fn worth_it(text: &str, threads: usize) -> bool {
+    threads >= 2 && text.len() >= PARALLEL_MIN
 }
 
-fn parse_with_min(text: &str, threads: usize, min: usize) -> Option<Report<'_>> {
-    if threads < 2 || text.len() < min {
+/// Parse `text` with up to `threads` threads. `None`: use the sequential parser.
+pub fn parse(text: &str, threads: usize) -> Option<Report<'_>> {
+    if !worth_it(text, threads) {
         return None;
     }
-    let mut p = Cursor { text, pos: 0 };
+    parse_report(text, threads)
+}
+
+fn parse_report(text: &str, threads: usize) -> Option<Report<'_>> {
     let mut report = Report::default();
     let mut seen = [false; 9];
     let mut once = |i: usize| !std::mem::replace(&mut seen[i], true);
+    walk_object(text, |key, p| {
+        match key.as_ref() {
+            "SchemaVersion" if once(0) => report.schema_version = p.value()?,
+            "Trivy" if once(1) => report.trivy = p.value::<Option<TrivyInfo<'_>>>()?,
+            "ReportID" if once(2) => report.report_id = p.value::<OptBorrowed<'_>>()?.0,
+            "CreatedAt" if once(3) => report.created_at = p.value::<OptBorrowed<'_>>()?.0,
+            "ArtifactID" if once(4) => report.artifact_id = p.value::<OptBorrowed<'_>>()?.0,
+            "ArtifactName" if once(5) => report.artifact_name = p.value::<Borrowed<'_>>()?.0,
+            "ArtifactType" if once(6) => report.artifact_type = p.value::<Borrowed<'_>>()?.0,
+            "Metadata" if once(7) => report.metadata = p.value::<Metadata<'_>>()?,
+            "Results" if once(8) => report.results = p.array::<ScanResult<'_>>(threads)?,
+            // A duplicate field: serde's derive rejects it, so the sequential parse reports it.
+            "SchemaVersion" | "Trivy" | "ReportID" | "CreatedAt" | "ArtifactID"
+            | "ArtifactName" | "ArtifactType" | "Metadata" | "Results" => return None,
+            _ => {
+                p.value::<IgnoredAny>()?;
+            }
+        }
+        Some(())
+    })?;
+    Some(report)
+}
+
+/// Walk the document's top-level object: `field(key, cursor)` is called for each member
+/// with the cursor on its value, and must consume exactly that value. `None` when the
+/// document is not one object followed by whitespace, or when `field` gives up.
+pub fn walk_object<'a>(
+    text: &'a str,
+    mut field: impl FnMut(Cow<'a, str>, &mut Cursor<'a>) -> Option<()>,
+) -> Option<()> {
+    let mut p = Cursor { text, pos: 0 };
     p.ws();
     p.expect(b'{')?;
     p.ws();
@@ -47,26 +85,11 @@ fn parse_with_min(text: &str, threads: usize, min: usize) -> Option<Report<'_>> 
     } else {
         loop {
             p.ws();
-            let key: Borrowed<'_> = p.value(text.len())?;
+            let key: Borrowed<'a> = p.value()?;
             p.ws();
             p.expect(b':')?;
-            let end = text.len();
-            match key.0.as_ref() {
-                "SchemaVersion" if once(0) => report.schema_version = p.value(end)?,
-                "Trivy" if once(1) => report.trivy = p.value::<Option<TrivyInfo<'_>>>(end)?,
-                "ReportID" if once(2) => report.report_id = p.value::<OptBorrowed<'_>>(end)?.0,
-                "CreatedAt" if once(3) => report.created_at = p.value::<OptBorrowed<'_>>(end)?.0,
-                "ArtifactID" if once(4) => report.artifact_id = p.value::<OptBorrowed<'_>>(end)?.0,
-                "ArtifactName" if once(5) => report.artifact_name = p.value::<Borrowed<'_>>(end)?.0,
-                "ArtifactType" if once(6) => report.artifact_type = p.value::<Borrowed<'_>>(end)?.0,
-                "Metadata" if once(7) => report.metadata = p.value::<Metadata<'_>>(end)?,
-                "Results" if once(8) => report.results = results(&mut p, threads)?,
-                "SchemaVersion" | "Trivy" | "ReportID" | "CreatedAt" | "ArtifactID"
-                | "ArtifactName" | "ArtifactType" | "Metadata" | "Results" => return None,
-                _ => {
-                    p.value::<IgnoredAny>(end)?;
-                }
-            }
+            p.ws();
+            field(key.0, &mut p)?;
             p.ws();
             match p.next()? {
                 b',' => continue,
@@ -76,61 +99,65 @@ fn parse_with_min(text: &str, threads: usize, min: usize) -> Option<Report<'_>> 
         }
     }
     p.ws();
-    (p.pos == text.len()).then_some(report)
+    (p.pos == text.len()).then_some(())
 }
 
-/// `Results: [...]`, the cursor on the `[`. Leaves the cursor after the `]`.
-fn results<'a>(p: &mut Cursor<'a>, threads: usize) -> Option<Vec<ScanResult<'a>>> {
-    let text = p.text;
-    p.ws();
-    p.expect(b'[')?;
-    p.ws();
-    if p.peek() == Some(b']') {
-        p.pos += 1;
-        return Some(Vec::new());
+impl<'a> Cursor<'a> {
+    /// The array at the cursor, its elements deserialized on up to `threads` threads (one
+    /// run of elements each, split at guessed `Results[]` element starts; see the module
+    /// docs). Leaves the cursor after the `]`.
+    pub fn array<T: Deserialize<'a> + Send>(&mut self, threads: usize) -> Option<Vec<T>> {
+        let text = self.text;
+        self.ws();
+        self.expect(b'[')?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Some(Vec::new());
+        }
+        let bounds = split_points(text.as_bytes(), self.pos, threads);
+        let (&tail_start, _) = bounds.split_last()?;
+        let (closed, last) = std::thread::scope(|s| {
+            // Runs 1.. on new threads, run 0 here: `threads` threads in all.
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .skip(1)
+                .map(|w| {
+                    let (start, end) = (w[0], w[1]);
+                    s.spawn(move || closed_run::<T>(text, start, end))
+                })
+                .collect();
+            let tail = (bounds.len() > 1).then(|| s.spawn(move || last_run::<T>(text, tail_start)));
+            let mut closed = Vec::with_capacity(bounds.len());
+            let last = match tail {
+                Some(tail) => {
+                    closed.push(closed_run::<T>(text, bounds[0], bounds[1]));
+                    closed.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+                    tail.join().ok().flatten()
+                }
+                None => last_run::<T>(text, tail_start),
+            };
+            (closed, last)
+        });
+        let (last, end) = last?;
+        let mut out =
+            Vec::with_capacity(closed.iter().flatten().map(Vec::len).sum::<usize>() + last.len());
+        for run in closed {
+            out.extend(run?);
+        }
+        out.extend(last);
+        self.pos = end;
+        Some(out)
     }
-    let bounds = split_points(text.as_bytes(), p.pos, threads);
-    let (&tail_start, _) = bounds.split_last()?;
-    let (closed, last) = std::thread::scope(|s| {
-        // Runs 1.. on new threads, run 0 here: `threads` threads in all.
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .skip(1)
-            .map(|w| {
-                let (start, end) = (w[0], w[1]);
-                s.spawn(move || closed_run(text, start, end))
-            })
-            .collect();
-        let tail = (bounds.len() > 1).then(|| s.spawn(move || last_run(text, tail_start)));
-        let mut closed = Vec::with_capacity(bounds.len());
-        let last = match tail {
-            Some(tail) => {
-                closed.push(closed_run(text, bounds[0], bounds[1]));
-                closed.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
-                tail.join().ok().flatten()
-            }
-            None => last_run(text, tail_start),
-        };
-        (closed, last)
-    });
-    let (last, end) = last?;
-    let mut out =
-        Vec::with_capacity(closed.iter().flatten().map(Vec::len).sum::<usize>() + last.len());
-    for run in closed {
-        out.extend(run?);
-    }
-    out.extend(last);
-    p.pos = end;
-    Some(out)
 }
 
 /// Elements in `[start, end)`: each followed by a comma, the last comma's trailing
 /// whitespace ending exactly at `end`.
-fn closed_run(text: &str, start: usize, end: usize) -> Option<Vec<ScanResult<'_>>> {
+fn closed_run<'a, T: Deserialize<'a>>(text: &'a str, start: usize, end: usize) -> Option<Vec<T>> {
     let mut p = Cursor { text, pos: start };
     let mut out = Vec::new();
     loop {
-        out.push(p.value(end)?);
+        out.push(p.value_until(end)?);
         p.ws_until(end);
         if p.pos >= end || text.as_bytes()[p.pos] != b',' {
             return None;
@@ -145,11 +172,11 @@ fn closed_run(text: &str, start: usize, end: usize) -> Option<Vec<ScanResult<'_>
 
 /// Elements from `start` up to and including the array's closing `]`, and the offset
 /// after it.
-fn last_run(text: &str, start: usize) -> Option<(Vec<ScanResult<'_>>, usize)> {
+fn last_run<'a, T: Deserialize<'a>>(text: &'a str, start: usize) -> Option<(Vec<T>, usize)> {
     let mut p = Cursor { text, pos: start };
     let mut out = Vec::new();
     loop {
-        out.push(p.value(text.len())?);
+        out.push(p.value()?);
         p.ws();
         match p.next()? {
             b',' => p.ws(),
@@ -217,7 +244,8 @@ struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
 #[derive(Deserialize)]
 struct OptBorrowed<'a>(#[serde(borrow)] Option<Cow<'a, str>>);
 
-struct Cursor<'a> {
+/// A position in a document being walked.
+pub struct Cursor<'a> {
     text: &'a str,
     pos: usize,
 }
@@ -248,9 +276,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// One JSON value of type `T` starting at the cursor (after optional whitespace) and
-    /// ending at or before `end`.
-    fn value<T: Deserialize<'a>>(&mut self, end: usize) -> Option<T> {
+    /// One JSON value of type `T` at the cursor (after optional whitespace).
+    pub fn value<T: Deserialize<'a>>(&mut self) -> Option<T> {
+        self.value_until(self.text.len())
+    }
+
+    /// One JSON value of type `T` at the cursor, ending at or before `end`.
+    fn value_until<T: Deserialize<'a>>(&mut self, end: usize) -> Option<T> {
         let slice = self.text.get(self.pos..end)?;
         let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<T>();
         let v = stream.next()?.ok()?;
@@ -315,7 +347,7 @@ mod tests {
                     if split_points(text.as_bytes(), start, threads).len() > 1 {
                         split += 1;
                     }
-                    let got = parse_with_min(text, threads, 0)
+                    let got = parse_report(text, threads)
                         .unwrap_or_else(|| panic!("{}: parallel parse failed", path.display()));
                     assert_eq!(format!("{got:#?}"), want, "{}", path.display());
                 }
@@ -336,7 +368,7 @@ mod tests {
             r#"{{"SchemaVersion":2,"Results":[{{"Target":"a","Description":"{pad}","Secrets":[{{"RuleID":"r"}},{{"Target":"fake"}}]}}]}}"#
         );
         assert_eq!(split_points(text.as_bytes(), 29, 2).len(), 2);
-        assert!(parse_with_min(&text, 2, 0).is_none());
+        assert!(parse_report(&text, 2).is_none());
         let seq: Report<'_> = serde_json::from_str(&text).unwrap();
         assert_eq!(seq.results.len(), 1);
     }
@@ -345,7 +377,7 @@ mod tests {
     #[test]
     fn bad_documents_fall_back() {
         let good = r#"{"SchemaVersion":2,"Results":[{"Target":"a"},{"Target":"b"}]}"#;
-        assert!(parse_with_min(good, 2, 0).is_some());
+        assert!(parse_report(good, 2).is_some());
         for bad in [
             r#"{"SchemaVersion":2,"Results":[{"Target":"a"},{"Target":"b"}]"#,
             r#"{"SchemaVersion":2,"Results":[{"Target":"a"},{"Target":"b"}]} x"#,
@@ -357,7 +389,7 @@ mod tests {
             r#"{"SchemaVersion":2,,"Results":[]}"#,
             r#"{"SchemaVersion":2,}"#,
         ] {
-            assert!(parse_with_min(bad, 2, 0).is_none(), "{bad}");
+            assert!(parse_report(bad, 2).is_none(), "{bad}");
             assert!(serde_json::from_str::<Report<'_>>(bad).is_err(), "{bad}");
         }
     }
