@@ -6,7 +6,8 @@
 # hyperfine run per size:
 #   - vexgate gate (default policy: HIGH,CRITICAL + ignore-unfixed; table to stdout)
 #   - vexgate gate --output-report
-#   - the bare typed parse (read + deserialize with vexgate's report model, nothing else)
+#   - the bare typed parse (read + deserialize with vexgate's report model on one thread,
+#     nothing else: the floor; the gate maps the file and parses on all CPUs)
 #   - trivy convert --severity HIGH,CRITICAL --format json
 #   - the same plus a Rego policy emulating --ignore-unfixed (trivy.md §3.8)
 #   - the seed's two jq counting passes (HIGH, then CRITICAL)
