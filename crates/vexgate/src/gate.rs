@@ -136,11 +136,29 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Build the decision over all reports. `now` is the clock for ignore-file expiry.
+/// Loads the settings' VEX documents and frees them before returning.
 pub fn decide<'r>(
     files: &'r [ReportFile],
     reports: &'r [Report<'r>],
     settings: &Settings,
     now: Timestamp,
+) -> Result<Decision<'r>> {
+    match VexSet::read(&settings.vex) {
+        Ok(set) => decide_with_vex(files, reports, settings, now, Ok(&set)),
+        Err(e) => decide_with_vex(files, reports, settings, now, Err(e)),
+    }
+}
+
+/// [`decide`] with the settings' VEX documents already loaded by the caller
+/// ([`VexSet::read`] of `settings.vex`, or its error), so the caller owns the set: `gate`
+/// loads it while the reports parse, and does not free it at exit. A VEX error is
+/// reported where [`decide`] reports it (after an ignore-file error).
+pub fn decide_with_vex<'r>(
+    files: &'r [ReportFile],
+    reports: &'r [Report<'r>],
+    settings: &Settings,
+    now: Timestamp,
+    vex_set: Result<&VexSet>,
 ) -> Result<Decision<'r>> {
     let mut warnings = settings.warnings.clone();
     let ignore = load_ignorefile(settings, now, &mut warnings)?;
@@ -149,7 +167,8 @@ pub fn decide<'r>(
         ignore_statuses: settings.ignore_statuses.clone(),
         ignore,
     };
-    let vex_set = VexSet::load(&settings.vex, &mut warnings)?;
+    let vex_set = vex_set?;
+    warnings.extend(vex_set.warnings());
     let platforms = platforms(files, reports, settings, &mut warnings)?;
 
     let mut out = Vec::with_capacity(reports.len());
@@ -167,7 +186,7 @@ pub fn decide<'r>(
             vex::apply(
                 report,
                 &mut results,
-                &vex_set,
+                vex_set,
                 settings.image_repo.as_deref(),
                 &mut warnings,
             )

@@ -12,6 +12,7 @@ use crate::decision::Decision;
 use crate::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
 use crate::gate;
 use crate::render::{self, RenderOptions};
+use crate::vex::VexSet;
 
 #[derive(Debug, Args)]
 #[command(after_long_help = GATE_HELP)]
@@ -72,9 +73,31 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     };
 
     let now = jiff::Timestamp::now();
+    // The VEX documents load on a second thread while the reports are read and parsed;
+    // errors keep their order (report errors first, then the ignore file, then VEX).
+    let vex_loader = (!settings.vex.is_empty()).then(|| {
+        let sources = settings.vex.clone();
+        std::thread::spawn(move || VexSet::read(&sources))
+    });
     let files = gate::read_reports(&cmd.reports)?;
     let reports = gate::parse_reports(&files)?;
-    let decision = gate::decide(&files, &reports, &settings, now)?;
+    let vex = match vex_loader {
+        None => Ok(VexSet::default()),
+        Some(h) => h
+            .join()
+            .unwrap_or_else(|_| Err(Error::usage("internal error: VEX loader panicked"))),
+    };
+    let (vex_set, vex_err) = match vex {
+        Ok(set) => (set, None),
+        Err(e) => (VexSet::default(), Some(e)),
+    };
+    let decision = gate::decide_with_vex(
+        &files,
+        &reports,
+        &settings,
+        now,
+        vex_err.map_or(Ok(&vex_set), Err),
+    )?;
 
     {
         let stderr = io::stderr();
@@ -110,8 +133,10 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
         EXIT_PASS
     };
     // The process exits right after this: freeing the model of a 100 MB report (hundreds
-    // of thousands of allocations) would only cost time, so leave it to the OS.
+    // of thousands of allocations), or of a VEX document with 100k statements, would only
+    // cost time, so leave it to the OS.
     std::mem::forget(decision);
+    std::mem::forget(vex_set);
     std::mem::forget(reports);
     std::mem::forget(files);
     Ok(code)

@@ -293,21 +293,37 @@ impl CompiledOpenVex {
             None => None,
             Some(t) => Some(parse_timestamp(t).map_err(|e| (None, format!("document {e}")))?),
         };
-        let mut out = CompiledOpenVex::default();
         let mut cache = PurlCache::default();
-        out.statements.reserve(doc.statements.len());
-        out.index.reserve(doc.statements.len() * 3);
+        let mut statements = Vec::with_capacity(doc.statements.len());
         for (i, st) in doc.statements.iter().enumerate() {
             let c = CompiledStatement::compile_cached(i, st, doc_time, &mut cache)
                 .map_err(|e| (Some(i), e))?;
-            for k in st.vulnerability.match_keys() {
-                out.index.push((out.hasher.hash_one(k), i as u32));
-            }
-            out.statements.push(c);
+            statements.push(c);
         }
-        out.index.sort_unstable();
-        out.index.dedup();
-        Ok(out)
+        Ok(Self::from_statements(statements))
+    }
+
+    /// Index compiled statements (in document order, `index` = position) by every
+    /// vulnerability key: `@id` (empty when absent), name and aliases, the strings
+    /// [`Vulnerability::match_keys`] yields.
+    pub fn from_statements(statements: Vec<CompiledStatement>) -> Self {
+        let mut out = CompiledOpenVex {
+            statements,
+            ..Default::default()
+        };
+        let mut index = Vec::with_capacity(out.statements.len() * 3);
+        for (i, st) in out.statements.iter().enumerate() {
+            let keys = std::iter::once(st.vuln_id.as_str())
+                .chain(std::iter::once(st.name.as_str()))
+                .chain(st.aliases.iter().map(String::as_str));
+            for k in keys {
+                index.push((out.hasher.hash_one(k), i as u32));
+            }
+        }
+        index.sort_unstable();
+        index.dedup();
+        out.index = index;
+        out
     }
 
     /// Indices of the statements whose vulnerability matches `vuln`, in document order.

@@ -4,6 +4,7 @@
 //! - [`graph`]: the component graph Trivy's VEX filter walks (pkg/sbom/io/encode.go);
 //! - [`matching`]: go-vex/Trivy matching rules, one function each;
 //! - [`csaf`]: CSAF VEX input;
+//! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`);
 //! - [`lint`]: statements that can never match.
 //!
 //! [`apply`] is Trivy's `vex.Filter` (pkg/vex/vex.go) over a report the policy already
@@ -13,6 +14,7 @@
 pub mod audit;
 pub mod author;
 pub mod csaf;
+pub mod fast;
 pub mod graph;
 pub mod lint;
 pub mod matching;
@@ -21,6 +23,7 @@ pub mod validate;
 pub mod write;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use serde_json::Value;
@@ -32,7 +35,9 @@ use crate::report::Report;
 
 use self::csaf::CompiledCsaf;
 use self::graph::Graph;
-use self::matching::{CompiledOpenVex, Ident};
+use self::matching::{
+    CompiledOpenVex, CompiledStatement, Ident, go_vex_winner, statement_matches, winner_suppresses,
+};
 
 /// One loaded `--vex` source.
 #[derive(Debug)]
@@ -46,19 +51,25 @@ pub struct VexSource {
 
 #[derive(Debug)]
 pub enum SourceKind {
-    OpenVex {
-        doc: Box<model::Document>,
-        compiled: CompiledOpenVex,
-    },
+    OpenVex { compiled: CompiledOpenVex },
     Csaf(Box<CompiledCsaf>),
 }
 
+/// One finding's candidate statements in one source, looked up once per finding (every
+/// node the every-path rule asks about has the same vulnerability ID).
+enum Candidates<'s> {
+    /// The statements whose vulnerability matches, in document order.
+    OpenVex(Vec<&'s CompiledStatement>),
+    Csaf(&'s CompiledCsaf),
+}
+
 impl VexSource {
-    fn has_candidates(&self, vuln: &str) -> bool {
-        match &self.kind {
-            SourceKind::OpenVex { compiled, .. } => compiled.has_candidates(vuln),
-            SourceKind::Csaf(c) => c.has_candidates(vuln),
-        }
+    /// This source's never-matching statements as `gate` warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = Warning> + '_ {
+        self.lints.iter().map(|l| Warning {
+            code: "vex-never-matches",
+            message: format!("{}: statement {}: {l}", self.source, l.statement),
+        })
     }
 
     /// `VEX.NotAffected(vuln, product, sub)` for this source: the suppression it records.
@@ -104,31 +115,61 @@ impl VexSet {
     pub fn load(sources: &[String], warnings: &mut Vec<Warning>) -> Result<Self> {
         let mut set = VexSet::default();
         for src in sources {
-            let path = Path::new(src);
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            let source = load_text(src, &text)?;
-            for l in &source.lints {
-                warnings.push(Warning {
-                    code: "vex-never-matches",
-                    message: format!("{src}: statement {}: {l}", l.statement),
-                });
-            }
+            let source = load_file(src)?;
+            warnings.extend(source.warnings());
             set.sources.push(source);
         }
         Ok(set)
+    }
+
+    /// [`Self::load`] without the warnings; [`Self::warnings`] gives them, in the same
+    /// order. Lets a caller load the VEX on another thread (as `gate` does, while the
+    /// reports parse) and keep the set as long as it likes.
+    pub fn read(sources: &[String]) -> Result<Self> {
+        let sources = sources
+            .iter()
+            .map(|s| load_file(s))
+            .collect::<Result<_>>()?;
+        Ok(VexSet { sources })
+    }
+
+    /// The `vex-never-matches` warnings of every source, in priority order.
+    pub fn warnings(&self) -> impl Iterator<Item = Warning> + '_ {
+        self.sources.iter().flat_map(VexSource::warnings)
     }
 
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty()
     }
 
-    fn has_candidates(&self, vuln: &str) -> bool {
-        self.sources.iter().any(|s| s.has_candidates(vuln))
+    /// Each source's candidates for `vuln`, in priority order; `None` when no source
+    /// mentions it (the finding is kept without looking at the graph).
+    fn candidates<'s>(&'s self, vuln: &'s str) -> Option<Vec<(&'s VexSource, Candidates<'s>)>> {
+        let mut any = false;
+        let out = self
+            .sources
+            .iter()
+            .map(|s| {
+                let c = match &s.kind {
+                    SourceKind::OpenVex { compiled } => {
+                        let c: Vec<_> = compiled.candidate_statements(vuln).collect();
+                        any |= !c.is_empty();
+                        Candidates::OpenVex(c)
+                    }
+                    SourceKind::Csaf(c) => {
+                        any |= c.has_candidates(vuln);
+                        Candidates::Csaf(c)
+                    }
+                };
+                (s, c)
+            })
+            .collect();
+        any.then_some(out)
     }
 
     /// Trivy `Client.NotAffected` (vex.go:139-146): sources in priority order, the first
     /// that says not-affected wins.
-    fn not_affected(
+    pub fn not_affected(
         &self,
         vuln: &str,
         product: Ident<'_>,
@@ -140,11 +181,74 @@ impl VexSet {
     }
 }
 
+/// [`VexSet::not_affected`] over candidates already looked up: the same answer
+/// ([`CompiledOpenVex::not_affected`] filters the same candidates, in the same order, with
+/// the same rules) without a lookup per node.
+fn candidates_not_affected(
+    cands: &[(&VexSource, Candidates<'_>)],
+    vuln: &str,
+    product: Ident<'_>,
+    sub: Option<Ident<'_>>,
+) -> Option<Suppression> {
+    cands.iter().find_map(|(source, c)| {
+        let (status, statement) = match c {
+            Candidates::OpenVex(cands) => {
+                let sub = sub.unwrap_or(Ident {
+                    text: "",
+                    purl: None,
+                });
+                let mut matches = cands
+                    .iter()
+                    .copied()
+                    .filter(|st| statement_matches(st, vuln, product, sub));
+                let first = matches.next()?;
+                let winner = match matches.next() {
+                    None => Some(first),
+                    Some(second) => {
+                        let mut all = vec![first, second];
+                        all.extend(matches);
+                        go_vex_winner(&all)
+                    }
+                };
+                let st = winner_suppresses(winner)?;
+                (st.status.as_str().to_string(), st.justification.clone())
+            }
+            Candidates::Csaf(c) => {
+                let (status, statement) = c.not_affected(vuln, product, sub)?;
+                (status.to_string(), statement.to_string())
+            }
+        };
+        Some(Suppression {
+            status,
+            statement,
+            source: source.source.clone(),
+            origin: Origin::Vex,
+        })
+    })
+}
+
+/// Read and parse one `--vex` file.
+fn load_file(src: &str) -> Result<VexSource> {
+    let path = Path::new(src);
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    load_text(src, &text)
+}
+
 /// Parse one VEX file's text. `src` names it in errors and in ModifiedFindings.
 /// Format detection follows pkg/vex/document.go:37-61: CycloneDX (`bomFormat`), then
 /// OpenVEX (non-empty `@context`), then CSAF (`vulnerabilities` present).
+///
+/// A plain v0.2.0 OpenVEX document takes [`fast::load_openvex`]; anything else (and every
+/// error) the general path below.
 pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
     let path = Path::new(src);
+    if let Some((compiled, lints)) = fast::load_openvex(text) {
+        return Ok(VexSource {
+            source: src.to_string(),
+            kind: SourceKind::OpenVex { compiled },
+            lints,
+        });
+    }
     if let Some(doc) = model::document_fast(text) {
         let doc = doc.map_err(|e| Error::input(path, e))?;
         return openvex_source(src, doc);
@@ -213,10 +317,7 @@ fn openvex_source(src: &str, doc: model::Document) -> Result<VexSource> {
     let lints = lint::lint_document(&doc);
     Ok(VexSource {
         source: src.to_string(),
-        kind: SourceKind::OpenVex {
-            doc: Box::new(doc),
-            compiled,
-        },
+        kind: SourceKind::OpenVex { compiled },
         lints,
     })
 }
@@ -330,10 +431,10 @@ pub fn apply(
         let mut kept = Vec::with_capacity(decision.vulnerabilities.len());
         for &vi in &decision.vulnerabilities {
             let v = &result.vulnerabilities[vi];
-            if !set.has_candidates(&v.vulnerability_id) {
+            let Some(cands) = set.candidates(&v.vulnerability_id) else {
                 kept.push(vi);
                 continue;
-            }
+            };
             let g = graph.get_or_insert_with(|| Graph::build(report, root.take().flatten()));
             let Some(leaf) = g.leaf(ri, v) else {
                 not_found += 1;
@@ -341,7 +442,7 @@ pub fn apply(
                 continue;
             };
             match reach_root(g, leaf, &mut |c, l| {
-                node_not_affected(g, set, &v.vulnerability_id, c, l)
+                node_not_affected(g, &cands, &v.vulnerability_id, c, l)
             }) {
                 Reach::Blocked(s) => decision
                     .suppressed
@@ -392,14 +493,40 @@ fn ident(g: &Graph, n: usize) -> Option<Ident<'_>> {
 /// (openvex.go:89-91, csaf.go:52-54).
 fn node_not_affected(
     g: &Graph,
-    set: &VexSet,
+    cands: &[(&VexSource, Candidates<'_>)],
     vuln: &str,
     c: usize,
     leaf: Option<usize>,
 ) -> Option<Suppression> {
     let product = ident(g, c)?;
     let sub = leaf.and_then(|l| ident(g, l));
-    set.not_affected(vuln, product, sub)
+    candidates_not_affected(cands, vuln, product, sub)
+}
+
+/// A map keyed by graph node index. The keys are small integers chosen by vexgate, not by
+/// the input, so a multiplicative hash (as rustc's FxHash) is safe, and much cheaper than
+/// SipHash on the every-path rule's hot path.
+pub type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<NodeHasher>>;
+
+/// The hasher of [`NodeMap`]: one multiplication per `usize` key.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NodeHasher(u64);
+
+impl Hasher for NodeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 /// The outcome of [`reach_root`].
@@ -433,7 +560,7 @@ pub fn reach_root(
         return Reach::Blocked(s);
     }
     // Memoise notAffected(c, leaf): it does not depend on the path.
-    let mut memo: HashMap<usize, Option<Suppression>> = HashMap::new();
+    let mut memo: NodeMap<Option<Suppression>> = NodeMap::default();
     if let Some(r) = reach_root_fast(g, leaf, &mut memo, not_affected) {
         return r;
     }
@@ -444,7 +571,7 @@ pub fn reach_root(
 pub fn reach_root_dfs(
     g: &Graph,
     leaf: usize,
-    memo: &mut HashMap<usize, Option<Suppression>>,
+    memo: &mut NodeMap<Option<Suppression>>,
     not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
 ) -> Reach {
     let mut last: Option<Suppression> = None;
@@ -478,10 +605,10 @@ pub fn reach_root_dfs(
 pub fn reach_root_fast(
     g: &Graph,
     leaf: usize,
-    memo: &mut HashMap<usize, Option<Suppression>>,
+    memo: &mut NodeMap<Option<Suppression>>,
     not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
 ) -> Option<Reach> {
-    let mut blocked = |c: usize, memo: &mut HashMap<usize, Option<Suppression>>| {
+    let mut blocked = |c: usize, memo: &mut NodeMap<Option<Suppression>>| {
         memo.entry(c)
             .or_insert_with(|| not_affected(c, Some(leaf)))
             .is_some()
@@ -490,7 +617,7 @@ pub fn reach_root_fast(
         return Some(Reach::Blocked(memo[&leaf].clone()?));
     }
     // U by a walk over unblocked nodes.
-    let mut in_u: HashMap<usize, ()> = HashMap::new();
+    let mut in_u: NodeMap<()> = NodeMap::default();
     let mut stack = vec![leaf];
     in_u.insert(leaf, ());
     while let Some(c) = stack.pop() {
@@ -506,7 +633,7 @@ pub fn reach_root_fast(
         }
     }
     // Cycle check in U (edges child → unblocked parent), iterative three-colour DFS.
-    let mut state: HashMap<usize, u8> = HashMap::new(); // 1 = on stack, 2 = done
+    let mut state: NodeMap<u8> = NodeMap::default(); // 1 = on stack, 2 = done
     for &start in in_u.keys() {
         if state.contains_key(&start) {
             continue;
@@ -552,7 +679,7 @@ fn dfs(
     c: usize,
     leaf: usize,
     visited: &mut Vec<usize>,
-    memo: &mut HashMap<usize, Option<Suppression>>,
+    memo: &mut NodeMap<Option<Suppression>>,
     not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
     last: &mut Option<Suppression>,
     budget: &mut usize,
@@ -652,8 +779,8 @@ mod tests {
             };
             let leaf = n - 1;
             let mut na = |c: usize, l: Option<usize>| (l.is_some() && blocked[c]).then(|| sup(c));
-            let want = reach_root_dfs(&g, leaf, &mut HashMap::new(), &mut na);
-            match reach_root_fast(&g, leaf, &mut HashMap::new(), &mut na) {
+            let want = reach_root_dfs(&g, leaf, &mut NodeMap::default(), &mut na);
+            match reach_root_fast(&g, leaf, &mut NodeMap::default(), &mut na) {
                 Some(got) => {
                     fast += 1;
                     assert_eq!(got, want, "parents {:?} blocked {blocked:?}", g.parents);
