@@ -136,7 +136,10 @@ pub fn vex_report() -> String {
         write!(s, r#"{{"VulnerabilityID":"CVE-2024-{i:05}","PkgID":"pkg{p}@1.0-{p}","PkgName":"pkg{p}","PkgIdentifier":{{"PURL":"pkg:deb/debian/pkg{p}@1.0-{p}?arch=amd64\u0026distro=debian-12.8","UID":"uid{p:x}"}},"InstalledVersion":"1.0-{p}","FixedVersion":"1.0-{}","Status":"fixed","Title":"Issue {i}","Description":"{filler}","Severity":"HIGH","References":["https://security-tracker.debian.org/tracker/CVE-2024-{i:05}"]}}"#, p + 1).unwrap();
     }
     s.push_str("]}]}");
-    s
+    // Pretty-printed with two-space indents, as Trivy writes every JSON report
+    // (`json.MarshalIndent`); vexgate's parse splits arrays of such reports across CPUs.
+    let v: Value = serde_json::from_str(&s).expect("generated report is JSON");
+    serde_json::to_string_pretty(&v).expect("serialize")
 }
 
 /// An OpenVEX v0.2.0 document with `n` statements for [`vex_report`]: every 10th names a

@@ -144,8 +144,34 @@ fn spread_copy(dir: &Path) -> PathBuf {
     path
 }
 
+/// `debian-buster.json.golden` (one Result) with its vulnerabilities repeated under new IDs
+/// to ~6 MB, pretty-printed as Trivy does: the one Result's `Vulnerabilities` are split.
+fn one_big_result(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(golden("debian-buster.json.golden")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let vulns = v["Results"][0]["Vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut many = Vec::new();
+    for copy in 0..4000 {
+        for vuln in &vulns {
+            let mut vuln = vuln.clone();
+            let id = format!("{}-{copy}", vuln["VulnerabilityID"].as_str().unwrap());
+            vuln["VulnerabilityID"] = id.into();
+            many.push(vuln);
+        }
+    }
+    v["Results"][0]["Vulnerabilities"] = many.into();
+    let path = dir.join("debian-one-big-result.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 5 << 20);
+    path
+}
+
 /// One CPU (`taskset -c 0`: the process sees one CPU and parses sequentially) and all CPUs
-/// give the same verdict, the same JSON and the same --output-report.
+/// give the same verdict, the same JSON and the same --output-report, for a report whose
+/// Results are split and one whose single Result's vulnerabilities are.
 #[test]
 fn threaded_parse_gives_the_same_gate_and_output_report() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -154,7 +180,15 @@ fn threaded_parse_gives_the_same_gate_and_output_report() {
         return;
     }
     let dir = TempDir::new().unwrap();
-    let report = spread_copy(dir.path());
+    for (report, results) in [
+        (spread_copy(dir.path()), 3),
+        (one_big_result(dir.path()), 1),
+    ] {
+        same_on_one_and_all_cpus(dir.path(), &report, results);
+    }
+}
+
+fn same_on_one_and_all_cpus(dir: &Path, report: &Path, results: usize) {
     let bin = assert_cmd::cargo::cargo_bin("vexgate");
     let run = |pin: bool, out: &str| {
         let mut cmd = if pin {
@@ -164,7 +198,7 @@ fn threaded_parse_gives_the_same_gate_and_output_report() {
         } else {
             Process::new(&bin)
         };
-        cmd.current_dir(dir.path());
+        cmd.current_dir(dir);
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().to_string();
             if k.starts_with("VEXGATE_") || k.starts_with("TRIVY_") {
@@ -179,12 +213,12 @@ fn threaded_parse_gives_the_same_gate_and_output_report() {
                 "--severity",
                 "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
             ])
-            .arg(&report)
+            .arg(report)
             .arg("--output-report")
-            .arg(dir.path().join(out))
+            .arg(dir.join(out))
             .output()
             .unwrap();
-        let written = std::fs::read_to_string(dir.path().join(out)).unwrap();
+        let written = std::fs::read_to_string(dir.join(out)).unwrap();
         (o.status.code(), o.stdout, written)
     };
     let (code_one, json_one, report_one) = run(true, "one.json");
@@ -194,5 +228,5 @@ fn threaded_parse_gives_the_same_gate_and_output_report() {
     assert_eq!(json_one, json_all);
     assert_eq!(report_one, report_all);
     let v: serde_json::Value = serde_json::from_str(&report_all).unwrap();
-    assert_eq!(v["Results"].as_array().unwrap().len(), 3);
+    assert_eq!(v["Results"].as_array().unwrap().len(), results);
 }

@@ -140,7 +140,9 @@ fn raw_on_threads(text: &str, threads: usize) -> Option<RawReport<'_>> {
     let mut entries = Vec::new();
     parallel::walk_object(text, |k, p| {
         let v = if k == "Results" {
-            TopValue::Results(p.array::<RawResult<'_>>(threads)?)
+            TopValue::Results(p.array(threads, parallel::RESULTS, &|c, _| {
+                c.value::<RawResult<'_>>()
+            })?)
         } else {
             TopValue::Raw(p.value()?)
         };

@@ -1,33 +1,45 @@
-//! Parse a large report on several threads, one run of `Results[]` elements per thread.
+//! Parse a large report on several threads, one run of array elements per thread.
 //!
 //! serde_json parses one document on one thread at roughly 700 MB/s; a 100 MB report is
-//! then most of the gate's time. The `Results` array is where the bytes are (one element
-//! per OS, lock file or jar), so this parser walks the top-level object itself, picks split
-//! points inside `Results` near equal byte offsets, and deserializes each run of elements
-//! with the derived model on its own thread.
+//! then most of the gate's time. Nearly all of a report's bytes are in `Results[]` and, in
+//! each Result, in `Vulnerabilities[]`. This parser walks the objects above those arrays
+//! itself, cuts each array into runs of elements near equal byte offsets, and deserializes
+//! each run with the derived model on its own thread. `Results` is split first; a run that
+//! gets several threads (one huge Result, the common case for an OS image) splits that
+//! Result's `Vulnerabilities` in turn.
 //!
-//! Split points are guesses: an object whose first key is `"Target"` (Trivy writes it
-//! first), preceded by a comma. A guess is never trusted. Each run must parse as complete
-//! elements, each followed by a comma, ending exactly where the next run starts, and the
-//! first run starts at the real array start. By induction every split point is then a real
-//! element boundary, so the result is exactly what the sequential parse gives. Anything
-//! unexpected (a failed guess, a syntax error, a duplicate key) returns `None`, and the
-//! caller parses sequentially, which also produces the precise error message.
+//! Cut points are guesses: an object whose first key is the array's usual first key
+//! (`"Target"`, `"VulnerabilityID"`: Trivy writes them first), preceded by a comma, before
+//! the array's probable end (the next `]` at the array's own indentation when the report is
+//! pretty-printed, as Trivy writes it). A guess is never trusted. Each run must parse as
+//! complete elements, each followed by a comma, ending exactly where the next run starts,
+//! and the first run starts at the real first element. By induction every cut is then a
+//! real element boundary, so the result is exactly what the sequential parse gives. When a
+//! run fails, the array is parsed again on one thread; anything else unexpected (a syntax
+//! error, a duplicate key) returns `None`, and the caller parses the whole document
+//! sequentially, which also produces the precise error message.
 //!
-//! `tests::agrees_with_sequential_parse` keeps the two paths equal on every fixture.
+//! The fields of [`Report`] and [`ScanResult`] are filled by hand here:
+//! `tests::agrees_with_sequential_parse` keeps this equal to the derived parse on every
+//! report in testdata, pretty and compacted, on 2 to 5 threads.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 
-use super::model::{Metadata, Report, ScanResult, TrivyInfo};
-
-// The module docs speak of `Results`; `Cursor::array` and `walk_object` are also used by
-// the Trivy-schema writer (render::trivy_report) to re-read the raw document.
+use super::model::{
+    License, Metadata, Misconfiguration, ModifiedFinding, Package, Report, ScanResult, Secret,
+    TrivyInfo, Vulnerability,
+};
 
 /// Documents smaller than this are parsed on one thread.
 pub const PARALLEL_MIN: usize = 4 << 20;
+
+/// Arrays spanning fewer bytes than this are not split (in unit tests every array is, so
+/// that the small fixtures exercise the cuts).
+const SPLIT_MIN: usize = if cfg!(test) { 0 } else { 256 << 10 };
 
 /// Whether a document of this size is worth parsing on `threads` threads.
 pub fn worth_it(text: &str, threads: usize) -> bool {
@@ -56,7 +68,9 @@ fn parse_report(text: &str, threads: usize) -> Option<Report<'_>> {
             "ArtifactName" if once(5) => report.artifact_name = p.value::<Borrowed<'_>>()?.0,
             "ArtifactType" if once(6) => report.artifact_type = p.value::<Borrowed<'_>>()?.0,
             "Metadata" if once(7) => report.metadata = p.value::<Metadata<'_>>()?,
-            "Results" if once(8) => report.results = p.array::<ScanResult<'_>>(threads)?,
+            "Results" if once(8) => {
+                report.results = p.array(threads, RESULTS, &|c, t| scan_result(c, t))?;
+            }
             // A duplicate field: serde's derive rejects it, so the sequential parse reports it.
             "SchemaVersion" | "Trivy" | "ReportID" | "CreatedAt" | "ArtifactID"
             | "ArtifactName" | "ArtifactType" | "Metadata" | "Results" => return None,
@@ -69,117 +83,267 @@ fn parse_report(text: &str, threads: usize) -> Option<Report<'_>> {
     Some(report)
 }
 
-/// Walk the document's top-level object: `field(key, cursor)` is called for each member
-/// with the cursor on its value, and must consume exactly that value. `None` when the
-/// document is not one object followed by whitespace, or when `field` gives up.
-pub fn walk_object<'a>(
-    text: &'a str,
-    mut field: impl FnMut(Cow<'a, str>, &mut Cursor<'a>) -> Option<()>,
-) -> Option<()> {
-    let mut p = Cursor { text, pos: 0 };
-    p.ws();
-    p.expect(b'{')?;
-    p.ws();
-    if p.peek() == Some(b'}') {
-        p.pos += 1;
-    } else {
-        loop {
-            p.ws();
-            let key: Borrowed<'a> = p.value()?;
-            p.ws();
-            p.expect(b':')?;
-            p.ws();
-            field(key.0, &mut p)?;
-            p.ws();
-            match p.next()? {
-                b',' => continue,
-                b'}' => break,
-                _ => return None,
+/// How to cut one kind of array.
+#[derive(Clone, Copy)]
+pub struct Split {
+    /// The key Trivy writes first in each element, quoted.
+    first_key: &'static [u8],
+    /// Whether the array may end anywhere before the end of the document (nested): then
+    /// a compact document, whose arrays cannot be bounded by indentation, is not split.
+    nested: bool,
+}
+
+pub const RESULTS: Split = Split {
+    first_key: b"\"Target\"",
+    nested: false,
+};
+
+const VULNERABILITIES: Split = Split {
+    first_key: b"\"VulnerabilityID\"",
+    nested: true,
+};
+
+/// One `Results[]` element; its `Vulnerabilities` are split when it has `threads >= 2`.
+fn scan_result<'a>(p: &mut Cursor<'a>, threads: usize) -> Option<ScanResult<'a>> {
+    if threads < 2 {
+        return p.value();
+    }
+    let mut r = ScanResult::default();
+    let mut seen = [false; 11];
+    let mut once = |i: usize| !std::mem::replace(&mut seen[i], true);
+    p.object(|key, p| {
+        match key.as_ref() {
+            "Target" if once(0) => r.target = p.value::<Borrowed<'_>>()?.0,
+            "Class" if once(1) => r.class = p.value::<Borrowed<'_>>()?.0,
+            "Type" if once(2) => r.kind = p.value::<Borrowed<'_>>()?.0,
+            "Packages" if once(3) => r.packages = p.value::<Option<Vec<Package<'_>>>>()?,
+            "Vulnerabilities" if once(4) => {
+                r.vulnerabilities = p.array(threads, VULNERABILITIES, &|c, _| {
+                    c.value::<Vulnerability<'_>>()
+                })?;
+            }
+            "MisconfSummary" if once(5) => r.misconf_summary = p.value::<Option<&RawValue>>()?,
+            "Misconfigurations" if once(6) => {
+                r.misconfigurations = p.value::<Vec<Misconfiguration<'_>>>()?;
+            }
+            "Secrets" if once(7) => r.secrets = p.value::<Vec<Secret<'_>>>()?,
+            "Licenses" if once(8) => r.licenses = p.value::<Vec<License<'_>>>()?,
+            "CustomResources" if once(9) => r.custom_resources = p.value::<Option<&RawValue>>()?,
+            "ExperimentalModifiedFindings" if once(10) => {
+                r.modified_findings = p.value::<Vec<ModifiedFinding<'_>>>()?;
+            }
+            "Target"
+            | "Class"
+            | "Type"
+            | "Packages"
+            | "Vulnerabilities"
+            | "MisconfSummary"
+            | "Misconfigurations"
+            | "Secrets"
+            | "Licenses"
+            | "CustomResources"
+            | "ExperimentalModifiedFindings" => return None,
+            _ => {
+                p.value::<IgnoredAny>()?;
             }
         }
-    }
+        Some(())
+    })?;
+    Some(r)
+}
+
+/// Walk the document's top-level object (see [`Cursor::object`]); `None` unless the
+/// document is that one object followed by whitespace.
+pub fn walk_object<'a>(
+    text: &'a str,
+    field: impl FnMut(Cow<'a, str>, &mut Cursor<'a>) -> Option<()>,
+) -> Option<()> {
+    let mut p = Cursor {
+        text,
+        pos: 0,
+        limit: text.len(),
+    };
+    p.object(field)?;
     p.ws();
     (p.pos == text.len()).then_some(())
 }
 
+/// An element parser: the cursor is on the element; `usize` is its thread budget.
+type Elem<'f, 'a, T> = dyn Fn(&mut Cursor<'a>, usize) -> Option<T> + Sync + 'f;
+
 impl<'a> Cursor<'a> {
-    /// The array at the cursor, its elements deserialized on up to `threads` threads (one
-    /// run of elements each, split at guessed `Results[]` element starts; see the module
-    /// docs). Leaves the cursor after the `]`.
-    pub fn array<T: Deserialize<'a> + Send>(&mut self, threads: usize) -> Option<Vec<T>> {
-        let text = self.text;
+    /// The object at the cursor: `field(key, cursor)` is called for each member with the
+    /// cursor on its value, and must consume exactly that value. Leaves the cursor after
+    /// the `}`.
+    pub fn object(
+        &mut self,
+        mut field: impl FnMut(Cow<'a, str>, &mut Cursor<'a>) -> Option<()>,
+    ) -> Option<()> {
         self.ws();
+        self.expect(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let key: Borrowed<'a> = self.value()?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            field(key.0, self)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The array at the cursor, its elements parsed by `elem` in runs on up to `threads`
+    /// threads (see the module docs). Leaves the cursor after the `]`.
+    pub fn array<T: Send>(
+        &mut self,
+        threads: usize,
+        split: Split,
+        elem: &Elem<'_, 'a, T>,
+    ) -> Option<Vec<T>> {
+        let text = self.text;
+        let limit = self.limit;
+        self.ws();
+        let open = self.pos;
         self.expect(b'[')?;
         self.ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
             return Some(Vec::new());
         }
-        let bounds = split_points(text.as_bytes(), self.pos, threads);
+        let first = self.pos;
+        let bounds = match self.probable_end(open, split) {
+            Some(end) if threads >= 2 && end.saturating_sub(first) >= SPLIT_MIN => {
+                split_points(text.as_bytes(), first, end, threads, split.first_key)
+            }
+            _ => vec![first],
+        };
+        if bounds.len() == 1 {
+            let (v, end) = open_run(text, first, limit, elem, threads)?;
+            self.pos = end;
+            return Some(v);
+        }
+        let each = (threads / bounds.len()).max(1);
         let (&tail_start, _) = bounds.split_last()?;
         let (closed, last) = std::thread::scope(|s| {
-            // Runs 1.. on new threads, run 0 here: `threads` threads in all.
+            // Runs 1.. on new threads, run 0 here.
             let handles: Vec<_> = bounds
                 .windows(2)
                 .skip(1)
                 .map(|w| {
                     let (start, end) = (w[0], w[1]);
-                    s.spawn(move || closed_run::<T>(text, start, end))
+                    s.spawn(move || closed_run(text, start, end, elem, each))
                 })
                 .collect();
-            let tail = (bounds.len() > 1).then(|| s.spawn(move || last_run::<T>(text, tail_start)));
-            let mut closed = Vec::with_capacity(bounds.len());
-            let last = match tail {
-                Some(tail) => {
-                    closed.push(closed_run::<T>(text, bounds[0], bounds[1]));
-                    closed.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
-                    tail.join().ok().flatten()
-                }
-                None => last_run::<T>(text, tail_start),
-            };
-            (closed, last)
+            let tail = s.spawn(move || open_run(text, tail_start, limit, elem, each));
+            let mut closed = vec![closed_run(text, bounds[0], bounds[1], elem, each)];
+            closed.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+            (closed, tail.join().ok().flatten())
         });
-        let (last, end) = last?;
-        let mut out =
-            Vec::with_capacity(closed.iter().flatten().map(Vec::len).sum::<usize>() + last.len());
-        for run in closed {
-            out.extend(run?);
-        }
-        out.extend(last);
+        let runs: Option<Vec<Vec<T>>> = closed.into_iter().collect();
+        let (out, end) = match (runs, last) {
+            (Some(runs), Some((last, end))) => {
+                let mut out =
+                    Vec::with_capacity(runs.iter().map(Vec::len).sum::<usize>() + last.len());
+                for run in runs {
+                    out.extend(run);
+                }
+                out.extend(last);
+                (out, end)
+            }
+            // A cut was not an element boundary: parse the array on this thread.
+            _ => open_run(text, first, limit, elem, 1)?,
+        };
         self.pos = end;
         Some(out)
+    }
+
+    /// Where the array opened at `open` probably ends. A top-level array (`Results`, last
+    /// in Trivy's reports) runs to the limit. A nested one, in pretty-printed JSON, ends at
+    /// the next `]` that starts a line at the indentation of the line that opened it; in
+    /// compact JSON its end is unknown (`None`: not split).
+    fn probable_end(&self, open: usize, split: Split) -> Option<usize> {
+        if !split.nested {
+            return Some(self.limit);
+        }
+        let bytes = self.text.as_bytes();
+        let line = bytes[..open].iter().rposition(|&b| b == b'\n')?;
+        let indent = &bytes[line + 1..open];
+        let indent = &indent[..indent
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()];
+        // Every `]` of a pretty-printed document starts its line, so this visits each
+        // closing bracket once (memchr), not each line.
+        memchr::memchr_iter(b']', &bytes[open..self.limit])
+            .map(|at| open + at)
+            .find(|&at| {
+                at > indent.len()
+                    && bytes[at - indent.len()..at] == *indent
+                    && bytes[at - indent.len() - 1] == b'\n'
+            })
     }
 }
 
 /// Elements in `[start, end)`: each followed by a comma, the last comma's trailing
 /// whitespace ending exactly at `end`.
-fn closed_run<'a, T: Deserialize<'a>>(text: &'a str, start: usize, end: usize) -> Option<Vec<T>> {
-    let mut p = Cursor { text, pos: start };
+fn closed_run<'a, T>(
+    text: &'a str,
+    start: usize,
+    end: usize,
+    elem: &Elem<'_, 'a, T>,
+    threads: usize,
+) -> Option<Vec<T>> {
+    let mut p = Cursor {
+        text,
+        pos: start,
+        limit: end,
+    };
     let mut out = Vec::new();
     loop {
-        out.push(p.value_until(end)?);
-        p.ws_until(end);
-        if p.pos >= end || text.as_bytes()[p.pos] != b',' {
+        p.ws();
+        out.push(elem(&mut p, threads)?);
+        p.ws();
+        if p.next()? != b',' {
             return None;
         }
-        p.pos += 1;
-        p.ws_until(end);
+        p.ws();
         if p.pos == end {
             return Some(out);
         }
     }
 }
 
-/// Elements from `start` up to and including the array's closing `]`, and the offset
-/// after it.
-fn last_run<'a, T: Deserialize<'a>>(text: &'a str, start: usize) -> Option<(Vec<T>, usize)> {
-    let mut p = Cursor { text, pos: start };
+/// Elements from `start` up to and including the array's closing `]` (before `limit`),
+/// and the offset after it.
+fn open_run<'a, T>(
+    text: &'a str,
+    start: usize,
+    limit: usize,
+    elem: &Elem<'_, 'a, T>,
+    threads: usize,
+) -> Option<(Vec<T>, usize)> {
+    let mut p = Cursor {
+        text,
+        pos: start,
+        limit,
+    };
     let mut out = Vec::new();
     loop {
-        out.push(p.value()?);
+        p.ws();
+        out.push(elem(&mut p, threads)?);
         p.ws();
         match p.next()? {
-            b',' => p.ws(),
+            b',' => {}
             b']' => return Some((out, p.pos)),
             _ => return None,
         }
@@ -187,19 +351,19 @@ fn last_run<'a, T: Deserialize<'a>>(text: &'a str, start: usize) -> Option<(Vec<
 }
 
 /// The first element's offset, then up to `threads - 1` guessed element starts near equal
-/// byte offsets of the rest of the document, strictly increasing.
-fn split_points(bytes: &[u8], first: usize, threads: usize) -> Vec<usize> {
+/// byte offsets of `[first, end)`, strictly increasing.
+fn split_points(bytes: &[u8], first: usize, end: usize, threads: usize, key: &[u8]) -> Vec<usize> {
     let mut out = vec![first];
-    let span = bytes.len() - first;
-    let finder = memchr::memmem::Finder::new(b"\"Target\"");
+    let span = end.saturating_sub(first);
+    let finder = memchr::memmem::Finder::new(key);
     for k in 1..threads {
         let from = (first + span / threads * k).max(*out.last().unwrap_or(&first) + 1);
-        if from >= bytes.len() {
+        if from >= end {
             break;
         }
         let mut at = from;
         let found = loop {
-            let Some(off) = finder.find(&bytes[at..]) else {
+            let Some(off) = finder.find(&bytes[at..end]) else {
                 break None;
             };
             let quote = at + off;
@@ -218,7 +382,7 @@ fn split_points(bytes: &[u8], first: usize, threads: usize) -> Vec<usize> {
     out
 }
 
-/// `, {  "Target"` with the cursor on the quote: the offset of the `{`.
+/// `, {  "Key"` with the cursor on the quote: the offset of the `{`.
 fn element_start(bytes: &[u8], quote: usize) -> Option<usize> {
     let open = skip_ws_back(bytes, quote)?;
     if bytes[open] != b'{' {
@@ -244,14 +408,18 @@ struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
 #[derive(Deserialize)]
 struct OptBorrowed<'a>(#[serde(borrow)] Option<Cow<'a, str>>);
 
-/// A position in a document being walked.
+/// A position in a document being walked; nothing is read at or past `limit`.
 pub struct Cursor<'a> {
     text: &'a str,
     pos: usize,
+    limit: usize,
 }
 
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
+        if self.pos >= self.limit {
+            return None;
+        }
         self.text.as_bytes().get(self.pos).copied()
     }
 
@@ -266,24 +434,16 @@ impl<'a> Cursor<'a> {
     }
 
     fn ws(&mut self) {
-        self.ws_until(self.text.len());
-    }
-
-    fn ws_until(&mut self, end: usize) {
         let bytes = self.text.as_bytes();
-        while self.pos < end && is_ws(bytes[self.pos]) {
+        while self.pos < self.limit && is_ws(bytes[self.pos]) {
             self.pos += 1;
         }
     }
 
-    /// One JSON value of type `T` at the cursor (after optional whitespace).
+    /// One JSON value of type `T` at the cursor (after optional whitespace), ending before
+    /// the limit.
     pub fn value<T: Deserialize<'a>>(&mut self) -> Option<T> {
-        self.value_until(self.text.len())
-    }
-
-    /// One JSON value of type `T` at the cursor, ending at or before `end`.
-    fn value_until<T: Deserialize<'a>>(&mut self, end: usize) -> Option<T> {
-        let slice = self.text.get(self.pos..end)?;
+        let slice = self.text.get(self.pos..self.limit)?;
         let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<T>();
         let v = stream.next()?.ok()?;
         self.pos += stream.byte_offset();
@@ -344,7 +504,9 @@ mod tests {
                 let want = sequential(text);
                 for threads in 2..=5 {
                     let start = text.find("\"Results\"").unwrap();
-                    if split_points(text.as_bytes(), start, threads).len() > 1 {
+                    let cuts =
+                        split_points(text.as_bytes(), start, text.len(), threads, b"\"Target\"");
+                    if cuts.len() > 1 {
                         split += 1;
                     }
                     let got = parse_report(text, threads)
@@ -359,18 +521,49 @@ mod tests {
         );
     }
 
-    /// A `"Target"` key that is not a Result's is a false split point: the run before it
-    /// cannot end there, so the parse gives up and the caller parses sequentially.
+    /// A `"Target"` key that is not a Result's is a false cut: the run before it cannot end
+    /// there, so the array is parsed again on one thread, with the sequential answer.
     #[test]
-    fn false_split_point_falls_back() {
+    fn false_cut_falls_back_to_one_thread() {
         let pad = "x".repeat(4000);
         let text = format!(
             r#"{{"SchemaVersion":2,"Results":[{{"Target":"a","Description":"{pad}","Secrets":[{{"RuleID":"r"}},{{"Target":"fake"}}]}}]}}"#
         );
-        assert_eq!(split_points(text.as_bytes(), 29, 2).len(), 2);
-        assert!(parse_report(&text, 2).is_none());
-        let seq: Report<'_> = serde_json::from_str(&text).unwrap();
-        assert_eq!(seq.results.len(), 1);
+        let first = text.find("[{").unwrap() + 1;
+        let cuts = split_points(text.as_bytes(), first, text.len(), 2, b"\"Target\"");
+        assert_eq!(cuts.len(), 2, "the fake Target is taken as a cut");
+        let got = parse_report(&text, 2).expect("falls back within the array");
+        assert_eq!(format!("{got:#?}"), sequential(&text));
+        assert_eq!(got.results.len(), 1);
+    }
+
+    /// A top-level array runs to the limit; a pretty-printed nested one ends at the `]`
+    /// on a line of its own indentation; a compact nested one is not bounded (not split).
+    #[test]
+    fn probable_end_of_arrays() {
+        let text = "{\n  \"Results\": [\n    {\n      \"V\": [\n        {\"a\": [\n          1\n        ]}\n      ]\n    }\n  ]\n}";
+        let p = Cursor {
+            text,
+            pos: 0,
+            limit: text.len(),
+        };
+        let results = text.find('[').unwrap();
+        let v = text.find("\"V\": [").unwrap() + 5;
+        let nested = Split {
+            first_key: b"\"a\"",
+            nested: true,
+        };
+        assert_eq!(p.probable_end(results, RESULTS), Some(text.len()));
+        let end = p.probable_end(v, nested).unwrap();
+        assert_eq!(&text[end - 7..=end], "\n      ]");
+        let compact = r#"{"Results":[{"V":[{"a":1}]}]}"#;
+        let p = Cursor {
+            text: compact,
+            pos: 0,
+            limit: compact.len(),
+        };
+        assert_eq!(p.probable_end(11, RESULTS), Some(compact.len()));
+        assert_eq!(p.probable_end(17, nested), None);
     }
 
     /// Inputs the sequential parser rejects are never accepted here.
