@@ -39,7 +39,7 @@ pub const PARALLEL_MIN: usize = 4 << 20;
 
 /// Arrays spanning fewer bytes than this are not split (in unit tests every array is, so
 /// that the small fixtures exercise the cuts).
-const SPLIT_MIN: usize = if cfg!(test) { 0 } else { 256 << 10 };
+const SPLIT_MIN: usize = if cfg!(test) { 1 } else { 256 << 10 };
 
 /// Whether a document of this size is worth parsing on `threads` threads.
 pub fn worth_it(text: &str, threads: usize) -> bool {
