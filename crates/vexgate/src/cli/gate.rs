@@ -112,20 +112,36 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
         color: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         ..RenderOptions::default()
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let printed = match settings.format {
-        Format::Table => render::table(&decision, &opts, &mut out),
-        Format::Json => render::json(&decision, &opts, &mut out),
-    }
-    .and_then(|_| out.flush());
+    // The files (--output-report, --summary-md, --sarif) are written on a second thread
+    // while stdout is rendered: re-reading a 100 MB report for --output-report and
+    // formatting a table of thousands of rows are independent.
+    let any_files = settings.output_report.is_some()
+        || settings.output_dir.is_some()
+        || settings.summary_md.is_some()
+        || settings.sarif.is_some();
+    let (printed, written) = std::thread::scope(|s| {
+        let files = any_files.then(|| {
+            s.spawn(|| write_outputs(&decision, &settings, &opts, out_dir_names.as_deref()))
+        });
+        let stdout = io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        let printed = match settings.format {
+            Format::Table => render::table(&decision, &opts, &mut out),
+            Format::Json => render::json(&decision, &opts, &mut out),
+        }
+        .and_then(|_| out.flush());
+        let written = files.map_or(Ok(()), |h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::usage("internal error: output writer panicked")))
+        });
+        (printed, written)
+    });
     if let Err(e) = printed
         && e.kind() != io::ErrorKind::BrokenPipe
     {
         return Err(Error::usage(format!("writing to standard output: {e}")));
     }
-
-    write_outputs(&decision, &settings, &opts, out_dir_names.as_deref())?;
+    written?;
 
     let code = if decision.blocked() {
         EXIT_BLOCKED
