@@ -14,8 +14,8 @@
 //! With `jq` on PATH it also times, once per size, the indexed jq filter over the same files
 //! (the baseline) and prints both, side by side.
 //!
-//! Measured on the 2-core project machine (criterion median; 101 MB report; load average
-//! ~1.3 from other jobs): `cli` 57 ms / 63 ms / 271 ms for 1k / 10k / 100k statements (4.7x
+//! Measured on the 2-core project machine (criterion median; the 101 MB compact version of
+//! the report, before bench_report pretty-printed it; load average ~1.3 from other jobs): `cli` 57 ms / 63 ms / 271 ms for 1k / 10k / 100k statements (4.7x
 //! from 1k to 100k), `seq` 81 / 92 / 312 ms (3.9x; 101 / 132 / 470 ms before the fast
 //! load). At 100k: VEX load ~170 ms (a 32 MB document), apply ~120 ms (10k suppressions,
 //! half through the package graph), freeing the VEX set ~35 ms. Indexed jq: 3.8-4.4 s.
