@@ -21,6 +21,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 /// A whole report. `SchemaVersion` is checked by the loader.
+///
+/// Large reports are parsed by `report::parallel`, which fills the fields of `Report` and
+/// `ScanResult` by hand: a field added here must be added there too (its test compares the
+/// two parses on every report in testdata).
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct Report<'a> {
@@ -119,7 +123,8 @@ pub struct Layer<'a> {
     pub created_by: Option<Cow<'a, str>>,
 }
 
-/// One `Results[]` entry (`types.Result`, trivy.md §1.3).
+/// One `Results[]` entry (`types.Result`, trivy.md §1.3). Also filled by hand in
+/// `report::parallel` (see [`Report`]).
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScanResult<'a> {
