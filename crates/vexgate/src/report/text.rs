@@ -44,9 +44,13 @@ impl ReportText {
     pub fn load(path: &Path, len: u64, regular: bool) -> Result<Self> {
         if regular && len >= MAP_THRESHOLD {
             let file = File::open(path).map_err(|e| Error::io(path, e))?;
-            // SAFETY: the mapping is read-only and private; the one way another process can
-            // invalidate it is by truncating the file, and the SIGBUS that causes is handled
-            // by `sigbus` (a one-line error naming the file, exit 2) instead of crashing.
+            // SAFETY: the mapping is read-only and private. Another process can still change
+            // the file under it: truncating it raises SIGBUS on the next read past the new
+            // end, which `sigbus` turns into a one-line error naming the file (exit 2);
+            // rewriting bytes in place while vexgate runs could show it changed bytes after
+            // the UTF-8 check, the caveat every mmap-based reader (ripgrep, cargo) accepts.
+            // vexgate reads reports after Trivy has written them, and small files are read,
+            // not mapped.
             let guard = sigbus::Registration::pending(path);
             let map = unsafe { MmapOptions::new().populate().map(&file) }
                 .map_err(|e| Error::io(path, e))?;
