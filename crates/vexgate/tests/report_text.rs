@@ -6,7 +6,6 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 use vexgate::report::ReportFile;
 use vexgate::report::text::MAP_THRESHOLD;
@@ -27,8 +26,17 @@ fn large_copy(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn gate(dir: &Path, report: &Path) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("vexgate").unwrap();
+/// `vexgate` in `dir`, on CPU 0 only when `pin` (`taskset -c 0`), with no VEXGATE_* or
+/// TRIVY_* variable from the caller's environment.
+fn vexgate(dir: &Path, pin: bool) -> Process {
+    let bin = assert_cmd::cargo::cargo_bin("vexgate");
+    let mut cmd = if pin {
+        let mut c = Process::new("taskset");
+        c.args(["-c", "0"]).arg(bin);
+        c
+    } else {
+        Process::new(bin)
+    };
     cmd.current_dir(dir);
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().to_string();
@@ -36,7 +44,12 @@ fn gate(dir: &Path, report: &Path) -> std::process::Output {
             cmd.env_remove(&k);
         }
     }
-    cmd.args(["gate", "--format", "json"])
+    cmd
+}
+
+fn gate(dir: &Path, report: &Path) -> std::process::Output {
+    vexgate(dir, false)
+        .args(["gate", "--format", "json"])
         .arg(report)
         .output()
         .unwrap()
@@ -189,23 +202,8 @@ fn threaded_parse_gives_the_same_gate_and_output_report() {
 }
 
 fn same_on_one_and_all_cpus(dir: &Path, report: &Path, results: usize) {
-    let bin = assert_cmd::cargo::cargo_bin("vexgate");
     let run = |pin: bool, out: &str| {
-        let mut cmd = if pin {
-            let mut c = Process::new("taskset");
-            c.args(["-c", "0"]).arg(&bin);
-            c
-        } else {
-            Process::new(&bin)
-        };
-        cmd.current_dir(dir);
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().to_string();
-            if k.starts_with("VEXGATE_") || k.starts_with("TRIVY_") {
-                cmd.env_remove(&k);
-            }
-        }
-        let o = cmd
+        let o = vexgate(dir, pin)
             .args([
                 "gate",
                 "--format",

@@ -228,7 +228,7 @@ impl<'a> Cursor<'a> {
             _ => vec![first],
         };
         if bounds.len() == 1 {
-            let (v, end) = open_run(text, first, limit, elem, threads)?;
+            let (v, end) = run(text, first, limit, None, elem, threads)?;
             self.pos = end;
             return Some(v);
         }
@@ -241,15 +241,18 @@ impl<'a> Cursor<'a> {
                 .skip(1)
                 .map(|w| {
                     let (start, end) = (w[0], w[1]);
-                    s.spawn(move || closed_run(text, start, end, elem, each))
+                    s.spawn(move || run(text, start, limit, Some(end), elem, each))
                 })
                 .collect();
-            let tail = s.spawn(move || open_run(text, tail_start, limit, elem, each));
-            let mut closed = vec![closed_run(text, bounds[0], bounds[1], elem, each)];
+            let tail = s.spawn(move || run(text, tail_start, limit, None, elem, each));
+            let mut closed = vec![run(text, bounds[0], limit, Some(bounds[1]), elem, each)];
             closed.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
             (closed, tail.join().ok().flatten())
         });
-        let runs: Option<Vec<Vec<T>>> = closed.into_iter().collect();
+        let runs: Option<Vec<Vec<T>>> = closed
+            .into_iter()
+            .map(|r| r.map(|(elements, _)| elements))
+            .collect();
         let (out, end) = match (runs, last) {
             (Some(runs), Some((last, end))) => {
                 let mut out =
@@ -261,7 +264,7 @@ impl<'a> Cursor<'a> {
                 (out, end)
             }
             // A cut was not an element boundary: parse the array on this thread.
-            _ => open_run(text, first, limit, elem, 1)?,
+            _ => run(text, first, limit, None, elem, 1)?,
         };
         self.pos = end;
         Some(out)
@@ -294,57 +297,37 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Elements in `[start, end)`: each followed by a comma, the last comma's trailing
-/// whitespace ending exactly at `end`.
-fn closed_run<'a, T>(
-    text: &'a str,
-    start: usize,
-    end: usize,
-    elem: &Elem<'_, 'a, T>,
-    threads: usize,
-) -> Option<Vec<T>> {
-    let mut p = Cursor {
-        text,
-        pos: start,
-        limit: end,
-    };
-    let mut out = Vec::new();
-    loop {
-        p.ws();
-        out.push(elem(&mut p, threads)?);
-        p.ws();
-        if p.next()? != b',' {
-            return None;
-        }
-        p.ws();
-        if p.pos == end {
-            return Some(out);
-        }
-    }
-}
-
-/// Elements from `start` up to and including the array's closing `]` (before `limit`),
-/// and the offset after it.
-fn open_run<'a, T>(
+/// One run of elements from `start`. With `Some(cut)`, the run is closed: each element is
+/// followed by a comma, and the whitespace after the last comma ends exactly at `cut` (the
+/// next run's start). With `None`, it runs up to and including the array's `]`, before
+/// `limit`. Returns the elements and the offset after the run.
+fn run<'a, T>(
     text: &'a str,
     start: usize,
     limit: usize,
+    cut: Option<usize>,
     elem: &Elem<'_, 'a, T>,
     threads: usize,
 ) -> Option<(Vec<T>, usize)> {
     let mut p = Cursor {
         text,
         pos: start,
-        limit,
+        limit: cut.unwrap_or(limit),
     };
     let mut out = Vec::new();
     loop {
         p.ws();
         out.push(elem(&mut p, threads)?);
         p.ws();
-        match p.next()? {
-            b',' => {}
-            b']' => return Some((out, p.pos)),
+        match (p.next()?, cut) {
+            (b',', Some(cut)) => {
+                p.ws();
+                if p.pos == cut {
+                    return Some((out, cut));
+                }
+            }
+            (b',', None) => {}
+            (b']', None) => return Some((out, p.pos)),
             _ => return None,
         }
     }
