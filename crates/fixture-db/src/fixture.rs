@@ -14,6 +14,10 @@
 //!
 //! Files merge: buckets with the same path merge their keys; the same key twice (in one file or
 //! across files) is an error that names both places.
+//!
+//! Inside a value, an object `{"$after_installed": "PACKAGE"}` stands for a version that sorts
+//! after the source version of the binary package PACKAGE installed in the scanned image (see
+//! [`crate::dpkg`]); it needs the image's dpkg status ([`Tree::with_installed`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,6 +25,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::bolt::{Bucket, Node};
+use crate::dpkg::{self, Installed};
+
+/// The placeholder key (see the module docs).
+pub const AFTER_INSTALLED: &str = "$after_installed";
 
 /// A problem with one fixture file; `Display` is one line starting with the file name.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -34,6 +42,7 @@ pub struct FixtureError {
 #[derive(Debug, Default)]
 pub struct Tree {
     root: MBucket,
+    installed: Option<Installed>,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +67,14 @@ enum MNode {
 impl Tree {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tree whose `{"$after_installed": PACKAGE}` placeholders resolve against `installed`.
+    pub fn with_installed(installed: Installed) -> Self {
+        Self {
+            root: MBucket::default(),
+            installed: Some(installed),
+        }
     }
 
     /// Parse one fixture file's text and merge it in. `file` names it in errors.
@@ -87,7 +104,8 @@ impl Tree {
                     "{at}: top-level entries must be buckets (bbolt's root bucket holds only buckets)"
                 )));
             }
-            merge_entry(&mut self.root, obj, &at, &[], file).map_err(err)?;
+            merge_entry(&mut self.root, obj, &at, &[], file, self.installed.as_ref())
+                .map_err(err)?;
         }
         Ok(())
     }
@@ -143,6 +161,7 @@ fn merge_entry(
     at: &str,
     path: &[String],
     file: &str,
+    installed: Option<&Installed>,
 ) -> Result<(), String> {
     for field in obj.keys() {
         if !matches!(field.as_str(), "key" | "value" | "bucket" | "pairs") {
@@ -164,7 +183,8 @@ fn merge_entry(
             let value = obj
                 .get("value")
                 .ok_or_else(|| format!("{at}: key {key:?} has no \"value\""))?;
-            let bytes = match value {
+            let value = resolve(value, &format!("{at}.value"), installed)?;
+            let bytes = match &value {
                 Value::String(s) => s.clone().into_bytes(),
                 v => go_json(v).into_bytes(),
             };
@@ -219,11 +239,51 @@ fn merge_entry(
                 let o = p.as_object().ok_or_else(|| {
                     format!("{p_at}: a pair must be an object, found {}", kind(p))
                 })?;
-                merge_entry(sub, o, &p_at, &sub_path, file)?;
+                merge_entry(sub, o, &p_at, &sub_path, file, installed)?;
             }
             Ok(())
         }
     }
+}
+
+/// `value` with every `{"$after_installed": PACKAGE}` replaced by [`dpkg::next_update`] of
+/// PACKAGE's installed source version.
+fn resolve(value: &Value, at: &str, installed: Option<&Installed>) -> Result<Value, String> {
+    Ok(match value {
+        Value::Object(map) if map.contains_key(AFTER_INSTALLED) => {
+            let pkg = match map.get(AFTER_INSTALLED) {
+                Some(Value::String(p)) if map.len() == 1 => p,
+                _ => {
+                    return Err(format!(
+                        "{at}: {AFTER_INSTALLED:?} must be the only field, with a package name"
+                    ));
+                }
+            };
+            let installed = installed.ok_or_else(|| {
+                format!(
+                    "{at}: {{{AFTER_INSTALLED:?}: {pkg:?}}} needs the image's dpkg status \
+                     (fixture-db --dpkg-status FILE)"
+                )
+            })?;
+            let p = installed.get(pkg).ok_or_else(|| {
+                format!("{at}: package {pkg:?} is not installed in the given dpkg status")
+            })?;
+            Value::String(dpkg::next_update(&p.source_version))
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), resolve(v, &format!("{at}.{k}"), installed)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| resolve(v, &format!("{at}[{i}]"), installed))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 fn name(v: &Value, at: &str, what: &str) -> Result<String, String> {
@@ -454,6 +514,59 @@ mod tests {
             let e = tree(&[("f.json", text)]).unwrap_err().to_string();
             assert!(e.starts_with("f.json: "), "{e}");
             assert!(e.contains(want), "{text:?}: got {e:?}, want {want:?}");
+            assert!(!e.contains('\n'), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn after_installed_placeholders_resolve_against_the_image() {
+        let status = "Package: zlib1g\nStatus: install ok installed\nSource: zlib\n\
+                      Version: 1:1.2.13.dfsg-1+deb12u1\n";
+        let text = r#"[{"bucket":"debian 12","pairs":[{"bucket":"zlib","pairs":[
+            {"key":"CVE-1","value":{"FixedVersion":{"$after_installed":"zlib1g"},"Severity":4}},
+            {"key":"CVE-2","value":{"Entries":[{"FixedVersion":{"$after_installed":"zlib1g"}}]}}
+        ]}]}]"#;
+        let mut t = Tree::with_installed(Installed::parse(status).unwrap());
+        t.add_file("f.json", text).unwrap();
+        let b = t.to_bucket();
+        let Node::Value(v) = get(&b, &["debian 12", "zlib", "CVE-1"]) else {
+            panic!("not a value")
+        };
+        assert_eq!(
+            std::str::from_utf8(v).unwrap(),
+            r#"{"FixedVersion":"1:1.2.13.dfsg-1+deb12u2","Severity":4}"#
+        );
+        let Node::Value(v) = get(&b, &["debian 12", "zlib", "CVE-2"]) else {
+            panic!("not a value")
+        };
+        assert_eq!(
+            std::str::from_utf8(v).unwrap(),
+            r#"{"Entries":[{"FixedVersion":"1:1.2.13.dfsg-1+deb12u2"}]}"#
+        );
+
+        // Without a dpkg status, with an unknown package or a malformed placeholder: one line.
+        let e = tree(&[("f.json", text)]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("f.json: [0].pairs[0].pairs[0].value.FixedVersion: "),
+            "{e}"
+        );
+        assert!(e.contains("--dpkg-status"), "{e}");
+        for (bad, want) in [
+            (
+                r#"{"$after_installed":"libfoo"}"#,
+                "package \"libfoo\" is not installed",
+            ),
+            (
+                r#"{"$after_installed":"zlib1g","x":1}"#,
+                "must be the only field",
+            ),
+            (r#"{"$after_installed":3}"#, "must be the only field"),
+        ] {
+            let text =
+                format!(r#"[{{"bucket":"b","pairs":[{{"key":"k","value":{{"V":{bad}}}}}]}}]"#);
+            let mut t = Tree::with_installed(Installed::parse(status).unwrap());
+            let e = t.add_file("f.json", &text).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
             assert!(!e.contains('\n'), "{e:?}");
         }
     }

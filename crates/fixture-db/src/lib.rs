@@ -3,9 +3,11 @@
 //!
 //! Trivy (trivy-db `pkg/db`, schema version 2) reads the bbolt file written by [`bolt`] from the
 //! tree merged by [`fixture`]. The fixture format is described in `fixture` and in
-//! `testdata/db/README.md`.
+//! `testdata/db/README.md`. Advisories can be planted relative to what an image really has
+//! installed ([`dpkg`]), so that fixtures survive the Debian archive's next release.
 
 pub mod bolt;
+pub mod dpkg;
 pub mod fixture;
 
 use std::path::{Path, PathBuf};
@@ -55,9 +57,31 @@ pub struct Written {
     pub bytes: usize,
 }
 
-/// Merge `fixtures` and return the bytes of `trivy.db`.
-pub fn build_db(fixtures: &[PathBuf]) -> Result<Vec<u8>, Error> {
-    let mut tree = fixture::Tree::new();
+/// Read and parse a dpkg status file (an image's `/var/lib/dpkg/status`).
+pub fn read_dpkg_status(path: &Path) -> Result<dpkg::Installed, Error> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: name.clone(),
+        source,
+    })?;
+    dpkg::Installed::parse(&text).map_err(|message| {
+        Error::Input(fixture::FixtureError {
+            file: name,
+            message,
+        })
+    })
+}
+
+/// Merge `fixtures` and return the bytes of `trivy.db`. `{"$after_installed": PACKAGE}`
+/// placeholders resolve against `installed`.
+pub fn build_db(
+    fixtures: &[PathBuf],
+    installed: Option<dpkg::Installed>,
+) -> Result<Vec<u8>, Error> {
+    let mut tree = match installed {
+        Some(i) => fixture::Tree::with_installed(i),
+        None => fixture::Tree::new(),
+    };
     for f in fixtures {
         let name = f.display().to_string();
         let text = std::fs::read_to_string(f).map_err(|source| Error::Read {
@@ -76,8 +100,12 @@ pub fn build_db(fixtures: &[PathBuf]) -> Result<Vec<u8>, Error> {
 
 /// Build the DB from `fixtures` and write `cache_dir/db/trivy.db` and `cache_dir/db/metadata.json`.
 /// Nothing is written when any fixture is bad.
-pub fn write_cache(cache_dir: &Path, fixtures: &[PathBuf]) -> Result<Written, Error> {
-    let db = build_db(fixtures)?;
+pub fn write_cache(
+    cache_dir: &Path,
+    fixtures: &[PathBuf],
+    installed: Option<dpkg::Installed>,
+) -> Result<Written, Error> {
+    let db = build_db(fixtures, installed)?;
     let dir = cache_dir.join("db");
     let werr = |p: &Path| {
         let path = p.display().to_string();

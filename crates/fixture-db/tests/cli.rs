@@ -16,10 +16,13 @@ fn testdata(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// fixture-db with `--dpkg-status` naming the test image's status file (written beside `cache`).
 fn run(cache: &Path, files: &[&Path]) -> Output {
     bin()
         .arg("--cache-dir")
         .arg(cache)
+        .arg("--dpkg-status")
+        .arg(common::status_beside(cache))
         .args(files)
         .output()
         .unwrap()
@@ -178,4 +181,48 @@ fn unwritable_cache_dir_exits_1_naming_the_path() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// `{"$after_installed": PKG}` needs the image's dpkg status; every way of getting it wrong is one
+/// line with exit 2 and nothing written.
+#[test]
+fn after_installed_needs_a_readable_status_naming_the_package() {
+    let t = tempfile::tempdir().unwrap();
+    let cache = t.path().join("cache");
+    let base = testdata("base.json");
+    let bad_status = t.path().join("bad-status");
+    std::fs::write(&bad_status, "Package: zlib1g\nnot a field line\n").unwrap();
+    let other_status = t.path().join("other-status");
+    std::fs::write(
+        &other_status,
+        "Package: dash\nStatus: install ok installed\nVersion: 0.5.12-2\n",
+    )
+    .unwrap();
+    let absent = t.path().join("absent");
+    let cases: [(Vec<&std::ffi::OsStr>, &str); 4] = [
+        (vec![], "needs the image's dpkg status"),
+        (vec!["--dpkg-status".as_ref(), absent.as_os_str()], "absent"),
+        (
+            vec!["--dpkg-status".as_ref(), bad_status.as_os_str()],
+            "is not a `Field: value` line",
+        ),
+        (
+            vec!["--dpkg-status".as_ref(), other_status.as_os_str()],
+            "package \"zlib1g\" is not installed",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = bin()
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(&args)
+            .arg(&base)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{args:?}: {err:?} lacks {want:?}");
+        assert!(!cache.exists(), "nothing may be written on bad input");
+    }
 }

@@ -90,12 +90,22 @@ fn go_bbolt_reads_back_exactly_what_was_written() {
         ),
     )
     .unwrap();
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/db/base.json");
+    // base.json with its `$after_installed` placeholders resolved, as the checker reads fixtures
+    // itself; fixture-db resolves them from the same status file.
+    let base = t.path().join("base.json");
+    let base_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/db/base.json"),
+    )
+    .unwrap();
+    std::fs::write(&base, common::resolved_fixture(&base_text)).unwrap();
+    let status = common::status_beside(&base);
     for fixtures in [vec![base], vec![large], vec![odd]] {
         let cache = t.path().join("cache");
         let o = Command::new(env!("CARGO_BIN_EXE_fixture-db"))
             .arg("--cache-dir")
             .arg(&cache)
+            .arg("--dpkg-status")
+            .arg(&status)
             .args(&fixtures)
             .output()
             .unwrap();
