@@ -11,7 +11,8 @@
 #     test image (make_debian_image: mmdebstrap from the Debian mirror in apt's sources, cached).
 #  2. Fixture DB (fixture-db): testdata/db/hello.json (CVE-2099-0005, HIGH, fixed, on httparse
 #     1.10.1 which hello locks), testdata/e2e/debian-blocking.json (CVE-2099-0101, CRITICAL, fixed,
-#     on zlib1g) and testdata/e2e/debian.json (LOW unfixed, MEDIUM fixed, HIGH will_not_fix).
+#     on zlib1g) and testdata/e2e/debian.json (LOW unfixed, MEDIUM fixed, HIGH will_not_fix); the
+#     fixed versions are planted one update above what the Debian image has installed.
 #  3. `vexgate scan` of each image tar exits 1, names its finding and saves trivy-linux-amd64.json.
 #  4. The child Trivy is unfiltered: with TRIVY_SEVERITY=CRITICAL, TRIVY_IGNORE_UNFIXED=true and a
 #     trivy.yaml (severity CRITICAL, ignore-unfixed) in the working directory, the saved report still
@@ -34,8 +35,13 @@
 # Prints `N passed, N failed` and the wall time; exits 1 if anything failed. Missing tools skip
 # the test (exit 0) unless VEXGATE_REQUIRE_TOOLS=1, which makes them failures. Every temp dir and
 # the registry are removed on exit, also on failure or Ctrl-C.
+# Archive drift: no expected value is a literal version. The fixture DB plants its fixes relative to
+# the Debian image's own dpkg status, and expected PURLs and versions are read from the image and
+# its reports. With E2E_DRIFT=1 the whole test runs on a copy of the Debian image whose zlib1g,
+# tar and coreutils moved past every version written in this repository (drift_image), and must
+# pass unchanged; scripts/test.sh runs it both ways.
 # Environment: CARGO_TARGET_DIR (default <repo>/target), VEXGATE_TRIVY, VEXGATE_CACHE (image cache),
-# E2E_KEEP=1 keeps the work dir (printed) for debugging.
+# E2E_DRIFT=1 (see above), E2E_KEEP=1 keeps the work dir (printed) for debugging.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -134,17 +140,28 @@ check "build-image-offline.sh builds the hello image" expect_rc build-hello 0
 build_debian() ( make_debian_image "$1" )
 run build-debian build_debian "$deb_tar"
 check "make_debian_image builds the Debian 12 test image" expect_rc build-debian 0
+if [ "${E2E_DRIFT:-}" = 1 ] && [ -s "$deb_tar" ]; then
+  drift_debian() ( drift_image "$deb_tar" "$work/debian-drift.tar" zlib1g tar coreutils )
+  run drift-debian drift_debian
+  check "drift_image raises zlib1g, tar and coreutils in a copy of the Debian image" expect_rc drift-debian 0
+  deb_tar=$work/debian-drift.tar
+fi
 if [ ! -s "$hello_tar" ] || [ ! -s "$deb_tar" ]; then
   fail "no image to test"
   summary
 fi
+read_status() ( image_dpkg_status "$deb_tar" "$work/debian.status" )
+run deb-status read_status
+check "the Debian image's dpkg status is readable" expect_rc deb-status 0
+zlib_version=$(status_version "$work/debian.status" zlib1g)
+vx_log "e2e: Debian image has zlib1g $zlib_version"
 
 # --- 2. fixture DB -------------------------------------------------------------------------
 step "2. fixture DB"
 db_full=(testdata/db/hello.json testdata/e2e/debian.json testdata/e2e/debian-blocking.json)
 db_fixed=(testdata/db/hello.json testdata/e2e/debian.json) # without the zlib advisory
-run db-full vx_fixture_db "$work/cache" "${db_full[@]}"
-run db-fixed vx_fixture_db "$work/cache-fixed" "${db_fixed[@]}"
+run db-full vx_fixture_db "$work/cache" --dpkg-status "$work/debian.status" "${db_full[@]}"
+run db-fixed vx_fixture_db "$work/cache-fixed" --dpkg-status "$work/debian.status" "${db_fixed[@]}"
 check "fixture-db writes the e2e DB" expect_rc db-full 0
 check "fixture-db writes the DB without the zlib advisory" expect_rc db-fixed 0
 
@@ -182,6 +199,12 @@ hello_report=$work/reports/scan1-hello/trivy-linux-amd64.json
 deb_report=$work/reports/scan1-deb/trivy-linux-amd64.json
 check "hello report saved as trivy-linux-amd64.json" report_ok "$hello_report"
 check "Debian report saved as trivy-linux-amd64.json" report_ok "$deb_report"
+installed_is_image() { # the zlib1g findings name the version the image's dpkg status has
+  [ -n "$zlib_version" ] &&
+    [ "$(jq -r '[.Results[]?.Vulnerabilities[]? | select(.PkgName == "zlib1g") | .InstalledVersion] | unique | .[]' \
+      "$deb_report")" = "$zlib_version" ]
+}
+check "Debian report's zlib1g findings name the installed version ($zlib_version)" installed_is_image
 one_report_each() {
   [ "$(find "$work/reports/scan1-hello" "$work/reports/scan1-deb" -type f | wc -l)" = 2 ]
 }
@@ -247,10 +270,28 @@ image_statement_ok() {
     | .products[0]["@id"] == ("pkg:oci/hello?repository_url=" + ($repo | gsub("/"; "%2F")))
       and .products[0].subcomponents == [{"@id": "pkg:cargo/httparse@1.10.1"}]' "$vex" >/dev/null
 }
+# The package-scoped product is Trivy's own PURL for the finding's package (read from the report,
+# never written here) with only the epoch qualifier kept, and names the installed version.
 package_statement_ok() {
-  jq -e '.statements[] | select(.vulnerability.name == "CVE-2099-0101")
-    | [.products[]["@id"]] == ["pkg:deb/debian/zlib1g@1.2.13.dfsg-1?epoch=1"]
-      and (.products[0].subcomponents // [] | length) == 0' "$vex" >/dev/null
+  local purl want epoch
+  purl=$(jq -r '[.Results[]?.Vulnerabilities[]? | select(.VulnerabilityID == "CVE-2099-0101")
+    | .PkgIdentifier.PURL][0] // empty' "$deb_report")
+  epoch=$(grep -oE '[?&]epoch=[0-9]+' <<<"$purl" | tr -d '?&' || true)
+  want=${purl%%\?*}${epoch:+?$epoch}
+  case $want in
+    "pkg:deb/debian/zlib1g@"*) ;;
+    *) echo "    | no zlib1g PURL for CVE-2099-0101 in $deb_report: '$purl'" >&2; return 1 ;;
+  esac
+  [ "${zlib_version%%:*}" = "$zlib_version" ] || [ "$epoch" = "epoch=${zlib_version%%:*}" ] || {
+    echo "    | PURL $purl does not carry the installed epoch of $zlib_version" >&2
+    return 1
+  }
+  jq -e --arg want "$want" '.statements[] | select(.vulnerability.name == "CVE-2099-0101")
+    | [.products[]["@id"]] == [$want]
+      and (.products[0].subcomponents // [] | length) == 0' "$vex" >/dev/null || {
+    echo "    | expected product $want in $vex" >&2
+    return 1
+  }
 }
 check "image-scoped statement: pkg:oci/hello?repository_url=... with httparse as subcomponent" image_statement_ok
 check "package-scoped statement: the zlib1g PURL is the product" package_statement_ok

@@ -40,11 +40,14 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/regen-examples.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 
-vx_log "regen-examples: fixture DB from testdata/e2e/debian.json + debian-blocking.json"
-vx_fixture_db "$work/cache" "$root/testdata/e2e/debian.json" "$root/testdata/e2e/debian-blocking.json"
-
 vx_log "regen-examples: linux/amd64 image (make_debian_image)"
 make_debian_image "$work/debian12-amd64.tar"
+
+# Both platforms come from the same archive, so the amd64 image's versions plant the fixes.
+vx_log "regen-examples: fixture DB from testdata/e2e/debian.json + debian-blocking.json"
+image_dpkg_status "$work/debian12-amd64.tar" "$work/amd64.status"
+vx_fixture_db "$work/cache" --dpkg-status "$work/amd64.status" \
+  "$root/testdata/e2e/debian.json" "$root/testdata/e2e/debian-blocking.json"
 
 vx_log "regen-examples: linux/arm64 rootfs (mmdebstrap --variant=extract, nothing executed)"
 sources=$(_vx_debian_sources) || true

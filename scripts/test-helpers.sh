@@ -5,7 +5,8 @@
 #     or is killed;
 #   - images.sh: make_rootfs_image and make_debian_image (docker-archive, amd64/linux, cache hit);
 #   - fixture-db + Trivy: the Debian image, scanned from its tar and from the registry by digest,
-#     shows the advisories planted in testdata/db/base.json.
+#     shows the advisories planted in testdata/db/base.json (relative to the image's own dpkg
+#     status), also after drift_image raised the installed versions.
 # Prints "N passed, N failed"; exit 1 when anything failed, 2 when a tool is missing and
 # VEXGATE_REQUIRE_TOOLS=1 (without it, missing tools skip the whole test with exit 0).
 set -uo pipefail
@@ -113,25 +114,48 @@ remote=$(skopeo inspect --tls-verify=false "docker://$REGISTRY_ADDR/vexgate/debi
 check "image pulls back by digest" test "$remote" = "$digest"
 
 # --- fixture DB + Trivy ------------------------------------------------------------------
+# Planted versions follow the image: base.json's {"$after_installed": PKG} resolve against its
+# own dpkg status, and every expected version below is read from that status at run time.
+image_dpkg_status "$work/debian.tar" "$work/debian.status"
+zlib_version=$(status_version "$work/debian.status" zlib1g)
+check "image_dpkg_status reads the image's zlib1g version ($zlib_version)" test -n "$zlib_version"
 cache=$work/trivy-cache
-if vx_fixture_db "$cache" "$root/testdata/db/base.json" 2>/dev/null; then
+if vx_fixture_db "$cache" --dpkg-status "$work/debian.status" "$root/testdata/db/base.json" 2>/dev/null; then
   ok "fixture-db builds testdata/db/base.json"
 else
   bad "fixture-db builds testdata/db/base.json"
 fi
-scan_ids() { # trivy image args... -> "PkgName VulnID Status" lines
+scan_ids() { # trivy image args... -> "PkgName VulnID Status InstalledVersion" lines
   "$trivy" image --quiet --cache-dir "$cache" --skip-db-update --cache-backend memory \
-    --scanners vuln --format json "$@" | jq -r '.Results[]?.Vulnerabilities[]? | "\(.PkgName) \(.VulnerabilityID) \(.Status)"'
+    --scanners vuln --format json "$@" | jq -r '.Results[]?.Vulnerabilities[]? | "\(.PkgName) \(.VulnerabilityID) \(.Status) \(.InstalledVersion)"'
 }
 from_tar=$(scan_ids --input "$work/debian.tar")
-check "trivy (tar): planted fixed zlib1g CVE-2022-37434" grep -qx 'zlib1g CVE-2022-37434 fixed' <<<"$from_tar"
-check "trivy (tar): planted unfixed zlib1g CVE-2023-45853" grep -qx 'zlib1g CVE-2023-45853 will_not_fix' <<<"$from_tar"
+check "trivy (tar): planted fixed zlib1g CVE-2022-37434" grep -qx "zlib1g CVE-2022-37434 fixed $zlib_version" <<<"$from_tar"
+check "trivy (tar): planted unfixed zlib1g CVE-2023-45853" grep -qx "zlib1g CVE-2023-45853 will_not_fix $zlib_version" <<<"$from_tar"
 from_reg_json=$("$trivy" image --quiet --cache-dir "$cache" --skip-db-update --cache-backend memory \
   --scanners vuln --format json --insecure --image-src remote "$REGISTRY_ADDR/vexgate/debian@$digest")
 check "trivy (registry by digest): planted zlib1g CVE-2022-37434" \
   grep -q 'zlib1g CVE-2022-37434 fixed' <(jq -r '.Results[]?.Vulnerabilities[]? | "\(.PkgName) \(.VulnerabilityID) \(.Status)"' <<<"$from_reg_json")
 check "trivy (registry by digest): RepoDigests has the pushed digest" \
   grep -q "@$digest\$" <(jq -r '.Metadata.RepoDigests[]?' <<<"$from_reg_json")
+
+# --- archive drift: the same checks on an image whose zlib1g moved past every literal --------
+drift_image "$work/debian.tar" "$work/drift.tar" zlib1g
+image_dpkg_status "$work/drift.tar" "$work/drift.status"
+drift_version=$(status_version "$work/drift.status" zlib1g)
+check "drift_image raises zlib1g's epoch ($zlib_version -> $drift_version)" \
+  bash -c "dpkg --compare-versions '$drift_version' gt '$zlib_version' && [ '${drift_version#*:}' = '${zlib_version#*:}' ]"
+check "drift_image keeps the image's tag and architecture" \
+  test "$(config_of "$work/drift.tar" | jq -r '.architecture + "/" + .os')" = amd64/linux
+if vx_fixture_db "$work/drift-cache" --dpkg-status "$work/drift.status" "$root/testdata/db/base.json" 2>/dev/null; then
+  from_drift=$("$trivy" image --quiet --cache-dir "$work/drift-cache" --skip-db-update --cache-backend memory \
+    --scanners vuln --format json --input "$work/drift.tar" |
+    jq -r '.Results[]?.Vulnerabilities[]? | "\(.PkgName) \(.VulnerabilityID) \(.Status) \(.InstalledVersion)"')
+  check "trivy (drifted tar): planted fixed zlib1g CVE-2022-37434 at $drift_version" \
+    grep -qx "zlib1g CVE-2022-37434 fixed $drift_version" <<<"$from_drift"
+else
+  bad "fixture-db builds testdata/db/base.json against the drifted status"
+fi
 
 # --- registry: stop --------------------------------------------------------------------------
 registry_stop

@@ -6,8 +6,19 @@
 #       `trivy image --input OUT_TAR`, `skopeo copy docker-archive:OUT_TAR ...`, buildah FROM
 #       docker-archive:...). Built with mmdebstrap from the Debian mirror in this machine's apt
 #       sources (read at run time), then wrapped by make_rootfs_image. The result is cached under
-#       ${VEXGATE_CACHE:-$HOME/.cache/vexgate}/images, keyed on every input, so reruns only copy it.
+#       ${VEXGATE_CACHE:-$HOME/.cache/vexgate}/images, keyed on the recipe and on the package
+#       versions the archive resolves today (`mmdebstrap --simulate`, a few seconds), so a new
+#       point or security release builds a new image instead of hiding behind an old one.
 #       Needs root (mmdebstrap --mode=root).
+#   image_dpkg_status TAR OUT
+#       Writes the dpkg status file (/var/lib/dpkg/status) of a docker-archive image to OUT, for
+#       `fixture-db --dpkg-status` and for expected values read at run time.
+#   status_version STATUS PKG
+#       The Version of binary package PKG in a dpkg status file (empty when it is not there).
+#   drift_image IN_TAR OUT_TAR PKG...
+#       Simulates archive drift: a copy of IN_TAR whose dpkg status says each binary package PKG
+#       is installed at a newer version (its epoch raised by 5, so it sorts after every version
+#       written anywhere in this repository). Tests run their assertions on both images.
 #   make_rootfs_image ROOTFS_DIR OUT_TAR TAG [ARCH]
 #       Wraps a directory tree as a one-layer docker-archive tar tagged TAG, without a daemon
 #       (umoci + skopeo). The image config says os linux and architecture ARCH (default amd64;
@@ -37,7 +48,7 @@ VX_DEBIAN_DPKGOPTS=(
   'path-include=/usr/share/doc/*/copyright'
 )
 # Bump when the build recipe changes, to invalidate cached images.
-VX_IMAGES_RECIPE=1
+VX_IMAGES_RECIPE=2
 
 # The host's apt entries for Debian bookworm, in one-line format (no host name is hard-coded:
 # they come from apt's own configuration).
@@ -52,6 +63,16 @@ _vx_debian_sources() {
     'Identifier: Packages' 'Origin: Debian' 2>/dev/null |
     awk -v s="$VX_DEBIAN_SUITE" '$3 == s || $3 == s "-updates" || $3 == s "-security"' |
     sort -u
+}
+
+# The "PKG VERSION" list the archive resolves today for the test image (sorted), from a dry run of
+# the same mmdebstrap call. Empty output means it could not be resolved (no network).
+_vx_debian_resolved() {
+  local sources=$1 include=$2
+  printf '%s\n' "$sources" |
+    mmdebstrap --simulate --verbose --mode=root --variant=custom --architectures=amd64 \
+      --include="$include" "$VX_DEBIAN_SUITE" /dev/null - 2>&1 |
+    awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2, v }' | sort -u
 }
 
 make_rootfs_image() {
@@ -92,23 +113,33 @@ make_rootfs_image() {
 
 make_debian_image() {
   [ $# -eq 1 ] || vx_die "usage: make_debian_image OUT_TAR"
-  local out=$1 include=${VEXGATE_DEBIAN_INCLUDE:-$VX_DEBIAN_INCLUDE} sources key cache cached
+  local out=$1 include=${VEXGATE_DEBIAN_INCLUDE:-$VX_DEBIAN_INCLUDE} sources resolved key cache cached result
   sources=$(_vx_debian_sources) || true
   [ -n "$sources" ] ||
     vx_die "make_debian_image: no Debian $VX_DEBIAN_SUITE entries in apt's sources; set VEXGATE_DEBIAN_SOURCES"
-  key=$(printf 'recipe=%s\nsuite=%s\narch=amd64\ninclude=%s\ndpkgopts=%s\ntag=%s\nsources=%s\n' \
-    "$VX_IMAGES_RECIPE" "$VX_DEBIAN_SUITE" "$include" "${VX_DEBIAN_DPKGOPTS[*]}" "$VX_DEBIAN_TAG" "$sources" |
-    sha256sum | cut -c1-16)
+  command -v mmdebstrap >/dev/null 2>&1 || vx_die "make_debian_image: mmdebstrap not found (scripts/setup-tools.sh)"
+  [ "$(id -u)" -eq 0 ] || vx_die "make_debian_image: needs root (mmdebstrap --mode=root)"
   cache=$(vx_cache_dir)/images
-  cached=$cache/debian12-$key.tar
   mkdir -p "$cache" "$(dirname "$out")" || vx_die "make_debian_image: cannot create $cache"
+  resolved=$(_vx_debian_resolved "$sources" "$include")
+  if [ -z "$resolved" ]; then
+    # No archive to ask: the newest cached image is the best there is, and we say so.
+    cached=$(find "$cache" -maxdepth 1 -name 'debian12-*.tar' -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-)
+    [ -n "$cached" ] || vx_die "make_debian_image: cannot resolve package versions (mmdebstrap --simulate failed) and no cached image"
+    vx_log "make_debian_image: WARNING: cannot resolve package versions (offline?); using the newest cached image $cached"
+    cp "$cached" "$out" || vx_die "make_debian_image: cannot write $out"
+    return 0
+  fi
+  key=$(printf 'recipe=%s\nsuite=%s\narch=amd64\ninclude=%s\ndpkgopts=%s\ntag=%s\npackages=%s\n' \
+    "$VX_IMAGES_RECIPE" "$VX_DEBIAN_SUITE" "$include" "${VX_DEBIAN_DPKGOPTS[*]}" "$VX_DEBIAN_TAG" "$resolved" |
+    sha256sum | cut -c1-16)
+  cached=$cache/debian12-$key.tar
   if [ -s "$cached" ] && [ "${VEXGATE_IMAGE_REFRESH:-}" != 1 ]; then
     cp "$cached" "$out" || vx_die "make_debian_image: cannot write $out"
     vx_log "make_debian_image: cached $cached"
     return 0
   fi
-  [ "$(id -u)" -eq 0 ] || vx_die "make_debian_image: needs root (mmdebstrap --mode=root)"
-  command -v mmdebstrap >/dev/null 2>&1 || vx_die "make_debian_image: mmdebstrap not found (scripts/setup-tools.sh)"
+  result=$(mktemp "${TMPDIR:-/tmp}/vexgate-deb-result.XXXXXX")
   (
     set -eu
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/vexgate-deb.XXXXXX")
@@ -119,11 +150,84 @@ make_debian_image() {
     printf '%s\n' "$sources" |
       mmdebstrap --quiet --mode=root --variant=custom --architectures=amd64 --include="$include" \
         --format=directory "${dpkgopts[@]}" "$VX_DEBIAN_SUITE" "$tmp/rootfs" -
+    # The archive may have moved between the dry run and the build: key on what was installed.
+    got=$(dpkg-query --admindir="$tmp/rootfs/var/lib/dpkg" -W -f='${Package} ${Version}\n' | sort -u)
+    if [ "$got" != "$resolved" ]; then
+      vx_log "make_debian_image: the archive changed during the build; keying the cache on what was installed"
+      cached=$cache/debian12-$(printf 'recipe=%s\nsuite=%s\narch=amd64\ninclude=%s\ndpkgopts=%s\ntag=%s\npackages=%s\n' \
+        "$VX_IMAGES_RECIPE" "$VX_DEBIAN_SUITE" "$include" "${VX_DEBIAN_DPKGOPTS[*]}" "$VX_DEBIAN_TAG" "$got" |
+        sha256sum | cut -c1-16).tar
+    fi
     make_rootfs_image "$tmp/rootfs" "$tmp/image.tar" "$VX_DEBIAN_TAG"
     # Atomic publish into the cache: copy next to the final name, then rename.
     cp "$tmp/image.tar" "$cached.tmp.$$"
     mv -f "$cached.tmp.$$" "$cached"
-  ) || vx_die "make_debian_image: build failed"
+    printf '%s\n' "$cached" >"$result"
+  ) || { rm -f "$result"; vx_die "make_debian_image: build failed"; }
+  cached=$(cat "$result")
+  rm -f "$result"
   cp "$cached" "$out" || vx_die "make_debian_image: cannot write $out"
   vx_log "make_debian_image: built $cached"
+}
+
+# _vx_image_layers TAR: the layer paths of a one-image docker-archive, in order.
+_vx_image_layers() {
+  tar -xOf "$1" manifest.json | jq -r '.[0].Layers[]'
+}
+
+image_dpkg_status() {
+  [ $# -eq 2 ] || vx_die "usage: image_dpkg_status TAR OUT"
+  local tar=$1 out=$2 layer found=
+  command -v jq >/dev/null 2>&1 || vx_die "image_dpkg_status: jq not found"
+  # The last layer that holds the file wins (layers apply in order).
+  while read -r layer; do
+    if tar -xOf "$tar" "$layer" | tar -xO var/lib/dpkg/status >"$out.tmp" 2>/dev/null && [ -s "$out.tmp" ]; then
+      found=1
+      mv -f "$out.tmp" "$out"
+    fi
+  done < <(_vx_image_layers "$tar")
+  rm -f "$out.tmp"
+  [ -n "$found" ] || vx_die "image_dpkg_status: $tar: no var/lib/dpkg/status in any layer"
+}
+
+status_version() {
+  awk -v pkg="$2" '/^Package: / { p = ($2 == pkg) } /^$/ { p = 0 } p && /^Version: / { print $2; exit }' "$1"
+}
+
+drift_image() {
+  [ $# -ge 3 ] || vx_die "usage: drift_image IN_TAR OUT_TAR PKG..."
+  local in=$1 out=$2
+  shift 2
+  (
+    set -eu
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/vexgate-drift.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    mkdir "$tmp/rootfs"
+    while read -r layer; do
+      # umoci writes absolute member names; tar strips the leading '/' (and says so).
+      tar -xOf "$in" "$layer" | tar -x -C "$tmp/rootfs" --numeric-owner 2> >(grep -v "Removing leading" >&2)
+    done < <(_vx_image_layers "$in")
+    status=$tmp/rootfs/var/lib/dpkg/status
+    [ -s "$status" ] || vx_die "drift_image: $in has no dpkg status"
+    cfg=$(tar -xOf "$in" manifest.json | jq -r '.[0].Config')
+    arch=$(tar -xOf "$in" "$cfg" | jq -r '.architecture')
+    tag=$(tar -xOf "$in" manifest.json | jq -r '.[0].RepoTags[0] // "vexgate-test/drift:1"')
+    # Raise the epoch of each PKG's Version (and of a versioned Source) by 5.
+    awk -v pkgs=" $* " '
+      function bump(v,   e) {
+        if (match(v, /^[0-9]+:/)) { e = substr(v, 1, RLENGTH - 1) + 5; return e ":" substr(v, RLENGTH + 1) }
+        return "5:" v
+      }
+      /^Package: / { hit = index(pkgs, " " $2 " ") > 0; if (hit) seen[$2] = 1 }
+      /^$/ { hit = 0 }
+      hit && /^Version: / { $0 = "Version: " bump(substr($0, 10)) }
+      hit && /^Source: .*\(.*\)$/ {
+        s = $0; sub(/^.*\(/, "", s); sub(/\)$/, "", s); sub(/\(.*$/, "(" bump(s) ")")
+      }
+      { print }
+      END { n = split(pkgs, want, " "); for (i = 1; i <= n; i++) if (!(want[i] in seen)) { print "missing " want[i] > "/dev/stderr"; exit 3 } }
+    ' "$status" >"$tmp/status" || vx_die "drift_image: a package of '$*' is not in $in's dpkg status"
+    cat "$tmp/status" >"$status"
+    make_rootfs_image "$tmp/rootfs" "$out" "$tag" "$arch"
+  ) || vx_die "drift_image: failed to write $out"
 }

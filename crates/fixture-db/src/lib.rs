@@ -13,9 +13,10 @@ pub mod fixture;
 use std::path::{Path, PathBuf};
 
 /// trivy-db `pkg/metadata` with `Version` = `pkg/db/db.go SchemaVersion` (2). The dates are fixed
-/// so the output is byte-identical run to run; `NextUpdate` lies far in the future so that even a
+/// so the output is byte-identical run to run; `NextUpdate` is the last instant Go's time.Parse
+/// accepts (9999-12-31T23:59:59Z), so that it never falls behind the clock and even a
 /// Trivy run without `--skip-db-update` does not try to download a DB.
-pub const METADATA_JSON: &str = "{\"Version\":2,\"NextUpdate\":\"2099-12-31T00:00:00Z\",\"UpdatedAt\":\"2026-01-01T00:00:00Z\",\"DownloadedAt\":\"2026-01-01T00:00:00Z\"}\n";
+pub const METADATA_JSON: &str = "{\"Version\":2,\"NextUpdate\":\"9999-12-31T23:59:59Z\",\"UpdatedAt\":\"2026-01-01T00:00:00Z\",\"DownloadedAt\":\"2026-01-01T00:00:00Z\"}\n";
 
 /// Why a build failed. `Input` is bad input (exit 2); `Output` is a failure writing the result.
 #[derive(Debug, thiserror::Error)]

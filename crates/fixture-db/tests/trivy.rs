@@ -371,3 +371,47 @@ fn planted_advisories_follow_the_installed_versions() {
     .collect();
     assert_eq!(fixed, want);
 }
+
+/// The DB's metadata never falls behind the clock: Trivy *without* `--skip-db-update`, pointed at
+/// a DB repository nobody serves, uses the fixture DB instead of trying to download one.
+#[test]
+fn trivy_never_wants_to_update_the_fixture_db() {
+    let Some(trivy) = trivy_or_skip("trivy_never_wants_to_update_the_fixture_db") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let rootfs = t.path().join("rootfs");
+    make_rootfs(&rootfs);
+    let cache = t.path().join("cache");
+    build_cache(
+        &cache,
+        &rootfs.join("var/lib/dpkg/status"),
+        &[&workspace().join("testdata/db/base.json")],
+    );
+    let o = Command::new(&trivy)
+        .env("TRIVY_NO_PROGRESS", "true")
+        .args([
+            "rootfs",
+            "--quiet",
+            "--scanners",
+            "vuln",
+            "--format",
+            "json",
+        ])
+        .args(["--db-repository", "127.0.0.1:9/nothing-here"])
+        .arg("--cache-dir")
+        .arg(&cache)
+        .arg(&rootfs)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "trivy tried to update the DB: {err}");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = report["Results"][0]["Vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["VulnerabilityID"].as_str())
+        .collect();
+    assert!(ids.contains(&"CVE-2022-37434"), "{ids:?}");
+}
