@@ -365,7 +365,7 @@ fn bad_vex_input_names_file_and_statement() {
     );
     let e = err("bad-timestamp.json");
     assert!(
-        e.contains("statement 0") && e.contains("invalid timestamp"),
+        e.contains("statements[0].timestamp") && e.contains("parsing time \"yesterday\""),
         "{e}"
     );
     let e = err("does-not-exist.json");
