@@ -737,6 +737,60 @@ def upstream_vex():
     return out
 
 
+# Statement timestamps for Go's time.Time, each in TIMESTAMP_TEMPLATE, given to trivy fs on the
+# go.mod target: which ones Trivy loads.
+TIMESTAMPS = [
+    "2023-01-16T19:07:16-06:00", "2024-06-01T12:00:00+05:30", "2023-02-03T03:59:00-00:00",
+    "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2016-12-31T3:59:00Z", "2016-12-31T03:59:00,5Z",
+    "2016-12-31T03:59:00.1234567891234Z", "2023-02-03T03:59:00.000000000Z", "2023-02-03T03:59:00+24:00",
+    "2023-02-03T03:59:00+23:60", "2023-02-03T03:59:00+24:61", "2023-02-03T03:59:00+25:00",
+    "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+    "2023-02-30T03:59:00Z", "2023-02-03T24:00:00Z", "2016-12-31T23:59:60Z", "", "yesterday",
+    "2024-01-01 00:00:00Z", "2016-12-31t23:59:00z", "2016-12-31T23:59:00z", "2016-12-31T03:59Z",
+    "2016-12-31T03:59:00+0100", "2016-12-31T03:59:00", " 2023-02-03T03:59:00Z", "2023-02-03T03:59:00Z ",
+    "2023-2-03T03:59:00Z", "+2023-02-03T03:59:00Z", "2023-02-03T03:59:00.Z", "2024-05-09T16:30:00+00:00Z",
+]
+TIMESTAMP_TEMPLATE = {
+    "@context": "https://openvex.dev/ns/v0.2.0",
+    "@id": "https://example.invalid/vex/oracle/timestamp",
+    "author": "secure-docker-images oracle",
+    "version": 1,
+    "statements": [{
+        "vulnerability": {"name": "CVE-2022-23628"},
+        "timestamp": "TIMESTAMP",
+        "products": [{"@id": "pkg:golang/github.com/open-policy-agent/opa@v0.35.0"}],
+        "status": "not_affected",
+        "justification": "vulnerable_code_not_in_execute_path",
+    }],
+}
+
+
+def go_timestamps():
+    """Trivy's verdict on each of TIMESTAMPS as a statement timestamp."""
+    base, rest = scan_base("gomod")
+    out = []
+    for ts in TIMESTAMPS:
+        doc = json.loads(json.dumps(TIMESTAMP_TEMPLATE).replace('"TIMESTAMP"', json.dumps(ts)))
+        vex = "scan/expected/.timestamp.openvex.json"
+        with open(os.path.join(ORACLE, vex), "w") as f:
+            json.dump(doc, f)
+        tmp = "scan/expected/.timestamp-report.json"
+        cmd = [TRIVY] + subst(base) + ["--vex", vex] + rest + ["--output", tmp]
+        env = dict(os.environ, TRIVY_NO_PROGRESS="true")
+        p = subprocess.run(cmd, cwd=ORACLE, env=env, capture_output=True, text=True)
+        for fn in (vex, tmp):
+            if os.path.exists(os.path.join(ORACLE, fn)):
+                os.remove(os.path.join(ORACLE, fn))
+        loads = "FATAL" not in p.stderr
+        if loads and p.returncode not in (0, 1):
+            sys.stderr.write(p.stderr)
+            raise SystemExit(f"trivy failed ({p.returncode}) on timestamp {ts!r}")
+        out.append({"timestamp": ts, "trivy_loads": loads,
+                    "trivy_error": None if loads else fatal_error(p.stderr)})
+        print(f"  timestamp {ts!r:<40} {'loads' if loads else 'refused'}")
+    return out
+
+
 def update_readme(manifest):
     """Rewrite the scenario table between the markers in testdata/oracle/README.md."""
     path = os.path.join(ORACLE, "README.md")
@@ -788,6 +842,8 @@ def main():
                     "warn), and the named scenario's VEX is the fix vexgate suggests (no lint; Trivy suppresses).",
                     "upstream_vex: every upstream OpenVEX fixture given to trivy fs on targets/gomod: whether Trivy "
                     "loaded it or failed (trivy_error); vexgate gate must refuse exactly the ones Trivy refuses.",
+                    "go_timestamps: timestamp_template with its statement timestamp set to each value, given to trivy "
+                    "fs on targets/gomod: whether Trivy's time.Time parse accepted it.",
                 ],
                 "scenarios": []}
     if not only:
@@ -842,6 +898,8 @@ def main():
         print(f"  {sc['name']:<42} exit={code} remaining={n_left:<3} suppressed={n_sup}")
     if not only:
         manifest["upstream_vex"] = upstream_vex()
+        manifest["timestamp_template"] = TIMESTAMP_TEMPLATE
+        manifest["go_timestamps"] = go_timestamps()
         with open(os.path.join(ORACLE, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
             f.write("\n")

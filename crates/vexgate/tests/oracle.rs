@@ -453,3 +453,44 @@ fn vex_validate_reports_a_trivy_error_iff_trivy_refuses() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Statement timestamps as Go's time.Time reads them: `gate` refuses a document exactly
+/// when Trivy refused it for its timestamp (`go_timestamps`).
+#[test]
+fn timestamps_load_exactly_when_trivy_loads_them() {
+    let dir = workdir();
+    let base = dir.path().join("oracle");
+    let manifest = read_json(&base.join("manifest.json"));
+    let template = manifest["timestamp_template"].to_string();
+    let cases = manifest["go_timestamps"].as_array().expect("go_timestamps");
+    assert!(cases.len() >= 30, "{} timestamps", cases.len());
+    let mut failures = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let ts = c["timestamp"].as_str().unwrap();
+        let loads = c["trivy_loads"].as_bool().unwrap();
+        let vex = dir.path().join(format!("ts-{i}.openvex.json"));
+        let doc = template.replace("\"TIMESTAMP\"", &Value::from(ts).to_string());
+        std::fs::write(&vex, doc).unwrap();
+        let out = dir.path().join("ts-report.json");
+        let (code, _, err) = vexgate(
+            &base,
+            &[
+                "gate",
+                "scan/unfiltered/gomod.json",
+                "--severity",
+                "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+                "--vex",
+                &vex.to_string_lossy(),
+                "--output-report",
+                &out.to_string_lossy(),
+            ],
+        );
+        if loads == (code == 2) {
+            failures.push(format!(
+                "{ts:?}: Trivy {}, vexgate exited {code} {err}",
+                if loads { "loads it" } else { "refuses it" }
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

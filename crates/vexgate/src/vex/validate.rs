@@ -491,7 +491,7 @@ pub fn semantic_problems(root: &Value, now: jiff::Timestamp, refused: bool) -> V
     let time = |v: Option<&str>, stmt: Option<usize>, path: String, out: &mut Out| {
         let s = v?;
         let t = go_time(s).ok()?;
-        if crate::vex::author::parse_timestamp(s).is_none() || s.trim() != s {
+        if !strict_rfc3339(s) {
             out.push(
                 WARN,
                 "spec",
@@ -802,6 +802,30 @@ pub fn validate_value(doc: &Value, now: jiff::Timestamp) -> Vec<Problem> {
     out
 }
 
+/// Whether a timestamp Go reads is also RFC 3339 proper (Go accepts a one-digit hour, `,`
+/// before the fraction and zone offsets up to +24:60 as well).
+fn strict_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return false;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    match &b[i..] {
+        [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            let n = |a: u8, b: u8| (a - b'0') * 10 + (b - b'0');
+            n(*h1, *h2) <= 23 && n(*m1, *m2) <= 59
+        }
+        _ => false,
+    }
+}
+
 /// Validate a file. `Err` (exit 2): unreadable, or not JSON.
 pub fn validate_file(path: &Path, now: jiff::Timestamp) -> Result<Vec<Problem>> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -969,6 +993,29 @@ mod tests {
         let x = find(&p, "trivy", "Supplier");
         assert!(x.message.contains("read as `supplier`"), "{x}");
         assert_eq!(verdict(&p, false), 0);
+    }
+
+    #[test]
+    fn timestamps_go_reads_but_rfc_3339_does_not_are_warnings() {
+        for (ts, warn) in [
+            ("2016-12-31T3:59:00Z", true),
+            ("2016-12-31T03:59:00,5Z", true),
+            ("2023-02-03T03:59:00+24:00", true),
+            ("9999-12-31T23:59:59Z", false),
+            ("2023-01-16T19:07:16.123-06:00", false),
+        ] {
+            let p = problems(&format!(
+                r#"{{"@context":"https://openvex.dev/ns/v0.2.0","@id":"urn:uuid:1","author":"a",
+                "timestamp":"2025-01-01T00:00:00Z","version":1,"statements":[
+                  {{"vulnerability":{{"name":"CVE-1"}},"products":[{{"@id":"pkg:npm/a"}}],"status":"fixed","timestamp":"{ts}"}}]}}"#
+            ));
+            let got = p.iter().any(|x| x.message.contains("is not RFC 3339"));
+            assert_eq!(got, warn, "{ts}: {p:#?}");
+            assert!(
+                p.iter().all(|x| x.severity == Severity::Warning),
+                "{ts}: {p:#?}"
+            );
+        }
     }
 
     #[test]
