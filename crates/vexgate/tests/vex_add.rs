@@ -859,3 +859,46 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
         );
     }
 }
+
+/// Appending to a document Trivy refuses (the oracle's `vex-refused-*` documents) rewrites
+/// it in the v0.2.0 shapes, so the result loads in Trivy; a value the rewrite cannot repair
+/// (a time Go does not parse, which `vex add` would pin as the statement's timestamp) is
+/// refused, and the file is left alone.
+#[test]
+fn add_to_a_document_trivy_refuses_rewrites_it_as_v020() {
+    let refused = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/oracle/vex/refused");
+    let r = report();
+    let mut n = 0;
+    for e in std::fs::read_dir(&refused).unwrap() {
+        let src = e.unwrap().path();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("vex.json");
+        std::fs::copy(&src, &out).unwrap();
+        let (code, text) = validate(&out, &[]);
+        assert!(
+            code == 1 && text.contains("error [trivy]"),
+            "{}: {text}",
+            src.display()
+        );
+        let o = add(&out, Some(T0), &glob_args(r.to_str().unwrap()));
+        if src.ends_with("last-updated-space.openvex.json") {
+            assert_eq!(o.status.code(), Some(2));
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("Trivy 0.76 would refuse the result: statements[0].timestamp")
+                    && err.contains("not modified"),
+                "{err}"
+            );
+            assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&src).unwrap());
+            continue;
+        }
+        ok(&o);
+        let (_, text) = validate(&out, &[]);
+        assert!(!text.contains("[trivy]"), "{}: {text}", src.display());
+        let d = json(&out);
+        assert_eq!(d["@context"], "https://openvex.dev/ns/v0.2.0");
+        assert!(d["statements"][0]["vulnerability"].is_object(), "{d}");
+        n += 1;
+    }
+    assert!(n >= 4);
+}
