@@ -1062,6 +1062,16 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_are_escaped() {
+        let r = first(&format!(
+            r#"{{{CTX},"statements":[{{"vulnerability":"CVE-1\u202e\u001b[2J","status":"fixed"}}]}}"#
+        ))
+        .unwrap();
+        let m = r.gate_message();
+        assert!(!m.chars().any(|c| c.is_control() || c == '\u{202e}'), "{m}");
+    }
+
+    #[test]
     fn hostile_keys_are_escaped() {
         let r = first(&format!(
             r#"{{{CTX},"statements":[{{"vulnerability":{{"name":"CVE-1"}},"status":"fixed","products":[{{"identifiers":{{"a\u202eb\u001b[31m":5}}}}]}}]}}"#
