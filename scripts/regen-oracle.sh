@@ -9,8 +9,8 @@
 # to a throw-away local registry on 127.0.0.1 (scanned by digest).
 #
 # Writes testdata/oracle/{convert,scan}/expected/*.json, scan/unfiltered/*.json, manifest.json and
-# vex/generated/oci-repository-url.openvex.json. CreatedAt/ReportID and the registry port change
-# from run to run; the vulnerability sets do not.
+# vex/generated/*.openvex.json (they name the registry and the image digest). CreatedAt/ReportID
+# and the registry port change from run to run; the vulnerability sets do not.
 #
 # Usage: scripts/regen-oracle.sh   (always everything: the registry port and image digest change per
 # run, and the image scenarios, vex/generated/ and manifest.json must come from the same run)

@@ -382,10 +382,154 @@ SCENARIOS = [
       "npm", {"remaining": ["CVE-2021-44906 minimist"], "suppressed": ["CVE-2021-23337 lodash not_affected"],
               "exit": 1},
       severity=ALL_SEV, vex=["vex/priority-first.openvex.json", "vex/priority-second.openvex.json"]),
+
+    # ---------------- VEX documents as Trivy's decoder reads them ------------------------
+    # Trivy decodes every OpenVEX file straight into go-vex's v0.2.0 structs: a value of the
+    # wrong JSON type fails the scan ("fatal": Trivy's error line; vexgate must exit 2).
+    S("vex-refused-vulnerability-string",
+      "Legacy context https://openvex.dev/ns with v0.0.1 shapes (string vulnerability, string products): "
+      "Trivy's decoder fails on the vulnerability, the scan stops.",
+      "gomod", {"fatal": "json: cannot unmarshal string into Go struct field VEX.statements.0.vulnerability "
+                         "of type vex.Vulnerability", "exit": 1},
+      severity=ALL_SEV, vex=["vex/refused/vulnerability-string.openvex.json"]),
+    S("vex-refused-products-strings",
+      "v0.2.0 context, products written as strings (an image PURL and a module PURL): Trivy fails on "
+      "products[0].",
+      "gomod", {"fatal": "json: cannot unmarshal string into VEX.statements.0.products.0 of type vex.Product",
+                "exit": 1},
+      severity=ALL_SEV, vex=["vex/refused/products-strings.openvex.json"]),
+    S("vex-refused-version-string",
+      "v0.2.0 shapes except the document version, the string \"1\": Trivy fails.",
+      "gomod", {"fatal": "json: cannot unmarshal string into Go struct field VEX.version of type int", "exit": 1},
+      severity=ALL_SEV, vex=["vex/refused/version-string.openvex.json"]),
+    S("vex-refused-v001-document",
+      "A complete v0.0.1 document (context .../v0.0.1, string version, string vulnerability with "
+      "vuln_description, string products, statement-level subcomponents): Trivy has no v0.0.1 reader and fails "
+      "on the version.",
+      "gomod", {"fatal": "json: cannot unmarshal string into Go struct field VEX.version of type int", "exit": 1},
+      severity=ALL_SEV, vex=["vex/refused/v001-document.openvex.json"]),
+    S("vex-refused-last-updated-space",
+      "last_updated \"2024-05-09 16:30:00+00:00\" (a space, not T): Go's time.Time refuses it, the scan stops.",
+      "gomod", {"fatal": "parsing time \"2024-05-09 16:30:00+00:00\"", "exit": 1},
+      severity=ALL_SEV, vex=["vex/refused/last-updated-space.openvex.json"]),
+    # What Trivy loads although the spec, the schema or go-vex's other readers would not.
+    S("vex-as-trivy-reads-v001-context",
+      "Context .../v0.0.1 with v0.2.0 shapes: Trivy reads it as v0.2.0 and ignores the statement-level "
+      "subcomponents (x/text) and vuln_description, so the root-module product covers opa: suppressed.",
+      "gomod", {"remaining": ["CVE-2021-38561 golang.org/x/text"],
+                "suppressed": ["CVE-2022-23628 github.com/open-policy-agent/opa not_affected"], "exit": 1},
+      severity=ALL_SEV, vex=["vex/as-trivy-reads/v001-context-statement-subcomponents.openvex.json"]),
+    S("vex-as-trivy-reads-go-vex-rules",
+      "Statements go-vex's Statement.Validate refuses (an action statement on not_affected; a justification and "
+      "an impact statement on fixed), a string statement version, an unknown top-level field, no @id: Trivy "
+      "applies both statements.",
+      "gomod", {"remaining": [],
+                "suppressed": ["CVE-2022-23628 github.com/open-policy-agent/opa not_affected",
+                               "CVE-2021-38561 golang.org/x/text fixed"], "exit": 0},
+      severity=ALL_SEV, vex=["vex/as-trivy-reads/go-vex-rules.openvex.json"]),
+    S("vex-as-trivy-reads-key-case",
+      "Keys Vulnerability/Name/Products/Status/Justification: Go matches JSON keys case-insensitively, the "
+      "statement applies.",
+      "gomod", {"remaining": ["CVE-2021-38561 golang.org/x/text"],
+                "suppressed": ["CVE-2022-23628 github.com/open-policy-agent/opa not_affected"], "exit": 1},
+      severity=ALL_SEV, vex=["vex/as-trivy-reads/key-case.openvex.json"]),
+    S("vex-as-trivy-reads-empty-statements",
+      "An empty statements list (the schema wants at least one): Trivy loads it, nothing is suppressed.",
+      "gomod", {"count": 2, "suppressed": [], "exit": 1},
+      severity=ALL_SEV, vex=["vex/as-trivy-reads/empty-statements.openvex.json"]),
+    # Never-match lints: the statement as people write it, then the fix vexgate suggests.
+    S("vex-lint-golang-version-without-v",
+      "pkg:golang/golang.org/x/text@0.3.6 (no v): Trivy's PURL is @v0.3.6 and versions compare exactly, kept. "
+      "vexgate warns golang-version-without-v.",
+      "gomod", {"remaining": ["CVE-2021-38561 golang.org/x/text", "CVE-2022-23628 github.com/open-policy-agent/opa"],
+                "suppressed": [], "exit": 1},
+      extra={"lint": "golang-version-without-v"},
+      severity=ALL_SEV, vex=["vex/lint/golang-version-without-v.openvex.json"]),
+    S("vex-lint-golang-version-without-v-fixed",
+      "The fix: pkg:golang/golang.org/x/text@v0.3.6, suppressed.",
+      "gomod", {"remaining": ["CVE-2022-23628 github.com/open-policy-agent/opa"],
+                "suppressed": ["CVE-2021-38561 golang.org/x/text not_affected"], "exit": 1},
+      extra={"lint_fix_of": "vex-lint-golang-version-without-v"},
+      severity=ALL_SEV, vex=["vex/lint/golang-version-without-v-fixed.openvex.json"]),
+    S("vex-lint-github",
+      "The project as pkg:github/testdata/testdata (opa as subcomponent), and x/text as the subcomponent "
+      "pkg:github/golang/text@v0.3.6: Trivy emits no pkg:github component, both kept.",
+      "gomod", {"remaining": ["CVE-2021-38561 golang.org/x/text", "CVE-2022-23628 github.com/open-policy-agent/opa"],
+                "suppressed": [], "exit": 1},
+      extra={"lint": "purl-type-github"},
+      severity=ALL_SEV, vex=["vex/lint/github.openvex.json"]),
+    S("vex-lint-github-fixed",
+      "The fix: pkg:golang/ and the module paths (github.com/testdata/testdata, golang.org/x/text), both "
+      "suppressed.",
+      "gomod", {"remaining": [],
+                "suppressed": ["CVE-2021-38561 golang.org/x/text not_affected",
+                               "CVE-2022-23628 github.com/open-policy-agent/opa not_affected"], "exit": 0},
+      extra={"lint_fix_of": "vex-lint-github"},
+      severity=ALL_SEV, vex=["vex/lint/github-fixed.openvex.json"]),
 ]
+
+def write_generated():
+    """VEX documents that name the throw-away registry or the image digest of this run."""
+    registry = IMAGE_REPO.split("/", 1)[0]
+    digest = IMAGE_REF.rsplit("@", 1)[1]
+
+    def doc(name, vuln, product, sub):
+        return {
+            "@context": "https://openvex.dev/ns/v0.2.0",
+            "@id": f"https://example.invalid/vex/oracle/generated/{name}",
+            "author": "secure-docker-images oracle (written by scripts/oracle/regen.py)",
+            "timestamp": "2025-06-01T00:00:00Z",
+            "version": 1,
+            "statements": [{
+                "vulnerability": {"name": vuln},
+                "products": [{"@id": product, "subcomponents": [{"@id": sub}]}],
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path",
+            }],
+        }
+
+    docs = {
+        # The image as a pkg:docker PURL (namespace oracle, registry as repository_url).
+        "lint-docker": doc("lint-docker", "CVE-2023-45853", f"pkg:docker/oracle/deb12?repository_url={registry}",
+                           "pkg:deb/debian/zlib1g"),
+        "lint-docker-fixed": doc("lint-docker-fixed", "CVE-2023-45853",
+                                 f"pkg:oci/deb12?repository_url={IMAGE_REPO}", "pkg:deb/debian/zlib1g"),
+        # The image tag as the PURL version.
+        "lint-oci-version": doc("lint-oci-version", "CVE-2005-2541",
+                                f"pkg:oci/deb12@1?repository_url={IMAGE_REPO}", "pkg:deb/debian/tar"),
+        "lint-oci-version-fixed": doc("lint-oci-version-fixed", "CVE-2005-2541",
+                                      f"pkg:oci/deb12@{digest}?repository_url={IMAGE_REPO}", "pkg:deb/debian/tar"),
+    }
+    os.makedirs(os.path.join(ORACLE, "vex", "generated"), exist_ok=True)
+    for name, d in docs.items():
+        with open(os.path.join(ORACLE, "vex", "generated", f"{name}.openvex.json"), "w") as f:
+            json.dump(d, f, indent=2)
+            f.write("\n")
+
 
 if IMAGE_REF:
     SCENARIOS += [
+        S("vex-lint-docker",
+          "The registry image as pkg:docker/oracle/deb12?repository_url=<registry> + subcomponent zlib1g: Trivy's "
+          "image PURL type is oci, kept.",
+          "image-registry", {"count": 19, "suppressed": [], "exit": 1},
+          extra={"lint": "purl-type-docker"},
+          severity=ALL_SEV, vex=["vex/generated/lint-docker.openvex.json"]),
+        S("vex-lint-docker-fixed",
+          "The fix vexgate suggests: pkg:oci/deb12?repository_url=<registry>/oracle/deb12, zlib1g suppressed.",
+          "image-registry", {"count": 18, "suppressed": ["CVE-2023-45853 zlib1g not_affected"], "exit": 1},
+          extra={"lint_fix_of": "vex-lint-docker"},
+          severity=ALL_SEV, vex=["vex/generated/lint-docker-fixed.openvex.json"]),
+        S("vex-lint-oci-version",
+          "pkg:oci/deb12@1 (the tag as version) + subcomponent tar: Trivy's image PURL version is the digest, kept.",
+          "image-registry", {"count": 19, "suppressed": [], "exit": 1},
+          extra={"lint": "oci-version-not-digest"},
+          severity=ALL_SEV, vex=["vex/generated/lint-oci-version.openvex.json"]),
+        S("vex-lint-oci-version-fixed",
+          "The fix: pkg:oci/deb12@sha256:<the image digest>, tar suppressed.",
+          "image-registry", {"count": 18, "suppressed": ["CVE-2005-2541 tar not_affected"], "exit": 1},
+          extra={"lint_fix_of": "vex-lint-oci-version"},
+          severity=ALL_SEV, vex=["vex/generated/lint-oci-version-fixed.openvex.json"]),
         S("vex-image-registry",
           "Image pulled from the local registry by digest (RepoDigests set, so Trivy builds the image PURL): "
           "pkg:oci/deb12 + subcomponent zlib1g suppresses zlib1g; the image-wide statement (no subcomponents, "
@@ -461,10 +605,29 @@ def flags_for(pol, kind):
     return trivy, gate, rego
 
 
-def run_trivy(args, out):
+def fatal_error(stderr):
+    """Trivy's error for a FATAL run: the multierror items ("\t* ...") or the FATAL line's tail."""
+    items = [m.group(1) for m in re.finditer(r"^\s+\* (.*)$", stderr, re.M)]
+    if items:
+        return "; ".join(items)
+    for line in stderr.splitlines():
+        if "FATAL" in line:
+            return line.split("VEX error: ")[-1].strip()
+    return None
+
+
+def run_trivy(args, out, expect_fatal=False):
     cmd = [TRIVY] + args + ["--output", out]
     env = dict(os.environ, TRIVY_NO_PROGRESS="true")
     p = subprocess.run(cmd, cwd=ORACLE, env=env, capture_output=True, text=True)
+    if expect_fatal:
+        if os.path.exists(os.path.join(ORACLE, out)):
+            os.remove(os.path.join(ORACLE, out))
+        err = fatal_error(p.stderr) if "FATAL" in p.stderr else None
+        if err is None:
+            sys.stderr.write(p.stderr)
+            raise SystemExit(f"trivy did not fail ({p.returncode}): {' '.join(args)}")
+        return p.returncode, [], err
     if p.returncode not in (0, 1) or not os.path.exists(os.path.join(ORACLE, out)):
         sys.stderr.write(p.stderr)
         raise SystemExit(f"trivy failed ({p.returncode}): {' '.join(args)}")
@@ -476,7 +639,7 @@ def run_trivy(args, out):
         m = re.match(r"^\S+\s+(WARN|ERROR)\s+(.*)$", line)
         if m:
             warns.append(f"{m.group(1)} {m.group(2).strip()}")
-    return p.returncode, warns
+    return p.returncode, warns, None
 
 
 def scan_base(target):
@@ -510,10 +673,16 @@ def keys(report, modified):
     return out
 
 
-def check(name, claims, report, code, rego):
+def check(name, claims, report, code, rego, fatal=None):
     if claims is None:
         return []
     errs = []
+    if "fatal" in claims:
+        if fatal is None or claims["fatal"] not in fatal:
+            errs.append(f"fatal: claimed {claims['fatal']!r}, Trivy says {fatal!r}")
+        if claims.get("exit") is not None and claims["exit"] != code:
+            errs.append(f"exit: claimed {claims['exit']}, Trivy says {code}")
+        return [f"{name}: {e}" for e in errs]
     for field, modified in (("remaining", False), ("suppressed", True)):
         if field not in claims:
             continue
@@ -542,6 +711,86 @@ def check(name, claims, report, code, rego):
     return [f"{name}: {e}" for e in errs]
 
 
+def upstream_vex():
+    """Trivy's verdict (loads or refuses) on every upstream OpenVEX fixture."""
+    base, rest = scan_base("gomod")
+    root = os.path.join(ORACLE, "..", "upstream", "openvex")
+    out = []
+    for sub in sorted(os.listdir(root)):
+        for fn in sorted(os.listdir(os.path.join(root, sub))):
+            if not fn.endswith(".json"):
+                continue
+            vex = f"../upstream/openvex/{sub}/{fn}"
+            tmp = "scan/expected/.upstream-vex.json"
+            cmd = [TRIVY] + subst(base) + ["--vex", vex] + rest + ["--output", tmp]
+            env = dict(os.environ, TRIVY_NO_PROGRESS="true")
+            p = subprocess.run(cmd, cwd=ORACLE, env=env, capture_output=True, text=True)
+            loads = "FATAL" not in p.stderr
+            if os.path.exists(os.path.join(ORACLE, tmp)):
+                os.remove(os.path.join(ORACLE, tmp))
+            if loads and p.returncode not in (0, 1):
+                sys.stderr.write(p.stderr)
+                raise SystemExit(f"trivy failed ({p.returncode}) on {vex}")
+            out.append({"vex": vex, "trivy_loads": loads, "trivy_exit_code": p.returncode,
+                        "trivy_error": None if loads else fatal_error(p.stderr)})
+            print(f"  upstream {vex:<70} {'loads' if loads else 'refused'}")
+    return out
+
+
+# Statement timestamps for Go's time.Time, each in TIMESTAMP_TEMPLATE, given to trivy fs on the
+# go.mod target: which ones Trivy loads.
+TIMESTAMPS = [
+    "2023-01-16T19:07:16-06:00", "2024-06-01T12:00:00+05:30", "2023-02-03T03:59:00-00:00",
+    "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2016-12-31T3:59:00Z", "2016-12-31T03:59:00,5Z",
+    "2016-12-31T03:59:00.1234567891234Z", "2023-02-03T03:59:00.000000000Z", "2023-02-03T03:59:00+24:00",
+    "2023-02-03T03:59:00+23:60", "2023-02-03T03:59:00+24:61", "2023-02-03T03:59:00+25:00",
+    "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+    "2023-02-30T03:59:00Z", "2023-02-03T24:00:00Z", "2016-12-31T23:59:60Z", "", "yesterday",
+    "2024-01-01 00:00:00Z", "2016-12-31t23:59:00z", "2016-12-31T23:59:00z", "2016-12-31T03:59Z",
+    "2016-12-31T03:59:00+0100", "2016-12-31T03:59:00", " 2023-02-03T03:59:00Z", "2023-02-03T03:59:00Z ",
+    "2023-2-03T03:59:00Z", "+2023-02-03T03:59:00Z", "2023-02-03T03:59:00.Z", "2024-05-09T16:30:00+00:00Z",
+]
+TIMESTAMP_TEMPLATE = {
+    "@context": "https://openvex.dev/ns/v0.2.0",
+    "@id": "https://example.invalid/vex/oracle/timestamp",
+    "author": "secure-docker-images oracle",
+    "version": 1,
+    "statements": [{
+        "vulnerability": {"name": "CVE-2022-23628"},
+        "timestamp": "TIMESTAMP",
+        "products": [{"@id": "pkg:golang/github.com/open-policy-agent/opa@v0.35.0"}],
+        "status": "not_affected",
+        "justification": "vulnerable_code_not_in_execute_path",
+    }],
+}
+
+
+def go_timestamps():
+    """Trivy's verdict on each of TIMESTAMPS as a statement timestamp."""
+    base, rest = scan_base("gomod")
+    out = []
+    for ts in TIMESTAMPS:
+        doc = json.loads(json.dumps(TIMESTAMP_TEMPLATE).replace('"TIMESTAMP"', json.dumps(ts)))
+        vex = "scan/expected/.timestamp.openvex.json"
+        with open(os.path.join(ORACLE, vex), "w") as f:
+            json.dump(doc, f)
+        tmp = "scan/expected/.timestamp-report.json"
+        cmd = [TRIVY] + subst(base) + ["--vex", vex] + rest + ["--output", tmp]
+        env = dict(os.environ, TRIVY_NO_PROGRESS="true")
+        p = subprocess.run(cmd, cwd=ORACLE, env=env, capture_output=True, text=True)
+        for fn in (vex, tmp):
+            if os.path.exists(os.path.join(ORACLE, fn)):
+                os.remove(os.path.join(ORACLE, fn))
+        loads = "FATAL" not in p.stderr
+        if loads and p.returncode not in (0, 1):
+            sys.stderr.write(p.stderr)
+            raise SystemExit(f"trivy failed ({p.returncode}) on timestamp {ts!r}")
+        out.append({"timestamp": ts, "trivy_loads": loads,
+                    "trivy_error": None if loads else fatal_error(p.stderr)})
+        print(f"  timestamp {ts!r:<40} {'loads' if loads else 'refused'}")
+    return out
+
+
 def update_readme(manifest):
     """Rewrite the scenario table between the markers in testdata/oracle/README.md."""
     path = os.path.join(ORACLE, "README.md")
@@ -556,7 +805,8 @@ def update_readme(manifest):
     for sc in manifest["scenarios"]:
         flags = " ".join(a for a in sc["trivy_args"] if a != "--show-suppressed") or "(none)"
         desc = sc["description"].replace("|", "\\|")
-        rows.append(f"| `{sc['name']}` | {sc['kind']} | `{flags}` | {sc['trivy_exit_code']} | {desc} |")
+        code = f"{sc['trivy_exit_code']} (FATAL)" if sc.get("trivy_fatal") else sc["trivy_exit_code"]
+        rows.append(f"| `{sc['name']}` | {sc['kind']} | `{flags}` | {code} | {desc} |")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     with open(path, "w") as f:
@@ -586,6 +836,14 @@ def main():
                     "from Rego come out in Go map order and change from run to run: compare them as a multiset.",
                     "Registry host:port in image scenarios is the real address of the run that wrote them "
                     "(a random free port on 127.0.0.1); it is plain data, the tests need no registry.",
+                    "trivy_fatal: Trivy refused the VEX document and the scan failed (FATAL, exit code 1, no output); "
+                    "this is its error (after 'unable to decode VEX:'). expected is null; vexgate must exit 2.",
+                    "lint / lint_fix_of: the scenario's VEX has a statement vexgate lints with this code (it must "
+                    "warn), and the named scenario's VEX is the fix vexgate suggests (no lint; Trivy suppresses).",
+                    "upstream_vex: every upstream OpenVEX fixture given to trivy fs on targets/gomod: whether Trivy "
+                    "loaded it or failed (trivy_error); vexgate gate must refuse exactly the ones Trivy refuses.",
+                    "go_timestamps: timestamp_template with its statement timestamp set to each value, given to trivy "
+                    "fs on targets/gomod: whether Trivy's time.Time parse accepted it.",
                 ],
                 "scenarios": []}
     if not only:
@@ -594,6 +852,8 @@ def main():
             for fn in os.listdir(os.path.join(ORACLE, d)):
                 if fn.endswith(".json"):
                     os.remove(os.path.join(ORACLE, d, fn))
+    if IMAGE_REF and IMAGE_REPO:
+        write_generated()
     unfiltered_done = {}
     failures = []
     for sc in SCENARIOS:
@@ -601,10 +861,11 @@ def main():
             continue
         trivy_args, gate_args, rego = flags_for(sc["policy"], sc["kind"])
         expected = f"{sc['kind']}/expected/{sc['name']}.json"
+        fatal_expected = "fatal" in (sc["claims"] or {})
         if sc["kind"] == "convert":
             unfiltered = sc["input"]
             cmd = ["convert", "--format", "json", "--exit-code", "1"] + trivy_args + [sc["input"]]
-            code, warns = run_trivy(cmd, expected)
+            code, warns, fatal = run_trivy(cmd, expected)
             shown = cmd
         else:
             base, rest = scan_base(sc["target"])
@@ -613,15 +874,19 @@ def main():
                 run_trivy(subst(base + ["--severity", ALL_SEV] + rest), unfiltered)
                 unfiltered_done[sc["target"]] = True
             cmd = base + trivy_args + rest
-            code, warns = run_trivy(subst(cmd), expected)
+            code, warns, fatal = run_trivy(subst(cmd), expected, expect_fatal=fatal_expected)
             shown = cmd
-        with open(os.path.join(ORACLE, expected)) as f:
-            report = json.load(f)
-        failures += check(sc["name"], sc["claims"], report, code, rego)
+        report = {}
+        if not fatal_expected:
+            with open(os.path.join(ORACLE, expected)) as f:
+                report = json.load(f)
+        failures += check(sc["name"], sc["claims"], report, code, rego, fatal)
         entry = {"name": sc["name"], "description": sc["description"], "kind": sc["kind"],
                  "unfiltered": unfiltered, "trivy_args": trivy_args, "gate_args": gate_args,
-                 "expected": expected, "trivy_exit_code": code, "cwd": ".",
+                 "expected": None if fatal_expected else expected, "trivy_exit_code": code, "cwd": ".",
                  "trivy_command": ["trivy"] + shown + ["--output", expected]}
+        if fatal_expected:
+            entry["trivy_fatal"] = fatal
         if rego:
             entry["rego_unfixed"] = True
         if warns:
@@ -632,6 +897,9 @@ def main():
         n_sup = len(keys(report, True))
         print(f"  {sc['name']:<42} exit={code} remaining={n_left:<3} suppressed={n_sup}")
     if not only:
+        manifest["upstream_vex"] = upstream_vex()
+        manifest["timestamp_template"] = TIMESTAMP_TEMPLATE
+        manifest["go_timestamps"] = go_timestamps()
         with open(os.path.join(ORACLE, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
             f.write("\n")

@@ -5,6 +5,12 @@
 //! writes `--output-report`; that must be JSON-equal to what Trivy wrote when it applied the
 //! same flags itself (`--show-suppressed`), apart from the run identity (`CreatedAt`,
 //! `ReportID`). The exit code must agree with Trivy's `--exit-code 1` run.
+//!
+//! Where Trivy refused a VEX document (`trivy_fatal`), vexgate must refuse it too (exit 2,
+//! one line quoting Trivy's error); where a scenario shows a never-match lint (`lint`) and
+//! its fix (`lint_fix_of`), vexgate must warn about the first and not about the second; and
+//! for every upstream OpenVEX fixture (`upstream_vex`), `gate` must load exactly the ones
+//! Trivy loads and `vex validate` must report a `[trivy]` error exactly for the others.
 
 use std::path::{Path, PathBuf};
 
@@ -131,7 +137,34 @@ fn ids(report: &Value, key: &str) -> Vec<String> {
     out
 }
 
+/// `vexgate ARGS` in `dir`, with nothing from the environment but PATH: exit code, stderr.
+fn vexgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::cargo_bin("vexgate")
+        .unwrap()
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SOURCE_DATE_EPOCH", "1798761600")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 fn gate(dir: &Path, unfiltered: &str, args: &[String], out: &Path) -> Result<i32, String> {
+    gate_with_stderr(dir, unfiltered, args, out).map(|(code, _)| code)
+}
+
+fn gate_with_stderr(
+    dir: &Path,
+    unfiltered: &str,
+    args: &[String],
+    out: &Path,
+) -> Result<(i32, String), String> {
     let output = Command::cargo_bin("vexgate")
         .unwrap()
         .current_dir(dir)
@@ -146,7 +179,7 @@ fn gate(dir: &Path, unfiltered: &str, args: &[String], out: &Path) -> Result<i32
         .unwrap();
     let code = output.status.code().unwrap_or(-1);
     if code == 0 || code == 1 {
-        Ok(code)
+        Ok((code, String::from_utf8_lossy(&output.stderr).into_owned()))
     } else {
         Err(format!(
             "vexgate gate {unfiltered} {args:?} exited {code}: {}",
@@ -168,6 +201,7 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
     );
     let mut failures = Vec::new();
     let mut vex_scenarios = 0;
+    let (mut refused, mut lints) = (0, 0);
     for s in scenarios {
         let name = s["name"].as_str().unwrap();
         let cwd = base.join(s["cwd"].as_str().unwrap_or("."));
@@ -181,13 +215,30 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
             vex_scenarios += 1;
         }
         let out = dir.path().join(format!("{name}.vexgate.json"));
-        let code = match gate(&cwd, s["unfiltered"].as_str().unwrap(), &args, &out) {
-            Ok(code) => code,
-            Err(e) => {
-                failures.push(format!("{name}: {e}"));
-                continue;
+        if let Some(fatal) = s["trivy_fatal"].as_str() {
+            refused += 1;
+            if let Some(f) = refused_differently(&cwd, s, &args, &out, fatal) {
+                failures.push(format!("{name}: {f}"));
             }
-        };
+            continue;
+        }
+        let (code, stderr) =
+            match gate_with_stderr(&cwd, s["unfiltered"].as_str().unwrap(), &args, &out) {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("{name}: {e}"));
+                    continue;
+                }
+            };
+        if let Some(code) = s["lint"].as_str() {
+            lints += 1;
+            if !stderr
+                .lines()
+                .any(|l| l.starts_with("vexgate: warning:") && l.contains(&format!("[{code}]")))
+            {
+                failures.push(format!("{name}: gate does not warn [{code}]:\n{stderr}"));
+            }
+        }
         let want_code = s["trivy_exit_code"].as_i64().unwrap() as i32;
         let drop_rego = s["rego_unfixed"].as_bool().unwrap_or(false);
         let got = normalise(read_json(&out), false);
@@ -233,6 +284,8 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
         }
     }
     assert!(vex_scenarios >= 15, "only {vex_scenarios} VEX scenarios");
+    assert!(refused >= 4, "only {refused} refused-VEX scenarios");
+    assert!(lints >= 4, "only {lints} lint scenarios");
     assert!(
         failures.is_empty(),
         "{} of {} scenarios disagree with Trivy:\n{}",
@@ -240,4 +293,204 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
         scenarios.len(),
         failures.join("\n")
     );
+}
+
+/// vexgate's answer to a scenario where Trivy refused the VEX document: `None` when it
+/// refuses it too (exit 2, one line naming the VEX file, quoting Trivy's error, pointing
+/// at `vex validate`), else what differs.
+fn refused_differently(
+    cwd: &Path,
+    s: &Value,
+    args: &[String],
+    out: &Path,
+    fatal: &str,
+) -> Option<String> {
+    let vex = args
+        .windows(2)
+        .find(|w| w[0] == "--vex")
+        .map(|w| w[1].clone())
+        .unwrap_or_default();
+    let mut all: Vec<&str> = vec!["gate", s["unfiltered"].as_str().unwrap()];
+    all.extend(args.iter().map(String::as_str));
+    let out = out.to_string_lossy().into_owned();
+    all.extend(["--output-report", &out]);
+    let (code, _, err) = vexgate(cwd, &all);
+    let quoted = if fatal.starts_with("json: ") {
+        fatal.to_string()
+    } else {
+        // Go's time errors: `parsing time "VALUE" as …`; vexgate words the rest itself.
+        fatal.split(" as ").next().unwrap_or(fatal).to_string()
+    };
+    let line = err.trim_end();
+    if code != 2
+        || line.lines().count() != 1
+        || !line.starts_with(&format!("vexgate: error: {vex}: "))
+        || !line.contains(&quoted)
+        || !line.contains("vexgate vex validate FILE")
+    {
+        return Some(format!(
+            "Trivy refused the VEX ({fatal}); vexgate exited {code} with {line:?}"
+        ));
+    }
+    None
+}
+
+/// For each lint scenario and its fix: `vex validate` reports the lint on the first
+/// document and no never-match at all on the second, and the fix is one vexgate suggests.
+#[test]
+fn lint_scenarios_suggest_the_fix_trivy_confirms() {
+    let dir = workdir();
+    let base = dir.path().join("oracle");
+    let manifest = read_json(&base.join("manifest.json"));
+    let scenarios = manifest["scenarios"].as_array().unwrap();
+    let vex_of = |s: &Value| -> String {
+        let args = s["gate_args"].as_array().unwrap();
+        let i = args.iter().position(|a| a == "--vex").unwrap();
+        args[i + 1].as_str().unwrap().to_string()
+    };
+    let mut pairs = 0;
+    for fixed in scenarios.iter().filter(|s| s["lint_fix_of"].is_string()) {
+        let of = fixed["lint_fix_of"].as_str().unwrap();
+        let broken = scenarios.iter().find(|s| s["name"] == of).unwrap();
+        let code = broken["lint"].as_str().unwrap();
+        let (bad, good) = (vex_of(broken), vex_of(fixed));
+        let (_, out, _) = vexgate(&base, &["vex", "validate", &bad]);
+        assert!(out.contains(&format!("[{code}]")), "{of}: {out}");
+        let (vcode, fixed_out, _) = vexgate(&base, &["vex", "validate", &good]);
+        assert_eq!(vcode, 0, "{good}: {fixed_out}");
+        assert!(!fixed_out.contains("never match"), "{good}: {fixed_out}");
+        // The suggestions ("… write X" / "…; write X (Trivy: …)") that name no placeholder.
+        let text = std::fs::read_to_string(base.join(&good)).unwrap();
+        let suggestions: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains(&format!("[{code}]")))
+            .filter_map(|l| l.split(" write ").nth(1))
+            .map(|w| w.split([';', ' ']).next().unwrap_or(""))
+            .filter(|w| !w.contains('<'))
+            .collect();
+        if code == "oci-version-not-digest" {
+            assert!(text.contains("@sha256:"), "{good}");
+        } else {
+            assert!(
+                suggestions.iter().any(|w| text.contains(w)),
+                "{of}: none of {suggestions:?} is in {good}"
+            );
+        }
+        pairs += 1;
+    }
+    assert!(pairs >= 4, "only {pairs} lint pairs");
+}
+
+/// Every upstream OpenVEX fixture: `gate` refuses exactly what Trivy refused (quoting
+/// Trivy's first error when it is a decode error), and `vex validate` reports a `[trivy]`
+/// error exactly for the OpenVEX documents Trivy's decoder refused.
+#[test]
+fn vex_validate_reports_a_trivy_error_iff_trivy_refuses() {
+    let dir = workdir();
+    let base = dir.path().join("oracle");
+    let manifest = read_json(&base.join("manifest.json"));
+    let upstream = manifest["upstream_vex"].as_array().expect("upstream_vex");
+    assert!(
+        upstream.len() >= 40,
+        "{} upstream documents",
+        upstream.len()
+    );
+    let mut failures = Vec::new();
+    let (mut loads, mut refuses) = (0, 0);
+    for u in upstream {
+        let vex = u["vex"].as_str().unwrap();
+        let trivy_loads = u["trivy_loads"].as_bool().unwrap();
+        let error = u["trivy_error"].as_str().unwrap_or("");
+        let out = dir.path().join("upstream-vex.json");
+        let (code, _, err) = vexgate(
+            &base,
+            &[
+                "gate",
+                "scan/unfiltered/gomod.json",
+                "--severity",
+                "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+                "--vex",
+                vex,
+                "--output-report",
+                &out.to_string_lossy(),
+            ],
+        );
+        if trivy_loads {
+            loads += 1;
+            if code == 2 {
+                failures.push(format!("{vex}: Trivy loads it, vexgate gate: {err}"));
+            }
+        } else {
+            refuses += 1;
+            if code != 2 {
+                failures.push(format!(
+                    "{vex}: Trivy refused it ({error}), vexgate gate exited {code}"
+                ));
+            } else if error.starts_with("json: ") && !err.contains(error) {
+                failures.push(format!(
+                    "{vex}: Trivy's first error is {error:?}, vexgate says {err}"
+                ));
+            }
+        }
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(base.join(vex)).unwrap()).unwrap();
+        if doc["@context"].is_string() {
+            let (_, out, _) = vexgate(&base, &["vex", "validate", vex]);
+            let decode_error = error.starts_with("json: ") || error.starts_with("parsing time");
+            let reported = out.contains("error [trivy]")
+                && out.contains("(Trivy: refuses to load the document)");
+            if decode_error != reported {
+                failures.push(format!(
+                    "{vex}: Trivy {}, vex validate says:\n{out}",
+                    if trivy_loads { "loads it" } else { error }
+                ));
+            }
+        }
+    }
+    assert!(
+        loads >= 20 && refuses >= 10,
+        "loads {loads}, refuses {refuses}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Statement timestamps as Go's time.Time reads them: `gate` refuses a document exactly
+/// when Trivy refused it for its timestamp (`go_timestamps`).
+#[test]
+fn timestamps_load_exactly_when_trivy_loads_them() {
+    let dir = workdir();
+    let base = dir.path().join("oracle");
+    let manifest = read_json(&base.join("manifest.json"));
+    let template = manifest["timestamp_template"].to_string();
+    let cases = manifest["go_timestamps"].as_array().expect("go_timestamps");
+    assert!(cases.len() >= 30, "{} timestamps", cases.len());
+    let mut failures = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let ts = c["timestamp"].as_str().unwrap();
+        let loads = c["trivy_loads"].as_bool().unwrap();
+        let vex = dir.path().join(format!("ts-{i}.openvex.json"));
+        let doc = template.replace("\"TIMESTAMP\"", &Value::from(ts).to_string());
+        std::fs::write(&vex, doc).unwrap();
+        let out = dir.path().join("ts-report.json");
+        let (code, _, err) = vexgate(
+            &base,
+            &[
+                "gate",
+                "scan/unfiltered/gomod.json",
+                "--severity",
+                "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+                "--vex",
+                &vex.to_string_lossy(),
+                "--output-report",
+                &out.to_string_lossy(),
+            ],
+        );
+        if loads == (code == 2) {
+            failures.push(format!(
+                "{ts:?}: Trivy {}, vexgate exited {code} {err}",
+                if loads { "loads it" } else { "refuses it" }
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

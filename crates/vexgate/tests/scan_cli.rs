@@ -88,6 +88,40 @@ fn failing_trivy_is_exit_2_with_its_stderr_tail() {
     assert!(!err.contains("log line 1\n"), "{err}");
 }
 
+/// A VEX document Trivy 0.76 refuses (testdata/oracle `vex-refused-version-string`) stops
+/// the scan before any Trivy run, exit 2.
+#[test]
+fn vex_trivy_refuses_fails_before_the_scans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    let trivy = fake_trivy(tmp.path(), "touch ran.txt\nexit 3");
+    let vex = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/oracle/vex/refused/version-string.openvex.json");
+    let out = vexgate(tmp.path())
+        .args([
+            "scan",
+            "--input-kind",
+            "archive",
+            "--platform",
+            "linux/amd64",
+        ])
+        .arg("--vex")
+        .arg(&vex)
+        .arg("--trivy")
+        .arg(&trivy)
+        .arg(&img)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Trivy 0.76 refuses to load this VEX document: version is the string \"1\"")
+            && err.contains("vexgate vex validate FILE"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("ran.txt").exists(), "Trivy ran");
+}
+
 #[test]
 fn saved_report_is_named_by_platform_and_gated_with_the_gate_flags() {
     let tmp = tempfile::tempdir().unwrap();

@@ -72,14 +72,21 @@ fn glob_args(r: &str) -> Vec<&str> {
 }
 
 fn validate_exit(p: &Path) -> i32 {
-    bin()
+    validate(p, &[]).0
+}
+
+/// `vex validate [ARGS] P`: exit code and stdout.
+fn validate(p: &Path, args: &[&str]) -> (i32, String) {
+    let o = bin()
         .args(["vex", "validate"])
+        .args(args)
         .arg(p)
         .output()
-        .unwrap()
-        .status
-        .code()
-        .unwrap()
+        .unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -277,11 +284,16 @@ fn legacy_fault_1_2_history_version_timestamps() {
 
 /// §6.4 item 3: comment placement and justification only for not_affected. The legacy
 /// step 1 put the comment in action_statement of a not_affected statement; step 3 emitted a
-/// justification and an empty action_statement on a fixed one. Both fail `vex validate`.
+/// justification and an empty action_statement on a fixed one. `vex validate` warns about
+/// both (go-vex's rules; Trivy applies such statements), and `--strict` fails them.
 #[test]
 fn legacy_fault_3_field_semantics() {
-    assert_eq!(validate_exit(&legacy("out-step1-create.json")), 1);
-    assert_eq!(validate_exit(&legacy("out-step3-rerun-first-cve.json")), 1);
+    for f in ["out-step1-create.json", "out-step3-rerun-first-cve.json"] {
+        let (code, out) = validate(&legacy(f), &[]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("warning [go-vex]: statement 0"), "{out}");
+        assert_eq!(validate(&legacy(f), &["--strict"]).0, 1);
+    }
     let step1 = json(&legacy("out-step1-create.json"));
     assert!(step1["statements"][0]["action_statement"].is_string());
 
@@ -846,4 +858,47 @@ fn bad_input_exits_2_with_one_line_and_touches_nothing() {
             "{name} untouched"
         );
     }
+}
+
+/// Appending to a document Trivy refuses (the oracle's `vex-refused-*` documents) rewrites
+/// it in the v0.2.0 shapes, so the result loads in Trivy; a value the rewrite cannot repair
+/// (a time Go does not parse, which `vex add` would pin as the statement's timestamp) is
+/// refused, and the file is left alone.
+#[test]
+fn add_to_a_document_trivy_refuses_rewrites_it_as_v020() {
+    let refused = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/oracle/vex/refused");
+    let r = report();
+    let mut n = 0;
+    for e in std::fs::read_dir(&refused).unwrap() {
+        let src = e.unwrap().path();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("vex.json");
+        std::fs::copy(&src, &out).unwrap();
+        let (code, text) = validate(&out, &[]);
+        assert!(
+            code == 1 && text.contains("error [trivy]"),
+            "{}: {text}",
+            src.display()
+        );
+        let o = add(&out, Some(T0), &glob_args(r.to_str().unwrap()));
+        if src.ends_with("last-updated-space.openvex.json") {
+            assert_eq!(o.status.code(), Some(2));
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("Trivy 0.76 would refuse the result: statements[0].timestamp")
+                    && err.contains("not modified"),
+                "{err}"
+            );
+            assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&src).unwrap());
+            continue;
+        }
+        ok(&o);
+        let (_, text) = validate(&out, &[]);
+        assert!(!text.contains("[trivy]"), "{}: {text}", src.display());
+        let d = json(&out);
+        assert_eq!(d["@context"], "https://openvex.dev/ns/v0.2.0");
+        assert!(d["statements"][0]["vulnerability"].is_object(), "{d}");
+        n += 1;
+    }
+    assert!(n >= 4);
 }

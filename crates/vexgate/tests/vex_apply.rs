@@ -365,7 +365,7 @@ fn bad_vex_input_names_file_and_statement() {
     );
     let e = err("bad-timestamp.json");
     assert!(
-        e.contains("statement 0") && e.contains("invalid timestamp"),
+        e.contains("statements[0].timestamp") && e.contains("parsing time \"yesterday\""),
         "{e}"
     );
     let e = err("does-not-exist.json");
@@ -435,4 +435,66 @@ fn several_sources_first_not_affected_wins() {
         None,
     );
     assert_eq!(a.suppressed[0].1.source, format!("{D}/csaf.json"));
+}
+
+/// The oracle's lint documents (real Trivy suppresses nothing with them): `gate` warns
+/// with the lint's code; the Go version without `v` is `vex-may-never-match` (a Go
+/// binary's own main module can carry such a version).
+#[test]
+fn new_never_match_lints_warn_at_load() {
+    for (f, code, want) in [
+        (
+            "lint/golang-version-without-v.openvex.json",
+            "vex-may-never-match",
+            "statements[0].products[0].@id [golang-version-without-v]",
+        ),
+        (
+            "lint/github.openvex.json",
+            "vex-never-matches",
+            "statements[0].products[0].@id [purl-type-github]",
+        ),
+        (
+            "lint/github.openvex.json",
+            "vex-never-matches",
+            "statements[1].products[0].subcomponents[0].@id [purl-type-github]",
+        ),
+        (
+            "generated/lint-docker.openvex.json",
+            "vex-never-matches",
+            "statements[0].products[0].@id [purl-type-docker]",
+        ),
+        (
+            "generated/lint-oci-version.openvex.json",
+            "vex-never-matches",
+            "statements[0].products[0].@id [oci-version-not-digest]",
+        ),
+    ] {
+        let mut w = Vec::new();
+        VexSet::load(&[format!("../../testdata/oracle/vex/{f}")], &mut w).unwrap();
+        assert!(
+            w.iter().any(|w| w.code == code && w.message.contains(want)),
+            "{f}: {w:#?}"
+        );
+    }
+}
+
+/// A v0.0.1 context with v0.2.0 shapes loads as Trivy reads it (the oracle's
+/// `vex-as-trivy-reads-v001-context`), with a warning for each thing Trivy ignores.
+#[test]
+fn what_trivy_ignores_is_a_warning() {
+    let mut w = Vec::new();
+    let f = "../../testdata/oracle/vex/as-trivy-reads/v001-context-statement-subcomponents.openvex.json";
+    VexSet::load(&[f.to_string()], &mut w).unwrap();
+    let msgs: Vec<&str> = w
+        .iter()
+        .filter(|w| w.code == "vex-as-trivy-reads")
+        .map(|w| w.message.as_str())
+        .collect();
+    for want in [
+        "@context [legacy-context]",
+        "statements[0].subcomponents [statement-subcomponents]: statement-level `subcomponents` is a v0.0.1 field that Trivy ignores",
+        "statements[0].vuln_description [v001-field]",
+    ] {
+        assert!(msgs.iter().any(|m| m.contains(want)), "{want}: {msgs:#?}");
+    }
 }

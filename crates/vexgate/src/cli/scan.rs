@@ -107,6 +107,9 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         jobs: args.jobs.max(1),
         extra_args: args.trivy_args,
     };
+    // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
+    let settings = crate::config::resolve(&args.gate)?;
+    crate::vex::VexSet::read(&settings.vex)?;
     let reports = crate::scan::run(&plan)?;
     super::gate::run(GateCommand {
         reports,

@@ -261,7 +261,7 @@ fn run_validate(a: ValidateArgs) -> Result<i32> {
 
 fn run_list(a: ListArgs) -> Result<i32> {
     let now = author::now()?;
-    let (doc, compiled) = audit::read_document(&a.file)?;
+    let (doc, compiled) = audit::read_document(&a.file, false)?;
     println!(
         "{}: {} (version {}, {} statement(s))",
         a.file.display(),
@@ -282,7 +282,7 @@ fn run_list(a: ListArgs) -> Result<i32> {
 fn run_audit(a: AuditArgs) -> Result<i32> {
     let now = author::now()?;
     let max_age = audit::parse_max_age(&a.max_age)?;
-    let (doc, compiled) = audit::read_document(&a.file)?;
+    let (doc, compiled) = audit::read_document(&a.file, true)?;
     let mut warnings = Vec::new();
     let items = audit::audit(
         &doc,

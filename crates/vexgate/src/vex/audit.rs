@@ -27,8 +27,11 @@ use crate::vex::matching::{
 };
 use crate::vex::model::{self, Document};
 
-/// Read an OpenVEX document for list/audit. Problems are exit-2 input errors.
-pub fn read_document(path: &Path) -> Result<(Document, CompiledOpenVex)> {
+/// Read an OpenVEX document for `vex list` (leniently: legacy v0.0.1 shapes are converted
+/// as go-vex's `Open()` does) or, with `as_trivy`, for `vex audit` (as Trivy reads it,
+/// [`crate::vex::decode::read`]: what Trivy refuses is refused). Problems are exit-2 input
+/// errors.
+pub fn read_document(path: &Path, as_trivy: bool) -> Result<(Document, CompiledOpenVex)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::input(path, "is a directory, not a VEX document"));
@@ -46,7 +49,17 @@ pub fn read_document(path: &Path) -> Result<(Document, CompiledOpenVex)> {
             "has no @context: not an OpenVEX document",
         ));
     }
-    let doc = model::document_from_value(m).map_err(|e| Error::input(path, e))?;
+    let doc = if as_trivy {
+        match crate::vex::decode::read(Value::Object(m)) {
+            crate::vex::decode::Read::Ok(doc, _) => doc,
+            crate::vex::decode::Read::Refused(r) => {
+                return Err(Error::input(path, r.gate_message()));
+            }
+            crate::vex::decode::Read::Invalid(e) => return Err(Error::input(path, e)),
+        }
+    } else {
+        model::document_from_value(m).map_err(|e| Error::input(path, e))?
+    };
     let compiled = crate::vex::compile_document(path, &doc)?;
     Ok((doc, compiled))
 }

@@ -911,8 +911,12 @@ pub fn apply_to_document(
             "existing file is not a readable OpenVEX document: {e}"
         ))
     })?;
-    if model::flavor_of(&parsed.context) == Some(Flavor::Legacy) {
-        // Upgrade the legacy v0.0.1 shape (go-vex parse001), as vexctl does on write.
+    let trivy_refuses = !crate::vex::decode::refusals(&Value::Object(doc.clone()))
+        .0
+        .is_empty();
+    if model::flavor_of(&parsed.context) == Some(Flavor::Legacy) || trivy_refuses {
+        // Upgrade the legacy v0.0.1 shape (go-vex parse001), as vexctl does on write; also
+        // v0.0.1 shapes under the v0.2.0 context, which Trivy refuses as they are.
         let Value::Object(m) = serde_json::to_value(&parsed)
             .map_err(|e| bad(format!("cannot convert the legacy document: {e}")))?
         else {
@@ -1086,8 +1090,15 @@ pub fn apply_to_document(
             Value::String(default_author(o)),
         );
     }
+    // Never write a document Trivy would refuse (a value the upgrade cannot repair).
+    let doc = Value::Object(doc);
+    if let Some(r) = crate::vex::decode::refusals(&doc).0.into_iter().next() {
+        return Err(bad(format!(
+            "Trivy 0.76 would refuse the result: {r}; fix it first (`vexgate vex validate` lists every problem)"
+        )));
+    }
     out.changed = true;
-    Ok(Some(to_pretty(&Value::Object(doc))))
+    Ok(Some(to_pretty(&doc)))
 }
 
 /// `--author`, else `$USER`, else go-vex's default "Unknown Author".

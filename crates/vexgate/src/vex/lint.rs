@@ -1,6 +1,12 @@
-//! Statements that can never match anything Trivy emits (trivy.md §3.5.1–3.5.2, issue 3
-//! item 5). `gate` prints these as warnings; `vex validate` treats them as errors.
-//! A non-PURL `@id` is legal and never linted.
+//! Statements that can never match anything Trivy emits. `gate` prints these as warnings;
+//! `vex validate` treats them as errors, except the [`UNCERTAIN`] ones (warnings: they can
+//! match in some kind of scan). A non-PURL `@id` is legal and never linted.
+//!
+//! The PURLs Trivy gives packages come from pkg/purl/purl.go (`purlType`: no analyzer yields
+//! a `docker` or `github` type, and `trivy sbom` skips components of types it does not know,
+//! pkg/sbom/io/decode.go); the image's is `pkg:oci/NAME@DIGEST?arch=…&repository_url=…`
+//! (`NewPackageURL` for `TypeOCI`); Go module versions are written as in go.mod, with their
+//! leading `v` (pkg/dependency/parser/golang).
 
 use std::collections::HashMap;
 
@@ -26,15 +32,34 @@ impl std::fmt::Display for Lint {
 }
 
 /// Every lint code this module can emit.
-pub const CODES: [&str; 7] = [
+pub const CODES: [&str; 12] = [
     "purl-unparsable",
     "oci-qualifier-never-emitted",
     "epoch-in-version",
     "docker-io-repository-url",
     "repository-url-invalid",
+    "repository-url-without-name",
     "oci-name-invalid",
     "oci-name-repository-mismatch",
+    "oci-version-not-digest",
+    "purl-type-docker",
+    "purl-type-github",
+    "golang-version-without-v",
 ];
+
+/// Codes for identifiers that never match in most scans but can in one kind of target:
+/// `vex validate` reports them as warnings, `gate` as `vex-may-never-match`.
+///
+/// `golang-version-without-v`: go.mod, go.sum and a Go binary's dependencies and stdlib
+/// always carry the `v`; a binary's own main module can take its version from
+/// `-ldflags -X main.version=1.2.3` as written (pkg/dependency/parser/golang/binary/parse.go
+/// `ParseLDFlags`), so a version without `v` can match that one package.
+pub const UNCERTAIN: [&str; 1] = ["golang-version-without-v"];
+
+/// Whether a lint code means "never matches, whatever the scan".
+pub fn certain(code: &str) -> bool {
+    !UNCERTAIN.contains(&code)
+}
 
 /// Lint every product and subcomponent identifier of every statement.
 pub fn lint_document(doc: &Document) -> Vec<Lint> {
@@ -123,6 +148,30 @@ pub fn lint_purl(s: &str, statement: usize, path: &str) -> Vec<Lint> {
             return out;
         }
     };
+    match p.ty.as_str() {
+        "docker" => push(
+            "purl-type-docker",
+            format!(
+                "Trivy never emits pkg:docker (its image PURL type is oci), so this never matches: write {}",
+                docker_to_oci(&p)
+            ),
+        ),
+        "github" => push(
+            "purl-type-github",
+            format!(
+                "Trivy never emits pkg:github (no analyzer yields it, and `trivy sbom` skips such components), so this never matches: for the Go module write {}; for the project's image, pkg:oci/NAME?repository_url=REGISTRY/PATH/NAME",
+                github_to_golang(&p)
+            ),
+        ),
+        "golang" if !p.version.is_empty() && !p.version.starts_with('v') => push(
+            "golang-version-without-v",
+            format!(
+                "version {:?} has no leading v: Trivy writes Go module versions as go.mod does (v{}), so this matches no module from go.mod, go.sum or a Go binary's dependencies (only a binary's own main module can carry an -ldflags version without v): write @v{}",
+                p.version, p.version, p.version
+            ),
+        ),
+        _ => {}
+    }
     if matches!(p.ty.as_str(), "deb" | "rpm") && has_epoch_prefix(&p.version) {
         let (epoch, rest) = p.version.split_once(':').unwrap_or_default();
         push(
@@ -146,6 +195,20 @@ pub fn lint_purl(s: &str, statement: usize, path: &str) -> Vec<Lint> {
             );
         }
     }
+    if !p.version.is_empty() && !is_digest(&p.version) {
+        let what = if p.version.contains(':') {
+            "is not an image digest (sha256: and 64 lowercase hex digits)"
+        } else {
+            "is a tag"
+        };
+        push(
+            "oci-version-not-digest",
+            format!(
+                "version {:?} {what}: Trivy's image PURL version is the image digest (sha256:…), so this never matches: drop the version, or write @sha256:<digest>",
+                p.version
+            ),
+        );
+    }
     if p.name.contains(':') || p.name.contains('@') || p.name != p.name.to_lowercase() {
         push(
             "oci-name-invalid",
@@ -164,6 +227,15 @@ pub fn lint_purl(s: &str, statement: usize, path: &str) -> Vec<Lint> {
             "repository-url-invalid",
             format!(
                 "repository_url {url:?} has a tag, a digest or uppercase letters; Trivy's is the lowercase repository (registry/path) only, so this never matches"
+            ),
+        );
+        return out;
+    }
+    if let Some(full) = repository_without_name(url, &p.name) {
+        push(
+            "repository-url-without-name",
+            format!(
+                "repository_url {url:?} lacks the image name: Trivy's repository_url is the whole repository, registry/path/NAME, so this never matches: write repository_url={full}"
             ),
         );
         return out;
@@ -200,6 +272,80 @@ pub fn lint_purl(s: &str, statement: usize, path: &str) -> Vec<Lint> {
         ),
     }
     out
+}
+
+/// An OCI digest as Trivy writes the image PURL version: `sha256:` + 64 lowercase hex
+/// digits (or `sha512:` + 128).
+fn is_digest(v: &str) -> bool {
+    let hex = |h: &str, n: usize| {
+        h.len() == n
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    match v.split_once(':') {
+        Some(("sha256", h)) => hex(h, 64),
+        Some(("sha512", h)) => hex(h, 128),
+        _ => false,
+    }
+}
+
+/// When `url` is only a registry, or a registry and one namespace (`docker.io/library`,
+/// `ghcr.io/acme`), and does not end in `name`: the repository it should be.
+fn repository_without_name(url: &str, name: &str) -> Option<String> {
+    let segs: Vec<&str> = url.split('/').collect();
+    let registry = segs[0].contains('.') || segs[0].contains(':');
+    if !registry || segs.len() > 2 || segs.last() == Some(&name) || name.is_empty() {
+        return None;
+    }
+    ImageRepo::parse(&format!("{url}/{name}"))
+        .ok()
+        .map(|r| r.name())
+}
+
+/// The `pkg:oci` form of a `pkg:docker` PURL (purl-spec PURL-TYPES `docker`: the namespace is
+/// the user or organisation, `repository_url` the registry, default Docker Hub).
+fn docker_to_oci(p: &Purl) -> String {
+    let registry = p
+        .qualifier("repository_url")
+        .map(|r| r.trim_end_matches('/'))
+        .unwrap_or("");
+    let path = if p.namespace.is_empty() {
+        p.name.clone()
+    } else {
+        format!("{}/{}", p.namespace, p.name)
+    };
+    let full = if registry.is_empty() {
+        path
+    } else if registry.rsplit('/').next() == Some(p.name.as_str()) {
+        registry.to_string()
+    } else {
+        format!("{registry}/{path}")
+    };
+    let repo = ImageRepo::parse(&full.to_lowercase())
+        .map(|r| r.name())
+        .unwrap_or(full);
+    let version = if is_digest(&p.version) {
+        format!("@{}", p.version)
+    } else {
+        String::new()
+    };
+    format!(
+        "pkg:oci/{}{version}?repository_url={repo}",
+        p.name.to_lowercase()
+    )
+}
+
+/// The `pkg:golang` form of a `pkg:github/OWNER/REPO@VERSION` PURL.
+fn github_to_golang(p: &Purl) -> String {
+    let mut s = format!("pkg:golang/github.com/{}/{}", p.namespace, p.name);
+    if !p.version.is_empty() {
+        s.push('@');
+        if !p.version.starts_with('v') {
+            s.push('v');
+        }
+        s.push_str(&p.version);
+    }
+    s
 }
 
 fn has_epoch_prefix(v: &str) -> bool {
@@ -323,6 +469,121 @@ mod tests {
         assert_eq!(codes("pkg:oci/App"), ["oci-name-invalid"]);
         let s = "pkg:oci/other?repository_url=ghcr.io/acme/app";
         assert_eq!(codes(s), ["oci-name-repository-mismatch"]);
+    }
+
+    /// The suggested fix of a lint, taken from its message.
+    fn fix(s: &str) -> String {
+        let m = &lint_purl(s, 0, "p")[0].message;
+        let w = m.rsplit(" write ").next().unwrap();
+        w.split(&[';', ' '][..]).next().unwrap().to_string()
+    }
+
+    #[test]
+    fn lint_golang_version_without_v() {
+        let s = "pkg:golang/golang.org/x/text@0.3.5";
+        assert_eq!(codes(s), ["golang-version-without-v"]);
+        assert!(!certain("golang-version-without-v"));
+        let trivy = "pkg:golang/golang.org/x/text@v0.3.5";
+        assert!(!purl_matches_str(s, trivy));
+        assert_eq!(fix(s), "@v0.3.5");
+        assert!(purl_matches_str(
+            "pkg:golang/golang.org/x/text@v0.3.5",
+            trivy
+        ));
+        assert!(codes("pkg:golang/golang.org/x/text@v0.3.5").is_empty());
+        assert!(codes("pkg:golang/golang.org/x/text").is_empty());
+        assert!(codes("pkg:golang/github.com/a/b@v0.0.0-20230101000000-abcdef123456").is_empty());
+    }
+
+    #[test]
+    fn lint_docker_purls() {
+        for (s, want) in [
+            (
+                "pkg:docker/n8nio/n8n@1.64.0",
+                "pkg:oci/n8n?repository_url=index.docker.io/n8nio/n8n",
+            ),
+            (
+                "pkg:docker/node",
+                "pkg:oci/node?repository_url=index.docker.io/library/node",
+            ),
+            (
+                "pkg:docker/cilium/cilium?repository_url=quay.io",
+                "pkg:oci/cilium?repository_url=quay.io/cilium/cilium",
+            ),
+            (
+                "pkg:docker/acme/app@sha256:1111111111111111111111111111111111111111111111111111111111111111?repository_url=ghcr.io",
+                "pkg:oci/app@sha256:1111111111111111111111111111111111111111111111111111111111111111?repository_url=ghcr.io/acme/app",
+            ),
+        ] {
+            assert_eq!(codes(s), ["purl-type-docker"], "{s}");
+            assert!(certain("purl-type-docker"));
+            assert_eq!(fix(s), want, "{s}");
+            assert!(codes(want).is_empty(), "{want}: {:?}", codes(want));
+        }
+        assert!(!purl_matches_str("pkg:docker/library/node", NODE));
+        assert!(purl_matches_str(&fix("pkg:docker/library/node"), NODE));
+    }
+
+    #[test]
+    fn lint_github_purls() {
+        let s = "pkg:github/dgraph-io/dgraph@v24.0.5";
+        assert_eq!(codes(s), ["purl-type-github"]);
+        assert_eq!(fix(s), "pkg:golang/github.com/dgraph-io/dgraph@v24.0.5");
+        let s = "pkg:github/kubernetes-sigs/kind@0.23.0";
+        assert!(
+            lint_purl(s, 0, "p")[0]
+                .message
+                .contains("pkg:golang/github.com/kubernetes-sigs/kind@v0.23.0")
+        );
+        assert!(!purl_matches_str(
+            s,
+            "pkg:golang/github.com/kubernetes-sigs/kind@v0.23.0"
+        ));
+    }
+
+    #[test]
+    fn lint_oci_version_not_a_digest() {
+        let s = "pkg:oci/rekor-server@v1.3.6?repository_url=ghcr.io/sigstore/rekor-server";
+        assert_eq!(codes(s), ["oci-version-not-digest"]);
+        let trivy = "pkg:oci/rekor-server@sha256:1111111111111111111111111111111111111111111111111111111111111111?arch=amd64&repository_url=ghcr.io%2Fsigstore%2Frekor-server";
+        assert!(!purl_matches_str(s, trivy));
+        assert!(purl_matches_str(
+            "pkg:oci/rekor-server?repository_url=ghcr.io/sigstore/rekor-server",
+            trivy
+        ));
+        assert!(
+            lint_purl("pkg:oci/app@sha256:ABC", 0, "p")[0]
+                .message
+                .contains("not an image digest")
+        );
+        assert!(codes("pkg:oci/app@sha256:1111111111111111111111111111111111111111111111111111111111111111").is_empty());
+    }
+
+    /// `repository_url=docker.io/library` names a namespace, not a repository.
+    #[test]
+    fn lint_repository_url_without_the_image_name() {
+        for (s, want) in [
+            (
+                "pkg:oci/x?repository_url=docker.io/library",
+                "index.docker.io/library/x",
+            ),
+            (
+                "pkg:oci/operator?repository_url=quay.io/cilium",
+                "quay.io/cilium/operator",
+            ),
+            ("pkg:oci/app?repository_url=ghcr.io", "ghcr.io/app"),
+        ] {
+            assert_eq!(codes(s), ["repository-url-without-name"], "{s}");
+            let m = &lint_purl(s, 0, "p")[0].message;
+            assert!(
+                m.contains("lacks the image name")
+                    && m.ends_with(&format!("repository_url={want}")),
+                "{m}"
+            );
+            assert!(!m.contains("library/library"), "{m}");
+        }
+        let fixed = "pkg:oci/x?repository_url=index.docker.io/library/x";
+        assert!(codes(fixed).is_empty());
     }
 
     #[test]

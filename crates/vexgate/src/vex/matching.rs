@@ -19,10 +19,10 @@ pub fn go_zero_time() -> Timestamp {
     Timestamp::from_second(-62_135_596_800).expect("in range")
 }
 
-/// Parse an RFC 3339 timestamp as Go's `time.Time.UnmarshalJSON` does.
+/// Parse an RFC 3339 timestamp as Go's `time.Time.UnmarshalJSON` does
+/// ([`crate::vex::decode::go_time`]).
 pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>()
-        .map_err(|e| format!("invalid timestamp {s:?}: {e}"))
+    crate::vex::decode::go_time(s).map_err(|e| format!("invalid timestamp: {e}"))
 }
 
 /// A component (product or subcomponent) ready for matching.

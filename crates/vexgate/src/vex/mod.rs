@@ -4,6 +4,7 @@
 //! - [`graph`]: the component graph Trivy's VEX filter walks (pkg/sbom/io/encode.go);
 //! - [`matching`]: go-vex/Trivy matching rules, one function each;
 //! - [`csaf`]: CSAF VEX input;
+//! - [`decode`]: what Trivy's decoder reads from an OpenVEX file, and what it refuses;
 //! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`);
 //! - [`lint`]: statements that can never match.
 //!
@@ -14,6 +15,7 @@
 pub mod audit;
 pub mod author;
 pub mod csaf;
+pub mod decode;
 pub mod fast;
 pub mod graph;
 pub mod lint;
@@ -47,6 +49,8 @@ pub struct VexSource {
     pub kind: SourceKind,
     /// Never-matching statements found at load.
     pub lints: Vec<lint::Lint>,
+    /// What Trivy reads differently from what the document seems to say ([`decode::Note`]).
+    pub notes: Vec<decode::Note>,
 }
 
 #[derive(Debug)]
@@ -64,12 +68,23 @@ enum Candidates<'s> {
 }
 
 impl VexSource {
-    /// This source's never-matching statements as `gate` warnings.
+    /// This source's notes (`vex-as-trivy-reads`) and never-matching statements
+    /// (`vex-never-matches`, or `vex-may-never-match` for [`lint::UNCERTAIN`] ones) as
+    /// `gate` warnings.
     pub fn warnings(&self) -> impl Iterator<Item = Warning> + '_ {
-        self.lints.iter().map(|l| Warning {
-            code: "vex-never-matches",
+        let notes = self.notes.iter().map(|n| Warning {
+            code: "vex-as-trivy-reads",
+            message: format!("{}: {} [{}]: {}", self.source, n.path, n.code, n.message),
+        });
+        let lints = self.lints.iter().map(|l| Warning {
+            code: if lint::certain(l.code) {
+                "vex-never-matches"
+            } else {
+                "vex-may-never-match"
+            },
             message: format!("{}: statement {}: {l}", self.source, l.statement),
-        })
+        });
+        notes.chain(lints)
     }
 
     /// `VEX.NotAffected(vuln, product, sub)` for this source: the suppression it records.
@@ -236,7 +251,9 @@ fn load_file(src: &str) -> Result<VexSource> {
 
 /// Parse one VEX file's text. `src` names it in errors and in ModifiedFindings.
 /// Format detection follows pkg/vex/document.go:37-61: CycloneDX (`bomFormat`), then
-/// OpenVEX (non-empty `@context`), then CSAF (`vulnerabilities` present).
+/// OpenVEX (decodes, and `@context` is non-empty), then CSAF (`vulnerabilities` present).
+/// An OpenVEX document is read as Trivy reads it ([`decode::read`]): whatever Trivy's decoder
+/// refuses is an input error quoting the field, the expected type and Trivy's message.
 ///
 /// A plain v0.2.0 OpenVEX document takes [`fast::load_openvex`]; anything else (and every
 /// error) the general path below.
@@ -247,11 +264,8 @@ pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
             source: src.to_string(),
             kind: SourceKind::OpenVex { compiled },
             lints,
+            notes: Vec::new(),
         });
-    }
-    if let Some(doc) = model::document_fast(text) {
-        let doc = doc.map_err(|e| Error::input(path, e))?;
-        return openvex_source(src, doc);
     }
     let value: Value = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
     let Value::Object(root) = value else {
@@ -266,13 +280,33 @@ pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
             "CycloneDX VEX is not supported: Trivy applies it only to `trivy sbom` scans of the same BOM (use OpenVEX or CSAF)",
         ));
     }
-    if root.get("@context").is_some_and(|c| c.as_str() != Some("")) {
-        let doc = model::document_from_value(root).map_err(|e| Error::input(path, e))?;
-        return openvex_source(src, doc);
-    }
+    let context = root
+        .iter()
+        .find(|(k, _)| decode::go_field(k, &["@context"]).is_some())
+        .map(|(_, v)| v);
+    let refusal = match context {
+        Some(c) if c.as_str() != Some("") && !c.is_null() => {
+            match decode::read(Value::Object(root.clone())) {
+                decode::Read::Ok(doc, notes) => return openvex_source(src, doc, notes),
+                decode::Read::Invalid(e) => return Err(Error::input(path, e)),
+                decode::Read::Refused(r) => Some(r),
+            }
+        }
+        // No @context: Trivy's OpenVEX decode still runs, and its error is the one it
+        // reports when the document is not CSAF either.
+        _ => decode::refusals(&Value::Object(root.clone()))
+            .0
+            .into_iter()
+            .next(),
+    };
     if root.contains_key("vulnerabilities") {
-        let adv: csaf::Advisory = serde_json::from_value(Value::Object(root))
-            .map_err(|e| Error::input(path, format!("CSAF document: {e}")))?;
+        // Trivy tries CSAF when the OpenVEX decode fails or finds no @context.
+        let csaf = serde_json::from_value::<csaf::Advisory>(Value::Object(root));
+        let adv = match (csaf, refusal) {
+            (Ok(adv), _) => adv,
+            (Err(_), Some(r)) => return Err(Error::input(path, r.gate_message())),
+            (Err(e), None) => return Err(Error::input(path, format!("CSAF document: {e}"))),
+        };
         let compiled = CompiledCsaf::compile(&adv);
         let lints = compiled
             .invalid_purls
@@ -290,7 +324,11 @@ pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
             source: src.to_string(),
             kind: SourceKind::Csaf(Box::new(compiled)),
             lints,
+            notes: Vec::new(),
         });
+    }
+    if let Some(r) = refusal {
+        return Err(Error::input(path, r.gate_message()));
     }
     Err(Error::input(
         path,
@@ -312,13 +350,14 @@ pub fn compile_document(path: &Path, doc: &model::Document) -> Result<CompiledOp
     })
 }
 
-fn openvex_source(src: &str, doc: model::Document) -> Result<VexSource> {
+fn openvex_source(src: &str, doc: model::Document, notes: Vec<decode::Note>) -> Result<VexSource> {
     let compiled = compile_document(Path::new(src), &doc)?;
     let lints = lint::lint_document(&doc);
     Ok(VexSource {
         source: src.to_string(),
         kind: SourceKind::OpenVex { compiled },
         lints,
+        notes,
     })
 }
 

@@ -3,6 +3,9 @@
 //! (pkg/vex/compat.go) converts them: a string `vulnerability` becomes `{name}`,
 //! `vuln_description` its description, string `products` become `{@id}` each carrying the
 //! statement-level `subcomponents`, and a string document `version` becomes an integer.
+//! This lenient reading serves `vex add`, `vex list` and `vex validate`; Trivy has no such
+//! conversion, so `gate`, `scan` and `vex audit` read documents with
+//! [`crate::vex::decode::read`] instead.
 //!
 //! Types serialize in the spec examples' key order. Fields this model does not know are
 //! kept in `extra` and written back, so a round trip loses nothing.
@@ -237,61 +240,6 @@ fn err(statement: Option<usize>, message: impl Into<String>) -> ModelError {
         statement,
         message: message.into(),
     }
-}
-
-/// Read an OpenVEX document from text, fast: a v0.2.0-shaped document is deserialized
-/// directly; anything else (legacy shapes, errors to report with a statement index)
-/// goes through [`document_from_value`]. `Ok(None)`: not OpenVEX (no `@context`, or
-/// CycloneDX), the caller tries other formats.
-pub fn document_from_str(text: &str) -> Result<Option<Document>, ModelError> {
-    if let Some(r) = document_fast(text) {
-        return r.map(Some);
-    }
-    let value: Value = serde_json::from_str(text).map_err(|e| err(None, e.to_string()))?;
-    let Value::Object(root) = value else {
-        return Ok(None);
-    };
-    if root.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX")
-        || root.get("@context").is_none_or(|c| c.as_str() == Some(""))
-    {
-        return Ok(None);
-    }
-    document_from_value(root).map(Some)
-}
-
-/// The fast path of [`document_from_str`]: `Some` when `text` is a v0.2.0-shaped OpenVEX
-/// document that deserializes directly (then checked statement by statement), `None`
-/// when the lenient path must decide.
-pub fn document_fast(text: &str) -> Option<Result<Document, ModelError>> {
-    let doc = serde_json::from_str::<Document>(text).ok()?;
-    let plain = !doc.context.is_empty()
-        && !doc.extra.contains_key("bomFormat")
-        && flavor_of(&doc.context) == Some(Flavor::V020)
-        && doc.statements.iter().all(|st| {
-            !st.extra.contains_key("subcomponents") && !st.extra.contains_key("vuln_description")
-        });
-    if !plain {
-        return None;
-    }
-    for (i, st) in doc.statements.iter().enumerate() {
-        if let Err(e) = check_statement(st, i) {
-            return Some(Err(e));
-        }
-    }
-    Some(Ok(doc))
-}
-
-fn check_statement(st: &Statement, i: usize) -> Result<(), ModelError> {
-    if st.status.is_empty() {
-        return Err(err(Some(i), "has an empty `status`"));
-    }
-    if st.vulnerability.name.is_empty()
-        && st.vulnerability.id.as_deref().unwrap_or("").is_empty()
-        && st.vulnerability.aliases.is_empty()
-    {
-        return Err(err(Some(i), "`vulnerability` has no name, @id or aliases"));
-    }
-    Ok(())
 }
 
 /// Read an OpenVEX document from a parsed JSON object whose `@context` is non-empty.
