@@ -51,6 +51,13 @@ relative paths in it are relative to the file. TRIVY_* variables are never read.
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
 (which wins). Two reports with the same platform are an error.
 
+Output files are written to a temp file in their directory and renamed, so a failed write
+leaves the previous file. An output that is one of the inputs (same file, also through a
+link) or another output is refused before anything is written. A setting that could never
+block (an empty severity set, an ignore-status listing every status) is an error. Text from
+the reports and VEX documents is escaped in every output: it cannot start a line, carry
+control or bidi characters, or add Markdown or HTML to the summary.
+
 Exit codes: 0 pass, 1 something blocks (or --require-coverage fails), 2 bad input or usage.
 
 Examples:
