@@ -10,9 +10,8 @@
 //!   full, `ulimit -f`) leaves the old file as it was and removes the temp file. An existing
 //!   build output is replaced by exchanging the two names and removing the old content (see
 //!   [`exchange`]). An output that is a symbolic link is replaced by a regular file, not
-//!   written through. Outputs
-//!   that exist and are not regular files (`/dev/null`, `/dev/stdout`, a FIFO) are written
-//!   in place, since they cannot be renamed over.
+//!   written through. Outputs that exist and are not regular files (`/dev/null`,
+//!   `/dev/stdout`, a FIFO) are written in place, since they cannot be renamed over.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, ErrorKind, Write};
