@@ -190,8 +190,9 @@ fn output_dir_paths(dir: &Path, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// Every file the gate reads and every file it would write; an output that is one of the
-/// inputs (or another output) is refused before anything is read or written.
-fn refuse_overwriting_inputs(
+/// inputs (or another output) is refused before anything is read or written. `scan` calls
+/// it before Trivy runs too, without the reports it has yet to save.
+pub(super) fn refuse_overwriting_inputs(
     reports: &[PathBuf],
     settings: &config::Settings,
     out_dir_names: Option<&[PathBuf]>,

@@ -103,6 +103,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     // The gate's settings are checked before Trivy runs (a bad vexgate.toml should not cost
     // a scan), and the files they name are never overwritten by a saved report.
     let settings = crate::config::resolve(&args.gate)?;
+    super::gate::refuse_overwriting_inputs(&[], &settings, None)?;
     let mut protected: Vec<PathBuf> = settings.config_file.iter().cloned().collect();
     protected.extend(settings.ignorefile.iter().map(|i| i.path.clone()));
     protected.extend(settings.vex.iter().map(PathBuf::from));
