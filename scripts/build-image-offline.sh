@@ -7,7 +7,7 @@
 # 1. `cargo auditable build --release` of crates/hello into a static binary for the host
 #    architecture: the musl target when `rustup target add` can provide it, otherwise glibc
 #    with `-C target-feature=+crt-static`. Both keep the `.dep-v0` crate inventory, which is
-#    checked here.
+#    checked here, as is the absence of test hooks (a `test-hooks` build is refused).
 # 2. buildah (vfs storage in a temporary directory, chroot isolation, no network) builds the
 #    real Dockerfile's runtime stage from its `prebuilt` binary stage on `scratch`:
 #      buildah bud --format docker --network none --build-arg BIN_STAGE=prebuilt
@@ -111,6 +111,10 @@ if ! readelf -S "$bin" | grep '[[:space:]]\.dep-v0[[:space:]]' >/dev/null; then
   [ -n "$allow_non_auditable" ] ||
     die "$bin has no .dep-v0 section: cargo auditable did not embed the crate list"
   log "WARNING: $bin has no .dep-v0 section: scanners will not see its crates"
+fi
+# Test hooks (the `test-hooks` cargo feature, enabled only in test builds) never ship.
+if grep -a -F HELLO_TEST_DELAY_MS "$bin" >/dev/null; then
+  die "$bin reads HELLO_TEST_DELAY_MS: it was built with the test-hooks feature (a test build)"
 fi
 if readelf -l "$bin" | grep 'INTERP' >/dev/null || readelf -d "$bin" 2>/dev/null | grep '(NEEDED)' >/dev/null; then
   die "$bin is dynamically linked (it must run on scratch)"

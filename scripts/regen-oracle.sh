@@ -12,8 +12,10 @@
 # vex/generated/*.openvex.json (they name the registry and the image digest). CreatedAt/ReportID
 # and the registry port change from run to run; the vulnerability sets do not.
 #
-# Usage: scripts/regen-oracle.sh   (always everything: the registry port and image digest change per
+# Usage: scripts/regen-oracle.sh   (everything: the registry port and image digest change per
 # run, and the image scenarios, vex/generated/ and manifest.json must come from the same run)
+#        scripts/regen-oracle.sh --convert NAME...   (only the named `trivy convert` scenarios, which
+# need neither the fixture DB nor the registry; their entries are merged into manifest.json)
 # Environment: VEXGATE_TRIVY, VEXGATE_FIXTURE_DB (a built fixture-db binary), CARGO_TARGET_DIR.
 set -euo pipefail
 
@@ -25,13 +27,27 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib/registry.sh
 . "$here/lib/registry.sh"
 
-[ $# -eq 0 ] || vx_die "usage: scripts/regen-oracle.sh (no arguments; it regenerates everything)"
+usage="usage: scripts/regen-oracle.sh [--convert NAME...]"
+convert_only=''
+if [ "${1:-}" = --convert ]; then
+  shift
+  [ $# -gt 0 ] || vx_die "$usage"
+  convert_only=1
+fi
+[ -n "$convert_only" ] || [ $# -eq 0 ] || vx_die "$usage"
 root=$(vx_root)
 oracle=$root/testdata/oracle
 trivy=$(vx_find_trivy) || vx_die "trivy not found (scripts/setup-tools.sh)"
 version=$("$trivy" --version 2>/dev/null | awk '/^Version:/ {print $2; exit}')
 [ "$version" = 0.76.0 ] || vx_die "need trivy 0.76.0, $trivy is '$version'"
 command -v python3 >/dev/null 2>&1 || vx_die "python3 not found"
+
+if [ -n "$convert_only" ]; then
+  cache=$(mktemp -d "${TMPDIR:-/tmp}/regen-oracle.XXXXXX")
+  trap 'rm -rf "$cache"' EXIT
+  ORACLE_TRIVY=$trivy ORACLE_CACHE=$cache python3 "$here/oracle/regen.py" --merge "$@"
+  exit
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/regen-oracle.XXXXXX")
 image_tar=images/deb12.tar

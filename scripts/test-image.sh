@@ -10,7 +10,9 @@
 #  2. scripts/build-image-offline.sh builds the auditable static binary and the image
 #     (buildah, BIN_STAGE=prebuilt, RUNTIME_BASE=scratch) into a docker-archive; a second
 #     build with the same SOURCE_DATE_EPOCH must give the same image.
-#  3. The image: static binary with `.dep-v0`, config user 65532:65532, exec-form
+#  3. The image: static binary with `.dep-v0` and no test hook (neither it nor the vexgate
+#     binary built as released names HELLO_TEST_DELAY_MS or
+#     VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS), config user 65532:65532, exec-form
 #     HEALTHCHECK/ENTRYPOINT, no shell and no OS packages in its filesystem.
 #  4. The image's binary, extracted and run on 127.0.0.1 as 65532: GET / and /healthz,
 #     `hello healthcheck`, clean exit on SIGTERM.
@@ -125,6 +127,20 @@ is_static() { ! readelf -l "$bin" | grep INTERP >/dev/null && ! readelf -d "$bin
 check "/hello is statically linked (no program interpreter, no NEEDED)" is_static
 has_dep_v0() { readelf -S "$1" | grep '[[:space:]]\.dep-v0[[:space:]]' >/dev/null; }
 check "/hello carries the cargo-auditable .dep-v0 section" has_dep_v0 "$bin"
+# Test hooks live behind the `test-hooks` cargo feature, which only test builds enable
+# (a self dev-dependency): a shipped binary neither reads nor names them. The positive
+# control shows the search does find a variable the binary really reads.
+hook_names=(HELLO_TEST_DELAY_MS VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS)
+no_hooks() { # BINARY: none of the hook names is in it
+  local n found=0
+  for n in "${hook_names[@]}"; do
+    if grep -a -F "$n" "$1" >/dev/null; then echo "  $1 contains $n" >&2; found=1; fi
+  done
+  [ "$found" = 0 ]
+}
+mentions() { grep -a -F "$2" "$1" >/dev/null; }
+check "/hello holds no test hook (${hook_names[*]})" no_hooks "$bin"
+check "the same search finds SHUTDOWN_GRACE_SECS, which /hello does read" mentions "$bin" SHUTDOWN_GRACE_SECS
 
 skopeo inspect --config --raw "docker-archive:$tar1" >"$work/config.json" 2>"$work/skopeo.err" || cat "$work/skopeo.err" >&2
 check "skopeo reads the same config as the archive holds" diff -q <(jq -S . "$work/config.json") <(jq -S . "$config_file")
@@ -183,6 +199,12 @@ if cargo build -q --locked -p vexgate 2>"$work/cargo-vexgate.err"; then
   vexgate_ready=1
 else
   tail -5 "$work/cargo-vexgate.err" >&2
+fi
+if [ -n "$vexgate_ready" ]; then
+  # `cargo build -p vexgate` resolves features as `cargo build --release` and `cargo install`
+  # do (no dev-dependencies), so this binary has exactly the release binary's code.
+  check "vexgate (cargo build, as released) holds no test hook (${hook_names[*]})" no_hooks "$vexgate"
+  check "the same search finds VEXGATE_SEVERITY, which vexgate does read" mentions "$vexgate" VEXGATE_SEVERITY
 fi
 advisory_bucket='cargo::GitHub Security Advisory Rust'
 # The advisory-free twin of the fixture: the same file without its advisory bucket.

@@ -125,6 +125,31 @@ SCENARIOS = [
                       "CVE-2019-0011 lodash ignored"],
        "exit": 1},
       severity="LOW", ignorefile="convert/ignore/trivyignore.yaml"),
+    C("convert-ignore-file-far-future",
+      "Plain ignore file, expiry dates that hold on any day (--severity LOW): exp:9999-12-31 and 9999-12-30 are "
+      "future, so 0001 and 0003 are ignored; exp:0001-01-01 is Go's zero time, which never expires (0005 ignored); "
+      "0000-12-31 and 0001-01-02 are past (0004, 0006 kept); exp:2099-02-29 is no date, the line is dropped (0008 "
+      "kept).",
+      "convert/inputs/ignore-yaml.json",
+      {"remaining": ["CVE-2019-0004 foo", "CVE-2019-0006 foo", "CVE-2019-0007 github.com/aquasecurity/bar",
+                     "CVE-2019-0008 foo", "CVE-2019-0009 github.com/aquasecurity/bar", "CVE-2019-0010 foo",
+                     "CVE-2019-0011 lodash"],
+       "suppressed": ["CVE-2019-0001 foo ignored", "CVE-2019-0003 foo ignored", "CVE-2019-0005 foo ignored"],
+       "exit": 1},
+      severity="LOW", ignorefile="convert/ignore/far-future.trivyignore"),
+    C("convert-ignore-yaml-far-future",
+      "YAML ignore file, expired_at forms yaml.v3 decodes, on dates that hold on any day (--severity LOW): "
+      "9999-12-31, 9999-12-31T23:59:59-05:00 (year 10000 in UTC), 9999-1-2, quoted \"9999-12-31T00:00:00Z\" and "
+      "9999-12-31 23:59:59.999999999 are future; 0001-01-01 and 0001-01-01T01:00:00+01:00 are Go's zero time (no "
+      "expiry): 0001, 0003, 0005, 0007, 0009, 0010, 0011 ignored. 0000-01-01 and one nanosecond after the zero "
+      "time are past (0004, 0006 kept).",
+      "convert/inputs/ignore-yaml.json",
+      {"remaining": ["CVE-2019-0004 foo", "CVE-2019-0006 foo", "CVE-2019-0008 foo"],
+       "suppressed": ["CVE-2019-0001 foo ignored", "CVE-2019-0003 foo ignored", "CVE-2019-0005 foo ignored",
+                      "CVE-2019-0007 github.com/aquasecurity/bar ignored", "CVE-2019-0009 github.com/aquasecurity/bar ignored",
+                      "CVE-2019-0010 foo ignored", "CVE-2019-0011 lodash ignored"],
+       "exit": 1},
+      severity="LOW", ignorefile="convert/ignore/far-future.trivyignore.yaml"),
     C("convert-duplicates-empty-fixed",
       "filter_test 'duplicates, one with empty fixed version' (--severity CRITICAL,HIGH,UNKNOWN): per key "
       "ID/PkgName/InstalledVersion/PkgPath the lexicographically larger FixedVersion wins (1.2.5 over 1.2.4; "
@@ -813,11 +838,36 @@ def update_readme(manifest):
         f.write(head + begin + "\n" + "\n".join(rows) + "\n" + end + tail)
 
 
+def merge_manifest(manifest):
+    """Put this run's scenarios into the existing manifest.json, by name, in SCENARIOS order, keeping every
+    other entry (a convert scenario needs neither the fixture DB nor the registry of a full run)."""
+    path = os.path.join(ORACLE, "manifest.json")
+    with open(path) as f:
+        old = json.load(f)
+    fresh = {sc["name"]: sc for sc in manifest["scenarios"]}
+    order = [sc["name"] for sc in SCENARIOS]
+    entries = [fresh.pop(e["name"], e) for e in old["scenarios"]]
+    for name, entry in fresh.items():
+        # After the nearest earlier scenario (in SCENARIOS order) that the manifest holds.
+        before = order[:order.index(name)]
+        at = max((i + 1 for i, e in enumerate(entries) if e["name"] in before), default=0)
+        entries.insert(at, entry)
+    old["scenarios"] = entries
+    return old
+
+
 def main():
     os.makedirs(os.path.join(ORACLE, "convert", "expected"), exist_ok=True)
     os.makedirs(os.path.join(ORACLE, "scan", "unfiltered"), exist_ok=True)
     os.makedirs(os.path.join(ORACLE, "scan", "expected"), exist_ok=True)
-    only = set(sys.argv[1:])
+    args = sys.argv[1:]
+    merge = bool(args) and args[0] == "--merge"
+    only = set(args[1:] if merge else args)
+    if merge:
+        known = {sc["name"]: sc["kind"] for sc in SCENARIOS}
+        bad = sorted(n for n in only if known.get(n) != "convert")
+        if bad or not only:
+            raise SystemExit(f"--merge takes convert scenario names; not convert scenarios: {bad}")
     manifest = {"trivy_version": "0.76.0",
                 "notes": [
                     "All paths are relative to testdata/oracle; every command ran with cwd = <cwd> (also relative to "
@@ -900,6 +950,9 @@ def main():
         manifest["upstream_vex"] = upstream_vex()
         manifest["timestamp_template"] = TIMESTAMP_TEMPLATE
         manifest["go_timestamps"] = go_timestamps()
+    if merge:
+        manifest = merge_manifest(manifest)
+    if not only or merge:
         with open(os.path.join(ORACLE, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
             f.write("\n")

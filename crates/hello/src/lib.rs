@@ -33,7 +33,7 @@ pub const DEFAULT_BIND: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 /// How long in-flight requests may take to finish after SIGTERM. Below `docker stop`'s
 /// default 10 s, so the process exits on its own before it would be SIGKILLed.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
-/// Upper bound for `HELLO_TEST_DELAY_MS`.
+/// Upper bound for `HELLO_TEST_DELAY_MS` (read only with the `test-hooks` feature).
 pub const MAX_TEST_DELAY: Duration = Duration::from_secs(60);
 
 /// Runtime configuration, read from the environment.
@@ -45,8 +45,10 @@ pub struct Config {
     pub port: u16,
     /// `SHUTDOWN_GRACE_SECS`: drain period after a shutdown signal (default 8).
     pub shutdown_grace: Duration,
-    /// `HELLO_TEST_DELAY_MS`: artificial latency added to `GET /` (default 0). A test and
-    /// demo knob that makes "an in-flight request survives SIGTERM" observable.
+    /// Artificial latency added to `GET /` (default 0), from `HELLO_TEST_DELAY_MS` in builds
+    /// with the `test-hooks` cargo feature (the test suite's), so that "an in-flight request
+    /// survives SIGTERM" is observable. Release builds and the image neither read nor
+    /// mention the variable: it is always 0 there.
     pub test_delay: Duration,
 }
 
@@ -84,6 +86,7 @@ impl Config {
             })?;
             cfg.shutdown_grace = Duration::from_secs(secs);
         }
+        #[cfg(feature = "test-hooks")]
         if let Some(v) = get("HELLO_TEST_DELAY_MS") {
             let ms: u64 = v.trim().parse().map_err(|_| {
                 format!("HELLO_TEST_DELAY_MS={v:?} is not a whole number of milliseconds")
@@ -304,7 +307,9 @@ mod tests {
             ("PORT", "70000"),
             ("BIND", "localhost"),
             ("SHUTDOWN_GRACE_SECS", "-1"),
+            #[cfg(feature = "test-hooks")]
             ("HELLO_TEST_DELAY_MS", "1.5"),
+            #[cfg(feature = "test-hooks")]
             ("HELLO_TEST_DELAY_MS", "60001"),
         ] {
             let err = Config::from_env(env(&[(var, val)])).unwrap_err();

@@ -14,8 +14,7 @@ usage: hello              serve HTTP (GET / and GET /healthz)
 environment:
   PORT                 listen port (default 8080)
   BIND                 listen address (default 0.0.0.0)
-  SHUTDOWN_GRACE_SECS  drain time for in-flight requests after SIGTERM/SIGINT (default 8)
-  HELLO_TEST_DELAY_MS  artificial latency for GET / (default 0; tests and demos only)";
+  SHUTDOWN_GRACE_SECS  drain time for in-flight requests after SIGTERM/SIGINT (default 8)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -168,6 +168,9 @@ pub fn resolve(args: &GateArgs) -> Result<Settings> {
     let base = config_file.clone().unwrap_or_default();
     let mut warnings = Vec::new();
 
+    // A setting that leaves the gate nothing to block on is an error, wherever it comes
+    // from: `severity = []` would pass every report.
+    let severity_from_file = args.severity.is_none() && file.severity.is_some();
     let severities = match args.severity.clone().or(file.severity.map(List::items)) {
         Some(v) => policy::parse_severities(&v)?,
         None => policy::DEFAULT_SEVERITIES
@@ -175,11 +178,22 @@ pub fn resolve(args: &GateArgs) -> Result<Settings> {
             .map(|s| s.to_string())
             .collect(),
     };
+    if severities.is_empty() {
+        let why = format!(
+            "severity is empty, so nothing could ever block: name at least one of {}",
+            policy::SEVERITIES.join(",")
+        );
+        return Err(match (&config_file, severity_from_file) {
+            (Some(p), true) => Error::input(p, why),
+            _ => Error::usage(format!("--severity (or VEXGATE_SEVERITY): {why}")),
+        });
+    }
 
     // pkg/flag/vulnerability_flags.go ToOptions: an explicit ignore-status wins over
     // ignore-unfixed, with a warning only when ignore-unfixed was set explicitly too. Our
     // default ignore-unfixed=true is silently replaced.
     let unfixed_explicit = args.ignore_unfixed.or(file.ignore_unfixed);
+    let status_from_file = args.ignore_status.is_none() && file.ignore_status.is_some();
     let statuses = match args
         .ignore_status
         .clone()
@@ -188,6 +202,19 @@ pub fn resolve(args: &GateArgs) -> Result<Settings> {
         Some(v) => policy::parse_statuses(&v)?,
         None => Vec::new(),
     };
+    // Every vulnerability has one of these statuses, so ignoring all of them would let no
+    // vulnerability block whatever its severity.
+    if policy::STATUSES
+        .iter()
+        .all(|s| statuses.iter().any(|x| x == s))
+    {
+        let why = "ignore-status lists every status, so no vulnerability could ever block: \
+                   drop at least one (--ignore-unfixed ignores all but fixed)";
+        return Err(match (&config_file, status_from_file) {
+            (Some(p), true) => Error::input(p, why),
+            _ => Error::usage(format!("--ignore-status (or VEXGATE_IGNORE_STATUS): {why}")),
+        });
+    }
     let (ignore_statuses, ignore_unfixed) = if !statuses.is_empty() {
         if unfixed_explicit == Some(true) {
             warnings.push(Warning {

@@ -6,12 +6,18 @@
 //! type every renderer consumes) → [`render`] (table, JSON, Markdown, SARIF, Trivy-schema
 //! report). [`scan`] drives Trivy per platform and then gates. [`cli`] holds the
 //! subcommands; `main.rs` only parses arguments and maps errors to exit codes.
+//!
+//! Inputs are hostile: every string from a report, a VEX or ignore file, a config file or a
+//! path reaches the terminal and Markdown only through [`escape`], and every output file is
+//! written by [`output`] (never over an input, temp file then rename).
 
 pub mod cli;
 pub mod config;
 pub mod decision;
 pub mod error;
+pub mod escape;
 pub mod gate;
+pub mod output;
 pub mod policy;
 pub mod purl;
 pub mod render;

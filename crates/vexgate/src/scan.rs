@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::report::{Platform, ReportFile};
+use crate::escape::term;
+use crate::output::{self, Named, Sync};
+use crate::report::{PLATFORM_PART_RULE, Platform, ReportFile, is_platform_part};
 
 /// How to read the scan target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +45,9 @@ pub struct ScanPlan {
     pub skip_db_update: bool,
     pub jobs: usize,
     pub extra_args: Vec<String>,
+    /// Files a saved report must never replace (the gate's settings file, ignore file and
+    /// VEX documents); the scan target is always protected.
+    pub protected: Vec<PathBuf>,
 }
 
 /// `TRIVY_*` variables the child must not see: they filter or redirect the report.
@@ -405,22 +410,54 @@ fn scan_one(
     let log = reader.join().unwrap_or_default();
     if !status.success() {
         progress.done(index, &label, "failed", started.elapsed());
+        // Trivy's log may quote the image: each line escaped, under vexgate's own prefix.
         let tail: Vec<&str> = log.lines().rev().take(12).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        for line in tail.into_iter().rev() {
+            eprintln!("vexgate: trivy {}: {}", term(&label), term(line));
+        }
         return Err(Error::Tool(format!(
-            "trivy failed for {label} ({status}); last lines of its output:\n{}",
-            tail.join("\n")
+            "trivy failed for {label} ({status}); the last lines of its output are above"
         )));
     }
-    // Name the report after the platform the report itself records.
+    // Name the report after the platform the report itself records; the names come from
+    // the image, so they are checked before they touch the file system.
     let file = ReportFile::read(&tmp_out)?;
-    let recorded = Platform::from_report(&file.parse()?);
-    let name = recorded
-        .as_ref()
-        .or(platform)
-        .map_or_else(|| "trivy.json".to_string(), Platform::report_file_name);
+    let report = file.parse()?;
+    let image = Path::new(&plan.target);
+    if let Some(cfg) = &report.metadata.image_config {
+        for (field, v) in [
+            ("os", &cfg.os),
+            ("architecture", &cfg.architecture),
+            ("variant", &cfg.variant),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty())
+                && !is_platform_part(v)
+            {
+                return Err(Error::input(
+                    image,
+                    format!(
+                        "Trivy's report for {label} has Metadata.ImageConfig.{field} {v:?}, which \
+                         {PLATFORM_PART_RULE}; no report was saved"
+                    ),
+                ));
+            }
+        }
+    }
+    let recorded = Platform::from_report(&report);
+    let name = match recorded.as_ref().or(platform) {
+        None => "trivy.json".to_string(),
+        Some(p) => p.report_file_name().map_err(|why| {
+            Error::input(
+                image,
+                format!("the platform of {label}: {why}; no report was saved"),
+            )
+        })?,
+    };
     let dest = plan.reports_dir.join(name);
-    std::fs::write(&dest, &file.text).map_err(|e| Error::io(&dest, e))?;
+    let mut protected = vec![Named::new("scan target", image)];
+    protected.extend(plan.protected.iter().map(|p| Named::new("gate input", p)));
+    output::refuse_overlaps(&protected, &[Named::new("saved report", &dest)])?;
+    output::write_atomic(&dest, Sync::Atomic, |w| w.write_all(file.text.as_bytes()))?;
     progress.done(index, &label, "done", started.elapsed());
     Ok(dest)
 }
@@ -456,11 +493,11 @@ impl Progress {
     fn start(&self, i: usize, label: &str) {
         match &self.bars {
             Some((_, bars)) => {
-                bars[i].set_prefix(label.to_string());
+                bars[i].set_prefix(term(label).into_owned());
                 bars[i].set_message("scanning");
                 bars[i].enable_steady_tick(Duration::from_millis(120));
             }
-            None => eprintln!("vexgate: scan {label}: trivy started"),
+            None => eprintln!("vexgate: scan {}: trivy started", term(label)),
         }
     }
 
@@ -470,7 +507,8 @@ impl Progress {
                 bars[i].finish_with_message(format!("{what} ({:.1}s)", took.as_secs_f64()))
             }
             None => eprintln!(
-                "vexgate: scan {label}: {what} in {:.1}s",
+                "vexgate: scan {}: {what} in {:.1}s",
+                term(label),
                 took.as_secs_f64()
             ),
         }
@@ -499,6 +537,7 @@ mod tests {
             skip_db_update: true,
             jobs: 2,
             extra_args: vec!["--cache-backend=memory".into()],
+            protected: vec![],
         }
     }
 

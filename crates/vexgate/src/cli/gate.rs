@@ -1,6 +1,5 @@
 //! `vexgate gate`.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -10,7 +9,9 @@ use super::GateArgs;
 use crate::config::{self, Format};
 use crate::decision::Decision;
 use crate::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
+use crate::escape::term;
 use crate::gate;
+use crate::output::{self, Named, Sync};
 use crate::render::{self, RenderOptions};
 use crate::vex::VexSet;
 
@@ -50,6 +51,13 @@ relative paths in it are relative to the file. TRIVY_* variables are never read.
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
 (which wins). Two reports with the same platform are an error.
 
+Output files are written to a temp file in their directory and renamed, so a failed write
+leaves the previous file. An output that is one of the inputs (same file, also through a
+link) or another output is refused before anything is written. A setting that could never
+block (an empty severity set, an ignore-status listing every status) is an error. Text from
+the reports and VEX documents is escaped in every output: it cannot start a line, carry
+control or bidi characters, or add Markdown or HTML to the summary.
+
 Exit codes: 0 pass, 1 something blocks (or --require-coverage fails), 2 bad input or usage.
 
 Examples:
@@ -71,6 +79,7 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
         Some(dir) => Some(output_dir_paths(dir, &cmd.reports)?),
         None => None,
     };
+    refuse_overwriting_inputs(&cmd.reports, &settings, out_dir_names.as_deref())?;
 
     let now = jiff::Timestamp::now();
     // The VEX documents load on a second thread while the reports are read and parsed;
@@ -103,7 +112,7 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
         let stderr = io::stderr();
         let mut err = stderr.lock();
         for w in &decision.warnings {
-            let _ = writeln!(err, "vexgate: warning: {}", w.message);
+            let _ = writeln!(err, "vexgate: warning: {}", term(&w.message));
         }
     }
 
@@ -180,12 +189,45 @@ fn output_dir_paths(dir: &Path, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Every file the gate reads and every file it would write; an output that is one of the
+/// inputs (or another output) is refused before anything is read or written. `scan` calls
+/// it before Trivy runs too, without the reports it has yet to save.
+pub(super) fn refuse_overwriting_inputs(
+    reports: &[PathBuf],
+    settings: &config::Settings,
+    out_dir_names: Option<&[PathBuf]>,
+) -> Result<()> {
+    let mut inputs: Vec<Named<'_>> = reports.iter().map(|p| Named::new("report", p)).collect();
+    if let Some(c) = &settings.config_file {
+        inputs.push(Named::new("settings file", c));
+    }
+    if let Some(i) = &settings.ignorefile {
+        inputs.push(Named::new("ignore file", &i.path));
+    }
+    inputs.extend(
+        settings
+            .vex
+            .iter()
+            .map(|v| Named::new("VEX document", Path::new(v))),
+    );
+    let mut outputs = Vec::new();
+    if let Some(p) = &settings.output_report {
+        outputs.push(Named::new("--output-report", p));
+    }
+    for p in out_dir_names.unwrap_or_default() {
+        outputs.push(Named::new("--output-dir file", p));
+    }
+    if let Some(p) = &settings.summary_md {
+        outputs.push(Named::new("--summary-md", p));
+    }
+    if let Some(p) = &settings.sarif {
+        outputs.push(Named::new("--sarif", p));
+    }
+    output::refuse_overlaps(&inputs, &outputs)
+}
+
 fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-    let file = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = BufWriter::new(file);
-    f(&mut w)
-        .and_then(|_| w.flush())
-        .map_err(|e| Error::io(path, e))
+    output::write_atomic(path, Sync::Atomic, f)
 }
 
 fn write_outputs(

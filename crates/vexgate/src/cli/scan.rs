@@ -88,13 +88,25 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         .platform
         .iter()
         .map(|p| {
-            Platform::parse(p).ok_or_else(|| {
-                crate::Error::usage(format!(
-                    "--platform {p:?}: expected OS/ARCH, e.g. linux/amd64"
-                ))
-            })
+            // The platform names the saved report (trivy-<os>-<arch>.json).
+            Platform::parse(p)
+                .filter(|pl| pl.report_file_name().is_ok())
+                .ok_or_else(|| {
+                    crate::Error::usage(format!(
+                        "--platform {p:?}: expected OS/ARCH, e.g. linux/amd64 (each part 1 to \
+                         32 characters of a-z, 0-9, '.', '_' and '-', starting with a letter \
+                         or digit)"
+                    ))
+                })
         })
         .collect::<Result<Vec<_>>>()?;
+    // The gate's settings are checked before Trivy runs (a bad vexgate.toml should not cost
+    // a scan), and the files they name are never overwritten by a saved report.
+    let settings = crate::config::resolve(&args.gate)?;
+    super::gate::refuse_overwriting_inputs(&[], &settings, None)?;
+    let mut protected: Vec<PathBuf> = settings.config_file.iter().cloned().collect();
+    protected.extend(settings.ignorefile.iter().map(|i| i.path.clone()));
+    protected.extend(settings.vex.iter().map(PathBuf::from));
     let plan = ScanPlan {
         target: args.image,
         kind: args.input_kind,
@@ -106,6 +118,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         skip_db_update: args.skip_db_update,
         jobs: args.jobs.max(1),
         extra_args: args.trivy_args,
+        protected,
     };
     // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
     let settings = crate::config::resolve(&args.gate)?;

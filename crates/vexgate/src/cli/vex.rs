@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Result};
+use crate::escape::{line_start_path, term, term_path};
 use crate::vex::author::{self, AddOptions, PurlDetail, Scope};
 use crate::vex::{audit, validate};
 
@@ -200,17 +201,20 @@ fn run_add(a: Box<AddArgs>) -> Result<i32> {
     };
     let out = author::add(&o)?;
     for w in &out.warnings {
-        eprintln!("vexgate: warning: {w}");
+        eprintln!("vexgate: warning: {}", term(w));
     }
     for n in &out.notes {
-        eprintln!("vexgate: {n}");
+        eprintln!("vexgate: {}", term(n));
     }
     if o.dry_run {
-        print!("{}", out.diff);
+        // Every diff line starts with the diff's own `+`, `-`, ` ` or `@@`.
+        for line in out.diff.lines() {
+            println!("{}", term(line));
+        }
         if out.changed {
             eprintln!(
                 "vexgate: dry run: {} would be version {} with {} statement(s); nothing written",
-                o.out.display(),
+                term_path(&o.out),
                 out.version,
                 out.statements
             );
@@ -218,7 +222,7 @@ fn run_add(a: Box<AddArgs>) -> Result<i32> {
     } else if out.changed {
         eprintln!(
             "vexgate: wrote {} (version {}, {} statement(s))",
-            o.out.display(),
+            term_path(&o.out),
             out.version,
             out.statements
         );
@@ -232,12 +236,13 @@ fn run_validate(a: ValidateArgs) -> Result<i32> {
     for f in &a.files {
         match validate::validate_file(f, now) {
             Err(e) => {
-                eprintln!("vexgate: error: {e}");
+                eprintln!("vexgate: error: {}", term(&e.to_string()));
                 code = EXIT_INPUT;
             }
             Ok(problems) => {
+                let file = line_start_path(f);
                 for p in &problems {
-                    println!("{}: {p}", f.display());
+                    println!("{file}: {}", term(&p.to_string()));
                 }
                 let errors = problems
                     .iter()
@@ -246,8 +251,7 @@ fn run_validate(a: ValidateArgs) -> Result<i32> {
                 let warnings = problems.len() - errors;
                 let v = validate::verdict(&problems, a.strict);
                 println!(
-                    "{}: {} ({errors} error(s), {warnings} warning(s))",
-                    f.display(),
+                    "{file}: {} ({errors} error(s), {warnings} warning(s))",
                     if v == 0 { "valid" } else { "invalid" }
                 );
                 if v != 0 && code == EXIT_PASS {
@@ -264,11 +268,11 @@ fn run_list(a: ListArgs) -> Result<i32> {
     let (doc, compiled) = audit::read_document(&a.file, false)?;
     println!(
         "{}: {} (version {}, {} statement(s))",
-        a.file.display(),
+        line_start_path(&a.file),
         if doc.id.is_empty() {
-            "(no @id)"
+            "(no @id)".into()
         } else {
-            &doc.id
+            term(&doc.id)
         },
         doc.version
             .map(|v| v.to_string())
@@ -294,22 +298,17 @@ fn run_audit(a: AuditArgs) -> Result<i32> {
         &mut warnings,
     )?;
     for w in &warnings {
-        eprintln!("vexgate: warning: {w}");
+        eprintln!("vexgate: warning: {}", term(w));
     }
+    let file = line_start_path(&a.file);
     for i in &items {
         match i.statement {
-            Some(s) => println!(
-                "{}: {} statement {s}: {}",
-                a.file.display(),
-                i.kind,
-                i.message
-            ),
-            None => println!("{}: {}: {}", a.file.display(), i.kind, i.message),
+            Some(s) => println!("{file}: {} statement {s}: {}", i.kind, term(&i.message)),
+            None => println!("{file}: {}: {}", i.kind, term(&i.message)),
         }
     }
     println!(
-        "{}: {} finding(s) in {} statement(s)",
-        a.file.display(),
+        "{file}: {} finding(s) in {} statement(s)",
         items.len(),
         doc.statements.len()
     );

@@ -7,8 +7,10 @@ use std::path::{Component, Path};
 
 use globset::{GlobBuilder, GlobMatcher};
 use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::Deserialize;
+
+use super::gotime;
+pub use super::gotime::GoTime;
 
 use crate::decision::Warning;
 use crate::error::{Error, Result};
@@ -25,7 +27,8 @@ pub struct IgnoreFinding {
     globs: Vec<GlobMatcher>,
     /// Constraint PURLs (vulnerabilities only; ignored for other finding types).
     pub purls: Vec<Purl>,
-    pub expired_at: Option<Timestamp>,
+    /// As Go's `time.Time` (see [`gotime`]): years up to 9999 fit.
+    pub expired_at: Option<GoTime>,
     /// Copied to `ModifiedFinding.Statement`.
     pub statement: String,
 }
@@ -202,9 +205,10 @@ pub fn prune(findings: &mut Vec<IgnoreFinding>, now: Timestamp) {
     findings.retain(|f| !is_expired(f.expired_at, now));
 }
 
-/// `!ExpiredAt.IsZero() && ExpiredAt.Before(now)`.
-pub fn is_expired(expired_at: Option<Timestamp>, now: Timestamp) -> bool {
-    matches!(expired_at, Some(t) if t < now)
+/// `!ExpiredAt.IsZero() && ExpiredAt.Before(now)`: Go's zero time (0001-01-01T00:00:00Z,
+/// also when written out) never expires.
+pub fn is_expired(expired_at: Option<GoTime>, now: Timestamp) -> bool {
+    matches!(expired_at, Some(t) if !t.is_zero() && t.before(now))
 }
 
 /// ignore.go:225: the YAML format is chosen by the extension `.yml` or `.yaml` (exact, as Go's
@@ -259,7 +263,7 @@ pub fn parse_ignore_plain(
 
 /// Trivy `getExpirationDate` (ignore.go:304-314): the first field (the ID included) starting
 /// with `exp:` is parsed with Go's layout `2006-01-02`, as midnight UTC.
-pub fn expiration_date(fields: &[&str]) -> std::result::Result<Option<Timestamp>, String> {
+pub fn expiration_date(fields: &[&str]) -> std::result::Result<Option<GoTime>, String> {
     for field in fields {
         if let Some(date) = field.strip_prefix("exp:") {
             return parse_go_date(date)
@@ -271,46 +275,9 @@ pub fn expiration_date(fields: &[&str]) -> std::result::Result<Option<Timestamp>
 }
 
 /// Go `time.Parse("2006-01-02", s)`: exactly four-digit year, two-digit month and day, a real
-/// calendar date; the result is 00:00:00 UTC.
-pub fn parse_go_date(s: &str) -> Option<Timestamp> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let digits = |r: std::ops::Range<usize>| -> Option<i32> {
-        let part = &s[r];
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let date = Date::new(
-        i16::try_from(y).ok()?,
-        i8::try_from(m).ok()?,
-        i8::try_from(d).ok()?,
-    )
-    .ok()?;
-    jiff::tz::TimeZone::UTC
-        .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-        .ok()
-}
-
-/// yaml.v3's timestamp forms for `expired_at` (a YAML date, or a date-time with optional
-/// zone; no zone means UTC).
-fn parse_yaml_time(s: &str) -> Option<Timestamp> {
-    let s = s.trim();
-    if let Some(t) = parse_go_date(s) {
-        return Some(t);
-    }
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Some(t);
-    }
-    let dt = s
-        .replace(['t', ' '], "T")
-        .parse::<jiff::civil::DateTime>()
-        .ok()?;
-    jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
+/// calendar date; the result is 00:00:00 UTC. Years 0000 to 9999, as in Go.
+pub fn parse_go_date(s: &str) -> Option<GoTime> {
+    gotime::parse_date(s)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -419,7 +386,7 @@ fn convert_yaml_finding(path: &Path, y: YamlFinding) -> Result<IgnoreFinding> {
         None => None,
         Some(v) => {
             let s = v.text();
-            Some(parse_yaml_time(&s).ok_or_else(|| {
+            Some(gotime::parse_yaml_timestamp(&s).ok_or_else(|| {
                 Error::input(
                     path,
                     format!("invalid expired_at {s:?} for id {id} (want YYYY-MM-DD)"),
@@ -550,6 +517,10 @@ mod tests {
         assert!(!is_expired(exp, at), "Before(now) is strict");
         assert!(is_expired(exp, during));
         assert!(!is_expired(None, during));
+        // Go's zero time is "no expiry"; the far future never comes.
+        assert!(!is_expired(parse_go_date("0001-01-01"), during));
+        assert!(is_expired(parse_go_date("0001-01-02"), during));
+        assert!(!is_expired(parse_go_date("9999-12-31"), Timestamp::MAX));
     }
 
     #[test]

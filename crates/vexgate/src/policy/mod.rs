@@ -7,6 +7,7 @@
 //! copied or rewritten. One Trivy-ism the renderers must know: a vulnerability with an empty
 //! `Severity` counts (and is written) as `UNKNOWN` (filter.go:86-88).
 
+mod gotime;
 pub mod ignorefile;
 pub mod license;
 

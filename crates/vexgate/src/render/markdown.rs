@@ -4,7 +4,8 @@
 //! update its own comment. Then: a verdict heading with a plain status word (no emoji), the
 //! policy, counts per severity × platform, the blocking findings, the suppressed ones in a
 //! collapsed `<details>` block (with `show_suppressed`), warnings, and the reports read.
-//! Cell text is escaped (`|`, backticks, HTML and emphasis characters), titles are truncated,
+//! Every report-, VEX- and config-derived string goes through [`crate::escape`] (one line,
+//! no HTML, no formatting, no mention, no second marker); titles are truncated,
 //! and each table is capped at [`DEFAULT_MARKDOWN_MAX_ROWS`](super::DEFAULT_MARKDOWN_MAX_ROWS)
 //! rows so a PR comment stays under GitHub's 65 536-character limit.
 
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 use super::view::{SEVERITIES, View, coverage_word, platform_label, platform_labels, policy_line};
 use super::{DEFAULT_MARKDOWN_MAX_ROWS, RenderOptions};
 use crate::decision::{Decision, Origin};
+use crate::escape::{md_code as code, md_link as link, md_text as cell};
 
 /// The hidden marker on the first line, for sticky comments.
 pub const MARKER: &str = "<!-- vexgate-summary -->";
@@ -41,7 +43,7 @@ pub(super) fn render(
     let plats = view.platforms();
     let multi = plats.len() > 1;
     let mut head = vec!["Severity".to_string()];
-    head.extend(plats.iter().map(|p| format!("`{p}`")));
+    head.extend(plats.iter().map(|p| code(p)));
     if multi {
         head.push("All (distinct)".into());
     }
@@ -87,7 +89,7 @@ pub(super) fn render(
                 } else {
                     code(&v.fixed_version)
                 },
-                v.effective_severity(),
+                cell(v.effective_severity()),
                 cell(v.effective_status()),
                 cell(&view.target_label(row.target)),
                 platforms(&platform_labels(&row.platforms)),
@@ -217,73 +219,6 @@ fn more(out: &mut dyn Write, n: usize, max: usize) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Escape text for a GFM table cell: `|` would end the cell, backticks open code spans,
-/// `<`/`>` could open HTML, `*`/`_`/`[`/`]` would format; newlines would end the row.
-pub(crate) fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '|' | '`' | '*' | '_' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' | '\n' | '\t' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A code span that survives any content: pick a backtick fence longer than any run inside,
-/// and escape `|` (GFM splits cells before parsing code spans).
-pub(crate) fn code(s: &str) -> String {
-    if s.is_empty() {
-        return String::new();
-    }
-    let clean: String = s
-        .chars()
-        .map(|c| {
-            if matches!(c, '\r' | '\n' | '\t') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let longest = clean.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if clean.starts_with('`') || clean.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{}{pad}{fence}", clean.replace('|', "\\|"))
-}
-
-/// `[ID](url)` when the URL is an http(s) URL, else the escaped ID.
-fn link(id: &str, url: Option<&str>) -> String {
-    match url {
-        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
-            let safe: String = u
-                .chars()
-                .map(|c| match c {
-                    ' ' => "%20".to_string(),
-                    '(' => "%28".to_string(),
-                    ')' => "%29".to_string(),
-                    '|' => "%7C".to_string(),
-                    '<' => "%3C".to_string(),
-                    '>' => "%3E".to_string(),
-                    c => c.to_string(),
-                })
-                .collect();
-            format!("[{}]({safe})", cell(id))
-        }
-        _ => cell(id),
-    }
-}
-
 fn platforms(labels: &[String]) -> String {
     labels
         .iter()
@@ -307,37 +242,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cell_escapes_table_breakers() {
-        assert_eq!(cell("a|b"), "a\\|b");
-        assert_eq!(cell("use `x`"), "use \\`x\\`");
-        assert_eq!(cell("<script>"), "&lt;script&gt;");
-        assert_eq!(cell("line1\nline2"), "line1 line2");
-        assert_eq!(cell("foo_bar*"), "foo\\_bar\\*");
-    }
-
-    #[test]
-    fn code_spans_hold_backticks_and_pipes() {
-        assert_eq!(code("1.2.3"), "`1.2.3`");
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("`x"), "`` `x ``");
-        assert_eq!(code(">= 2.1.0, < 3|4"), "`>= 2.1.0, < 3\\|4`");
-        assert_eq!(code(""), "");
-    }
-
-    #[test]
     fn truncate_counts_characters() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(truncate("ééééé", 3), "éé…");
-    }
-
-    #[test]
-    fn links_only_for_http_urls() {
-        assert_eq!(
-            link("CVE-1", Some("https://x/a b")),
-            "[CVE-1](https://x/a%20b)"
-        );
-        assert_eq!(link("CVE-1", Some("javascript:alert(1)")), "CVE-1");
-        assert_eq!(link("X_1", None), "X\\_1");
     }
 }

@@ -15,6 +15,7 @@ use super::view::{
 };
 use super::{DEFAULT_TABLE_WIDTH, RenderOptions};
 use crate::decision::{Decision, Origin};
+use crate::escape::term;
 
 pub(super) fn render(
     decision: &Decision<'_>,
@@ -25,7 +26,7 @@ pub(super) fn render(
     let width = opts.width.unwrap_or(DEFAULT_TABLE_WIDTH);
     let paint = Paint(opts.color);
 
-    writeln!(out, "Policy: {}", policy_line(&decision.policy))?;
+    writeln!(out, "Policy: {}", term(&policy_line(&decision.policy)))?;
     for r in &view.reports {
         let mut line = format!(
             "Report: {} ({}): {} blocking, {} suppressed",
@@ -37,7 +38,7 @@ pub(super) fn render(
         if let Some(id) = &r.assumed_identity {
             line.push_str(&format!("; identity assumed from --image-repo: {id}"));
         }
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", term(&line))?;
     }
 
     if !view.blocking.is_empty() {
@@ -73,18 +74,18 @@ pub(super) fn render(
             |row| {
                 let v = row.vuln;
                 let fixed = if v.fixed_version.is_empty() {
-                    "(no fix)"
+                    "(no fix)".into()
                 } else {
-                    &v.fixed_version
+                    term(&v.fixed_version)
                 };
                 vec![
-                    Cell::new(&v.vulnerability_id),
-                    Cell::new(&v.pkg_name),
-                    Cell::new(format!("{}\n→ {}", v.installed_version, fixed)),
+                    Cell::new(term(&v.vulnerability_id)),
+                    Cell::new(term(&v.pkg_name)),
+                    Cell::new(format!("{}\n→ {}", term(&v.installed_version), fixed)),
                     severity_cell(v.effective_severity(), opts.color),
-                    Cell::new(v.effective_status()),
-                    Cell::new(view.target_label(row.target)),
-                    Cell::new(platform_labels(&row.platforms).join("\n")),
+                    Cell::new(term(v.effective_status())),
+                    Cell::new(term(&view.target_label(row.target))),
+                    Cell::new(platforms(&row.platforms)),
                 ]
             },
         )?;
@@ -100,11 +101,11 @@ pub(super) fn render(
         write_table(out, width, opts.color, &names, &[], &view.other, |o| {
             vec![
                 Cell::new(o.kind.trivy_type()),
-                Cell::new(&o.id),
+                Cell::new(term(&o.id)),
                 severity_cell(&o.severity, opts.color),
-                Cell::new(&o.detail),
-                Cell::new(view.target_label(&o.target)),
-                Cell::new(platform_labels(&o.platforms).join("\n")),
+                Cell::new(term(&o.detail)),
+                Cell::new(term(&view.target_label(&o.target))),
+                Cell::new(platforms(&o.platforms)),
             ]
         })?;
     }
@@ -121,25 +122,25 @@ pub(super) fn render(
         ];
         write_table(out, width, opts.color, &names, &[], &view.suppressed, |s| {
             let pkg = if s.installed_version.is_empty() {
-                s.pkg_name.clone()
+                term(&s.pkg_name).into_owned()
             } else {
-                format!("{} {}", s.pkg_name, s.installed_version)
+                format!("{} {}", term(&s.pkg_name), term(&s.installed_version))
             };
-            let mut source = s.source.clone();
+            let mut source = term(&s.source).into_owned();
             if s.origin == Origin::Report {
                 source.push_str("\n(recorded in the report)");
             }
             vec![
-                Cell::new(&s.id),
+                Cell::new(term(&s.id)),
                 Cell::new(pkg),
-                Cell::new(&s.status),
+                Cell::new(term(&s.status)),
                 Cell::new(if s.statement.is_empty() {
-                    "-"
+                    "-".into()
                 } else {
-                    &s.statement
+                    term(&s.statement)
                 }),
                 Cell::new(source),
-                Cell::new(platform_labels(&s.platforms).join("\n")),
+                Cell::new(platforms(&s.platforms)),
             ]
         })?;
     } else if !view.suppressed.is_empty() {
@@ -155,7 +156,7 @@ pub(super) fn render(
     let plats = view.platforms();
     let mut t = new_table(width, opts.color);
     let mut head = vec!["Severity".to_string()];
-    head.extend(plats.iter().cloned());
+    head.extend(plats.iter().map(|p| term(p).into_owned()));
     if plats.len() > 1 {
         head.push("All (distinct)".to_string());
     }
@@ -206,7 +207,7 @@ pub(super) fn render(
         )?;
     }
 
-    let verdict = view.verdict_line(decision);
+    let verdict = term(&view.verdict_line(decision)).into_owned();
     writeln!(
         out,
         "\n{}",
@@ -423,8 +424,17 @@ fn header(names: &[&str]) -> Vec<Cell> {
         .collect()
 }
 
+/// A row's platform labels, one per line inside the cell.
+fn platforms(ps: &[Option<crate::report::Platform>]) -> String {
+    platform_labels(ps)
+        .iter()
+        .map(|l| term(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn severity_cell(sev: &str, color: bool) -> Cell {
-    let cell = Cell::new(sev);
+    let cell = Cell::new(term(sev));
     if !color {
         return cell;
     }

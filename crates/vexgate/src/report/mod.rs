@@ -130,10 +130,37 @@ impl Platform {
         })
     }
 
-    /// `trivy-<os>-<arch>.json`, the seed's artifact name.
-    pub fn report_file_name(&self) -> String {
-        format!("trivy-{}-{}.json", self.os, self.arch)
+    /// `trivy-<os>-<arch>.json`, the CI artifact name, or why this platform cannot name a
+    /// file (see [`is_platform_part`]).
+    pub fn report_file_name(&self) -> std::result::Result<String, String> {
+        for (field, v) in [("os", &self.os), ("architecture", &self.arch)] {
+            if !is_platform_part(v) {
+                return Err(format!("{field} {v:?} {PLATFORM_PART_RULE}"));
+            }
+        }
+        Ok(format!("trivy-{}-{}.json", self.os, self.arch))
     }
+}
+
+/// The longest platform os, architecture or variant vexgate puts into a file name.
+pub const PLATFORM_PART_MAX: usize = 32;
+
+/// What [`is_platform_part`] accepts, for messages.
+pub const PLATFORM_PART_RULE: &str = "is not a platform name (1 to 32 characters of a-z, 0-9,      '.', '_' and '-', starting with a letter or digit, no '..')";
+
+/// Whether `s` is an OCI platform os, architecture or variant that may go into a file name
+/// (`linux`, `amd64`, `arm64`, `v8`, `ppc64le`, `s390x`): 1 to [`PLATFORM_PART_MAX`]
+/// characters of `[a-z0-9._-]`, the first a letter or digit (so never `.`, `..` or a hidden
+/// name) and no `..` anywhere. A report's `Metadata.ImageConfig` comes from the image, so a
+/// name built from it must not be able to leave its directory.
+pub fn is_platform_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= PLATFORM_PART_MAX
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c))
+        && !s.contains("..")
 }
 
 impl fmt::Display for Platform {
@@ -241,6 +268,45 @@ mod tests {
             "linux/arm64"
         );
         assert!(Platform::parse("linux").is_none());
+    }
+
+    #[test]
+    fn platform_parts_that_may_name_a_file() {
+        for ok in [
+            "linux", "amd64", "arm64", "v8", "ppc64le", "s390x", "386", "mips64le", "x86_64",
+        ] {
+            assert!(is_platform_part(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "-x",
+            "a..b",
+            "Linux",
+            "a/b",
+            "../x",
+            "a b",
+            "a\nb",
+            "cache/../../outside/pwn",
+            "é",
+            &"a".repeat(33),
+        ] {
+            assert!(!is_platform_part(bad), "{bad:?}");
+        }
+        let p = Platform {
+            os: "cache/../../outside/pwn".into(),
+            arch: "amd64".into(),
+        };
+        assert!(p.report_file_name().unwrap_err().starts_with("os \"cache/"));
+        assert_eq!(
+            Platform::parse("linux/arm64")
+                .unwrap()
+                .report_file_name()
+                .unwrap(),
+            "trivy-linux-arm64.json"
+        );
     }
 
     #[test]

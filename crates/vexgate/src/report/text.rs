@@ -203,7 +203,6 @@ impl fmt::Debug for ReportText {
 /// is not ours: the handler restores the default action and returns, so the fault repeats
 /// and the process dies as it would have without us.
 pub mod sigbus {
-    use std::os::unix::ffi::OsStrExt;
     use std::path::Path;
     use std::sync::Once;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -242,7 +241,8 @@ pub mod sigbus {
             install();
             let mut name = Vec::with_capacity(path.as_os_str().len() + 96);
             name.extend_from_slice(b"vexgate: error: ");
-            name.extend_from_slice(path.as_os_str().as_bytes());
+            // Escaped like every error line, so a path holding a newline stays one line.
+            name.extend_from_slice(crate::escape::term_path(path).as_bytes());
             name.extend_from_slice(
                 b": the file was truncated while vexgate was reading it; nothing was decided\n",
             );

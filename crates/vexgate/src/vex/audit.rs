@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::decision::Warning;
 use crate::error::{Error, Result};
+use crate::escape::term;
 use crate::purl::Purl;
 use crate::report::ReportFile;
 use crate::vex::graph::Graph;
@@ -148,16 +149,24 @@ pub fn list_table(doc: &Document, compiled: &CompiledOpenVex, now: Timestamp) ->
             "Age",
         ]);
     for (st, c) in doc.statements.iter().zip(&compiled.statements) {
-        let mut vuln = st.vulnerability.name.clone();
+        // Every cell is VEX-derived text: escaped, so only the table's own line breaks
+        // (one product per line) remain.
+        let mut vuln = term(&st.vulnerability.name).into_owned();
         if !st.vulnerability.aliases.is_empty() {
-            vuln.push_str(&format!(" ({})", st.vulnerability.aliases.join(", ")));
+            vuln.push_str(&format!(
+                " ({})",
+                term(&st.vulnerability.aliases.join(", "))
+            ));
         }
         let mut prods = Vec::new();
         for p in &st.products {
             let id = p.component.purl().unwrap_or(&p.component.id);
-            prods.push(short_purl(id));
+            prods.push(term(&short_purl(id)).into_owned());
             for s in &p.subcomponents {
-                prods.push(format!("  └ {}", short_purl(s.purl().unwrap_or(&s.id))));
+                prods.push(format!(
+                    "  └ {}",
+                    term(&short_purl(s.purl().unwrap_or(&s.id)))
+                ));
             }
         }
         if prods.is_empty() {
@@ -169,11 +178,12 @@ pub fn list_table(doc: &Document, compiled: &CompiledOpenVex, now: Timestamp) ->
             (None, Some(e)) => (e.to_string(), true),
             (None, None) => ("(none)".into(), false),
         };
+        let ts = term(&ts).into_owned();
         t.add_row([
             c.index.to_string(),
             vuln,
-            st.status.clone(),
-            st.justification.clone().unwrap_or_default(),
+            term(&st.status).into_owned(),
+            term(st.justification.as_deref().unwrap_or_default()).into_owned(),
             prods.join("\n"),
             if inherited {
                 format!("{ts} (inherited)")

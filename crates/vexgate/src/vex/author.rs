@@ -601,6 +601,16 @@ impl NewStatement {
     }
 }
 
+/// The Trivy report `vex add` reads: `--trivy-json`, else `trivy.json` unless products are
+/// given explicitly.
+fn report_path(o: &AddOptions) -> Option<PathBuf> {
+    match (&o.trivy_json, o.products.is_empty()) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(PathBuf::from("trivy.json")),
+        (None, false) => None,
+    }
+}
+
 /// Build the statement (products, subcomponents, vulnerability) from the options and the
 /// report. Notes and warnings are appended.
 pub fn build_statement(
@@ -620,11 +630,7 @@ pub fn build_statement(
             "--scope package takes its products from the report; do not combine it with --product",
         ));
     }
-    let report = match (&o.trivy_json, o.products.is_empty()) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(PathBuf::from("trivy.json")),
-        (None, false) => None,
-    };
+    let report = report_path(o);
 
     // Findings → subcomponent PURLs.
     let mut aliases = BTreeSet::new();
@@ -1121,6 +1127,14 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
 /// `vex add`: build, then read-modify-write `--out` under the lock (or only compute the
 /// diff with `--dry-run`).
 pub fn add(o: &AddOptions) -> Result<AddOutcome> {
+    // The report is only read; the document is read and rewritten. One file cannot be both.
+    let report = report_path(o);
+    if let Some(r) = &report {
+        crate::output::refuse_overlaps(
+            &[crate::output::Named::new("--trivy-json report", r)],
+            &[crate::output::Named::new("--out", &o.out)],
+        )?;
+    }
     let mut out = AddOutcome::default();
     let new = build_statement(o, &mut out.notes, &mut out.warnings)?;
     let path = o.out.clone();

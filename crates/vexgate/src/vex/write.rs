@@ -2,22 +2,20 @@
 //!
 //! Writers serialise on an exclusive lock of a sidecar file (`.<name>.lock` next to the
 //! target, `std::fs::File::lock`), held across read, modify and write, so two concurrent
-//! `vex add` runs never lose each other's statement. The new content goes to a temp file
-//! in the same directory, is flushed to disk, and is renamed over the target: a reader (or
-//! a crash at any point) sees either the old file or the new one, never a torn write.
+//! `vex add` runs never lose each other's statement. The new content is written by
+//! [`crate::output::write_atomic`] with [`Sync::Durable`]: a temp file in the same
+//! directory, flushed to disk, renamed over the target, so a reader (or a crash at any
+//! point) sees either the old file or the new one, never a torn write.
 //!
 //! The sidecar is left in place on purpose: deleting a lock file races with a process that
 //! has opened it but not yet locked it.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-
-/// Test hook: when set to a number of milliseconds, the writer sleeps that long after the
-/// temp file is complete and before the rename (lets a test kill a writer mid-write).
-pub const PAUSE_ENV: &str = "VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS";
+use crate::output::{self, Sync, parent_dir, write_error};
 
 /// The sidecar lock file for `target`: `.<file name>.lock` in the same directory.
 pub fn lock_path(target: &Path) -> PathBuf {
@@ -26,13 +24,6 @@ pub fn lock_path(target: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "vex".to_string());
     parent_dir(target).join(format!(".{name}.lock"))
-}
-
-fn parent_dir(target: &Path) -> PathBuf {
-    match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// An exclusive lock on a target's sidecar, released on drop.
@@ -69,19 +60,6 @@ impl Drop for TargetLock {
     }
 }
 
-fn write_error(target: &Path, what: &Path, e: std::io::Error) -> Error {
-    let why = match e.kind() {
-        ErrorKind::PermissionDenied => "permission denied".to_string(),
-        ErrorKind::ReadOnlyFilesystem => "read-only file system".to_string(),
-        _ => e.to_string(),
-    };
-    if what == target {
-        Error::input(target, format!("cannot write: {why}"))
-    } else {
-        Error::input(target, format!("cannot write: {} ({why})", what.display()))
-    }
-}
-
 /// Read `target` (`None` when it does not exist). Other read errors are input errors.
 pub fn read_existing(target: &Path) -> Result<Option<String>> {
     match fs::read(target) {
@@ -97,49 +75,10 @@ pub fn read_existing(target: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Atomically replace `target` with `content`: temp file in the same directory, fsync,
-/// rename, fsync of the directory. An existing file's permissions are kept. The caller
-/// should hold the [`TargetLock`].
+/// Atomically and durably replace `target` with `content` (see
+/// [`crate::output::write_atomic`]). The caller should hold the [`TargetLock`].
 pub fn write_atomic(target: &Path, content: &str) -> Result<()> {
-    let dir = parent_dir(target);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(
-            ".{}.",
-            target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| write_error(target, &dir, e))?;
-    let tmp_path = tmp.path().to_path_buf();
-    tmp.write_all(content.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| write_error(target, &tmp_path, e))?;
-    if let Ok(meta) = fs::metadata(target) {
-        let _ = fs::set_permissions(&tmp_path, meta.permissions());
-    } else {
-        // tempfile creates 0600; a new document should get the usual 0644-under-umask.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = fs::set_permissions(&tmp_path, fs::Permissions::from_mode(0o644));
-        }
-    }
-    if let Some(ms) = std::env::var(PAUSE_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        eprintln!("vexgate: test hook: temp file written, pausing {ms} ms before rename");
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
-    tmp.persist(target)
-        .map_err(|e| write_error(target, target, e.error))?;
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    output::write_atomic(target, Sync::Durable, |w| w.write_all(content.as_bytes()))
 }
 
 /// Read-modify-write under the lock: `modify` gets the current content (`None` if the file
