@@ -113,7 +113,7 @@ SCENARIOS = [
       severity="LOW", ignorefile="convert/ignore/.trivyignore"),
     C("convert-ignore-yaml",
       "filter_test 'ignore yaml' (--severity LOW): ignored 0001 (paths **/*-lock.json, statement copied), 0003, "
-      "0005 (expired_at 2099), 0007 (version-less purl), 0008 (purls entry matches a PURL-less finding), 0011 "
+      "0005 (expired_at 9999-12-31), 0007 (version-less purl), 0008 (purls entry matches a PURL-less finding), 0011 "
       "(paths matched against PkgPath); kept 0004 (path mismatch), 0006 (expired 2020), 0009 (constraint qualifier "
       "absent), 0010 ('*' does not cross '/'); 0002 dropped by severity; misconfig ID200, secrets unwanted-rule "
       "and unwanted-rule2, license GPL-3.0 at __init__.py ignored.",
@@ -260,7 +260,7 @@ SCENARIOS = [
       "deb12-rootfs", {"count": 15, "suppressed": [], "exit": 1},
       severity=ALL_SEV, ignore_unfixed=True, ignore_status=["affected"]),
     S("scan-deb-plain-ignorefile",
-      "Plain ignore file: CVE-2023-45853 ignored; CVE-2025-9230 exp:2099-01-01 ignored on both packages; "
+      "Plain ignore file: CVE-2023-45853 ignored; CVE-2025-9230 exp:9999-12-31 ignored on both packages; "
       "CVE-2005-2541 exp:2020-01-01 expired so kept.",
       "deb12-rootfs",
       {"count": 16, "suppressed": ["CVE-2023-45853 zlib1g ignored", "CVE-2025-9230 libssl3 ignored",
