@@ -49,10 +49,16 @@ FROM ${RUST_BASE} AS toolchain
 ARG CARGO_CHEF_VERSION=0.1.78
 # renovate: datasource=crate depName=cargo-auditable
 ARG CARGO_AUDITABLE_VERSION=0.7.7
-RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
-    --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=locked \
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
     cargo install --locked "cargo-chef@${CARGO_CHEF_VERSION}" "cargo-auditable@${CARGO_AUDITABLE_VERSION}"
 WORKDIR /src
+
+# Cache mounts: at most one `sharing=locked` per RUN, listed after the other cache mounts.
+# buildah 1.28 (Debian 12) releases only the last cache mount's lock of a RUN, so a second
+# locked mount, or one listed earlier, hangs the next RUN that uses it. The git db is shared
+# (only git dependencies use it); cargo's registry is the one that must be locked (in
+# build-dev, the target/ directory is).
 
 # Dependency caching that survives ephemeral CI runners. BuildKit never exports cache
 # mounts to the gha/registry cache, so on a fresh runner a target/ mount starts empty and
@@ -91,8 +97,8 @@ COPY --from=planner /src/recipe.json recipe.json
 # The secret is a file under /run/secrets for this one RUN only: it never reaches a layer,
 # the cache key or the provenance (never pass tokens as build args: they land in max
 # provenance). `target=` rather than `env=`, which buildah (1.28) does not accept.
-RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
-    --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=locked \
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
     . /etc/hello-linker.sh && \
     if [ -s /run/secrets/cargo_registry_token ]; then \
@@ -105,8 +111,8 @@ COPY . .
 # it the image looks empty to a scanner. It only wraps rustc for workspace members, so
 # the cooked dependency artifacts are reused as they are. No --features: the release
 # binary is built with hello's default features only (never its test hooks).
-RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
-    --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=locked \
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
     . /etc/hello-linker.sh && \
     if [ -s /run/secrets/cargo_registry_token ]; then \
@@ -124,8 +130,8 @@ RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharin
 FROM deps AS build-dev
 ARG TARGETARCH
 COPY . .
-RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
-    --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=locked \
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=shared \
     --mount=type=cache,id=hello-target-${TARGETARCH},target=/src/target,sharing=locked \
     --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
     . /etc/hello-linker.sh && \

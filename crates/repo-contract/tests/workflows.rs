@@ -781,6 +781,11 @@ contract!(
             "cargo auditable build --release --locked --features test-hooks --target \"$triple\" --package hello --bin hello && \\\n    install -D -m 0555 \"target/$triple/release/hello\" /out/hello && \\\n    sh /src/scripts/check-static-binary.sh \"$triple\" /out/hello\n\n# Local"
         ),
         (File::DockerIgnore, "!scripts/check-static-binary.sh\n", ""),
+        (
+            File::Dockerfile,
+            "RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \\\n    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \\\n    cargo install",
+            "RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \\\n    --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \\\n    cargo install"
+        ),
     ]
 );
 
@@ -829,6 +834,40 @@ contract!(
             File::VerifyImage,
             "identity_re=\"(?i)^https://github\\\\.com/${repo_re}/\\\\.github/workflows/pipeline\\\\.yml@refs/(heads/main|tags/v[0-9]+\\\\.[0-9]+\\\\.[0-9]+.*)\\$\"",
             "identity_re=\"(?i)^https://github\\\\.com/${repo_re}/\\\\.github/workflows/pipeline\\\\.yml@refs/heads/main\\$\""
+        ),
+    ]
+);
+
+// Item 11: reproducible builds, checked on GitHub by building twice.
+contract!(
+    reproducible_builds,
+    common::reproducible_builds,
+    [
+        (
+            File::Pipeline,
+            "push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true",
+            "push-by-digest=true,name-canonical=true,push=true"
+        ),
+        (
+            File::Pipeline,
+            "          labels: |\n            org.opencontainers.image.created={{commit_date 'YYYY-MM-DDTHH:mm:ss.SSS[Z]'}}\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "          outputs: type=oci,dest=${{ runner.temp }}/second.tar,rewrite-timestamp=true\n          provenance: false\n          sbom: false\n          no-cache: true",
+            "          outputs: type=oci,dest=${{ runner.temp }}/second.tar,rewrite-timestamp=true\n          provenance: false\n          sbom: false\n          no-cache: false"
+        ),
+        (
+            File::Pipeline,
+            "          if [ -z \"$FIRST\" ] || [ \"$FIRST\" != \"$SECOND\" ]; then",
+            "          if false; then"
+        ),
+        (File::Ci, "      check-reproducible: true\n", ""),
+        (
+            File::Pipeline,
+            "      - name: SOURCE_DATE_EPOCH (the commit time)\n        run: echo \"SOURCE_DATE_EPOCH=$(git -C src log -1 --pretty=%ct)\" >> \"$GITHUB_ENV\"\n      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n      - uses: docker/login-action",
+            "      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n      - uses: docker/login-action"
         ),
     ]
 );

@@ -1831,6 +1831,35 @@ pub fn dockerfile_pins(r: &Repo) -> Result<(), String> {
             )?;
         }
     }
+    // buildah 1.28 releases only the last cache mount's lock of a RUN.
+    let mut instr = String::new();
+    for line in text.lines() {
+        instr.push_str(line.trim_end_matches('\\'));
+        instr.push(' ');
+        if line.ends_with('\\') {
+            continue;
+        }
+        let caches: Vec<&str> = instr
+            .split_whitespace()
+            .filter(|w| w.starts_with("--mount=type=cache"))
+            .collect();
+        let locked: Vec<usize> = caches
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.contains("sharing=locked"))
+            .map(|(i, _)| i)
+            .collect();
+        ensure(
+            locked.is_empty() || (locked.len() == 1 && locked[0] + 1 == caches.len()),
+            || {
+                format!(
+                    "{path}: a RUN may have one sharing=locked cache mount, after its other cache mounts (buildah 1.28 hangs otherwise): {}",
+                    instr.trim()
+                )
+            },
+        )?;
+        instr.clear();
+    }
     ensure(
         r.text(File::DockerIgnore)
             .contains("!scripts/check-static-binary.sh"),
@@ -2028,4 +2057,98 @@ pub fn verify_image_identity(script: &str, repo: &str) -> Result<String, String>
         .replace("${repo_re}", &repo_re)
         .replace("\\\\", "\\")
         .replace("\\$", "$"))
+}
+
+/// Item 11: published images are built with SOURCE_DATE_EPOCH from the commit,
+/// rewrite-timestamp and `created` from the commit time; a job builds the first platform
+/// twice from scratch and compares the digests, and ci.yml runs it.
+pub fn reproducible_builds(r: &Repo) -> Result<(), String> {
+    let p = &r.pipeline;
+    let path = p.path;
+    for job in ["build-push", "reproducible"] {
+        let st = p.steps(job)?;
+        let sde = st
+            .iter()
+            .position(|s| {
+                run(s).is_some_and(|t| {
+                    t.contains("SOURCE_DATE_EPOCH=$(git -C src log -1 --pretty=%ct)")
+                        && t.contains("$GITHUB_ENV")
+                })
+            })
+            .ok_or_else(|| {
+                format!("{path}: job `{job}` must set SOURCE_DATE_EPOCH from the commit")
+            })?;
+        let builds: Vec<usize> = st
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| uses(s) == Some("docker/build-push-action"))
+            .map(|(i, _)| i)
+            .collect();
+        ensure(
+            !builds.is_empty() && builds.iter().all(|b| *b > sde),
+            || format!("{path}: job `{job}` must set SOURCE_DATE_EPOCH before building"),
+        )?;
+        for b in &builds {
+            let out = with(st[*b], "outputs").unwrap_or_default();
+            ensure(out.contains("rewrite-timestamp=true"), || {
+                format!("{path}: job `{job}`: outputs must rewrite-timestamp=true; got {out:?}")
+            })?;
+        }
+    }
+    let created = "org.opencontainers.image.created={{commit_date 'YYYY-MM-DDTHH:mm:ss.SSS[Z]'}}";
+    let meta = p.step_using("build-push", "docker/metadata-action")?;
+    ensure(
+        with(meta, "labels").is_some_and(|l| l.contains(created)),
+        || format!("{path}: build-push labels must set {created}"),
+    )?;
+    let meta = p.step_using("merge", "docker/metadata-action")?;
+    ensure(
+        with(meta, "annotations").is_some_and(|l| l.contains(created)),
+        || format!("{path}: merge annotations must set {created}"),
+    )?;
+    let job = p.job("reproducible")?;
+    ensure(
+        field(job, "if").as_deref() == Some("${{ inputs.check-reproducible }}"),
+        || format!("{path}: the reproducible job runs when inputs.check-reproducible is true"),
+    )?;
+    let first = p.step_id("reproducible", "first")?;
+    let second = p.step_id("reproducible", "second")?;
+    for s in [first, second] {
+        ensure(
+            with(s, "no-cache").as_deref() == Some("true")
+                && with(s, "provenance").as_deref() == Some("false"),
+            || {
+                format!(
+                    "{path}: both reproducibility builds run without cache and without provenance (it records times)"
+                )
+            },
+        )?;
+    }
+    let strip = |s: &Value| {
+        let mut w = s.get("with").cloned().unwrap_or(Value::Null);
+        if let Some(m) = w.as_mapping_mut() {
+            m.remove("outputs");
+        }
+        w
+    };
+    ensure(strip(first) == strip(second), || {
+        format!("{path}: the two reproducibility builds must differ only in their output file")
+    })?;
+    ensure(
+        p.steps("reproducible")?.iter().any(|s| {
+            env(s, "FIRST").as_deref() == Some("${{ steps.first.outputs.digest }}")
+                && env(s, "SECOND").as_deref() == Some("${{ steps.second.outputs.digest }}")
+                && run(s).is_some_and(|t| {
+                    t.contains("[ \"$FIRST\" != \"$SECOND\" ]") && t.contains("exit 1")
+                })
+        }),
+        || format!("{path}: the reproducible job must fail when the two digests differ"),
+    )?;
+    let ci = caller_with(&r.ci, "check-reproducible")?;
+    ensure(ci.as_deref() == Some("true"), || {
+        format!(
+            "{}: must run the reproducibility check (check-reproducible: true)",
+            r.ci.path
+        )
+    })
 }
