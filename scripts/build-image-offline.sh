@@ -27,6 +27,7 @@
 # Exit status: 0 built; 1 a step failed; 2 usage error or a missing tool.
 set -euo pipefail
 
+# renovate: datasource=crate depName=cargo-auditable
 CARGO_AUDITABLE_VERSION=0.7.7
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline linters for the workflows, the shell scripts and the Dockerfile, all pinned in
 # the venv that scripts/setup-tools.sh installs (.venv/bin, or $VEXGATE_VENV/bin):
-#   check-jsonschema (GitHub workflow and Dependabot schemas), actionlint (calls shellcheck on run:
+#   check-jsonschema (GitHub workflow, Dependabot and Renovate schemas), actionlint (calls shellcheck on run:
 #   blocks), zizmor --offline (default persona, zero findings), shellcheck on every
 #   *.sh in the repository, hadolint on the Dockerfile when there is one.
 # Prints each tool's result and exits non-zero if any tool reported anything.
@@ -42,6 +42,10 @@ fi
 
 check "check-jsonschema (vendor.github-workflows)" \
   check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
+if [ -f renovate.json ]; then
+  check "check-jsonschema (vendor.renovate)" \
+    check-jsonschema --builtin-schema vendor.renovate renovate.json
+fi
 if [ -f .github/dependabot.yml ]; then
   check "check-jsonschema (vendor.dependabot)" \
     check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs the pinned tools, then runs
 # formatting, lints, every Rust test, the workflow/script linters, the offline image
-# test and the end-to-end local-workflow test. This is the README's test command;
+# tests (the prebuilt-binary image, and the Dockerfile's real build stages with buildah)
+# and the end-to-end local-workflow test. This is the README's test command;
 # .ci/run calls it.
 set -euo pipefail
 
@@ -30,7 +31,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
-for s in scripts/lint.sh scripts/test-helpers.sh scripts/test-image.sh scripts/e2e.sh; do
+for s in scripts/lint.sh scripts/test-helpers.sh scripts/test-image.sh scripts/test-image-stages.sh scripts/e2e.sh; do
   if [ -f "$s" ]; then
     step "$s"
     bash "$s"

@@ -9,7 +9,12 @@
 #   sarif/<os>-<arch>.sarif one SARIF file per platform, so each can be uploaded
 #                           under its own code-scanning category
 # The flags (policy, --image-repo, ...) are passed to every vexgate call unchanged.
-# Exit status: that of the combined gate (0 pass, 1 blocked, 2 bad input).
+#
+# With EXPECT_PLATFORMS (space-separated os/arch) set, a platform without a report is named:
+# "build failed for <os/arch>" when BUILT_DIR has no file <os>-<arch> (its build leg left no
+# image), otherwise "scan failed for <os/arch>". The reports that exist are still gated and
+# summarised, and the exit status is then at least 1.
+# Exit status: that of the combined gate (0 pass, 1 blocked or a platform missing, 2 bad input).
 set -euo pipefail
 
 if [ "$#" -lt 2 ]; then
@@ -22,11 +27,38 @@ shift 2
 
 shopt -s nullglob
 reports=("$report_dir"/trivy-*.json)
+
+# Platforms that were expected but left no report, and why.
+missing=()
+missing_pairs=()
+for platform in ${EXPECT_PLATFORMS:-}; do
+  pair=${platform//\//-}
+  [ -f "$report_dir/trivy-$pair.json" ] && continue
+  if [ -n "${BUILT_DIR:-}" ] && [ ! -f "$BUILT_DIR/$pair" ]; then
+    missing+=("build failed for $platform")
+  else
+    missing+=("scan failed for $platform")
+  fi
+  missing_pairs+=("$pair")
+done
+mkdir -p "$out_dir/sarif"
+report_missing() {
+  local i
+  for i in "${!missing[@]}"; do
+    echo "gate-reports: ${missing[$i]} (no trivy-${missing_pairs[$i]}.json)" >&2
+    printf '\n**%s**: no report for this platform, so it was not gated.\n' "${missing[$i]}" >>"$out_dir/summary.md"
+  done
+}
+
 if [ "${#reports[@]}" -eq 0 ]; then
+  if [ "${#missing[@]}" -gt 0 ]; then
+    : >"$out_dir/summary.md"
+    report_missing
+    exit 1
+  fi
   echo "gate-reports: no trivy-<os>-<arch>.json in $report_dir" >&2
   exit 2
 fi
-mkdir -p "$out_dir/sarif"
 
 platform_args=()
 for report in "${reports[@]}"; do
@@ -45,4 +77,10 @@ for report in "${reports[@]}"; do
 done
 
 echo "gate-reports: ${#reports[@]} report(s): ${reports[*]}"
-exec vexgate gate "$@" "${platform_args[@]}" --summary-md "$out_dir/summary.md" "${reports[@]}"
+rc=0
+vexgate gate "$@" "${platform_args[@]}" --summary-md "$out_dir/summary.md" "${reports[@]}" || rc=$?
+if [ "${#missing[@]}" -gt 0 ]; then
+  report_missing
+  [ "$rc" -ge 1 ] || rc=1
+fi
+exit "$rc"

@@ -1,4 +1,5 @@
-//! The seed's pipeline properties, asserted on .github/workflows/*.yml.
+//! The pipeline's properties, asserted on .github/workflows/pipeline.yml (the reusable
+//! workflow holding the whole pipeline), its two callers, and the files around them.
 //!
 //! Each property is one module with two tests: `holds` runs the check on the files as
 //! they are, and `fails_when_removed` runs it on copies where the property was taken
@@ -49,86 +50,131 @@ macro_rules! contract {
     };
 }
 
+// Item 14: one reusable workflow, two thin callers.
+contract!(
+    reusable_workflow_with_thin_callers,
+    common::reusable_pipeline,
+    [
+        (
+            File::Pipeline,
+            "on:\n  workflow_call:\n",
+            "on:\n  push:\n  workflow_call:\n"
+        ),
+        (File::Pipeline, "      vex-file:\n", "      vex-document:\n"),
+        (
+            File::Pipeline,
+            "      build-secrets:\n",
+            "      registry-secrets:\n"
+        ),
+        (File::Ci, "      push: false\n", "      push: true\n"),
+        (File::Cd, "      push: true\n", ""),
+        (
+            File::Ci,
+            "jobs:\n  pipeline:\n",
+            "jobs:\n  extra:\n    runs-on: ubuntu-24.04\n    permissions: {}\n    steps:\n      - run: echo hi\n  pipeline:\n"
+        ),
+        (
+            File::Cd,
+            "uses: ./.github/workflows/pipeline.yml",
+            "uses: ./.github/workflows/other.yml"
+        ),
+        (
+            File::Pipeline,
+            "          context: src/${{ inputs.context }}\n          file: src/${{ inputs.dockerfile }}\n          target: ${{ inputs.target }}\n          platforms: ${{ matrix.platform }}\n          labels",
+            "          context: src\n          file: src/${{ inputs.dockerfile }}\n          target: ${{ inputs.target }}\n          platforms: ${{ matrix.platform }}\n          labels"
+        ),
+        (File::Pipeline, "            ${{ inputs.build-args }}\n", ""),
+    ]
+);
+
 contract!(
     both_platforms_native_runners,
     common::both_platforms_native,
     [
-        (File::Ci, "runner: ubuntu-24.04-arm", "runner: ubuntu-24.04"),
-        (
-            File::Cd,
-            "          - platform: linux/arm64\n            pair: linux-arm64\n            runner: ubuntu-24.04-arm\n",
-            ""
-        ),
-        (
-            File::Cd,
-            "          platforms: ${{ matrix.platform }}",
-            "          platforms: linux/amd64,linux/arm64"
-        ),
         (
             File::Ci,
-            "          - platform: linux/arm64\n            pair: linux-arm64\n    # Scanning",
-            "    # Scanning"
+            r#"{"platform": "linux/arm64", "runner": "ubuntu-24.04-arm"}]'"#,
+            r#"{"platform": "linux/arm64", "runner": "ubuntu-24.04"}]'"#
         ),
         (
-            File::Ci,
+            File::Cd,
+            r#", {"platform": "linux/arm64", "runner": "ubuntu-24.04-arm"}]'"#,
+            "]'"
+        ),
+        (
+            File::Pipeline,
+            r#"default: '[{"platform": "linux/amd64", "runner": "ubuntu-24.04"}, {"platform": "linux/arm64", "runner": "ubuntu-24.04-arm"}]'"#,
+            r#"default: '[{"platform": "linux/amd64", "runner": "ubuntu-24.04"}]'"#
+        ),
+        (
+            File::Pipeline,
+            "          platforms: ${{ matrix.platform }}\n          tags: ${{ needs.plan.outputs.image }}:ci-",
+            "          platforms: linux/amd64,linux/arm64\n          tags: ${{ needs.plan.outputs.image }}:ci-"
+        ),
+        (
+            File::Pipeline,
+            "    needs: [plan]\n    if: ${{ inputs.push }}\n    strategy:\n      fail-fast: false\n      matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}\n    # Native runner per platform, no QEMU.\n    runs-on: ${{ matrix.runner }}",
+            "    needs: [plan]\n    if: ${{ inputs.push }}\n    strategy:\n      fail-fast: false\n      matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}\n    # Native runner per platform, no QEMU.\n    runs-on: ubuntu-24.04"
+        ),
+        (
+            File::Pipeline,
             "      - uses: docker/setup-buildx-action@",
             "      - uses: docker/setup-qemu-action@29109295f81e9208d7d86ff1c6c12d2833863392 # v3.6.0\n      - uses: docker/setup-buildx-action@"
         ),
     ]
 );
 
+// Item 1: no cache a PR or another branch can write reaches a release; PR jobs hold no
+// token that can write what releases read.
 contract!(
-    pr_cache_refs_per_platform,
-    common::pr_cache_refs_per_platform,
+    release_builds_import_no_writable_cache,
+    common::release_cache_isolation,
     [
         (
-            File::Ci,
-            ":buildcache-pr-{1},mode=max",
-            ":buildcache-pr,mode=max"
+            File::Pipeline,
+            "          cache-from: ${{ env.USE_CACHE == 'true' && format('type=gha,scope={0}', matrix.pair) || '' }}",
+            "          cache-from: type=registry,ref=${{ env.IMAGE }}:buildcache-${{ matrix.pair }}"
+        ),
+        (
+            File::Pipeline,
+            "          no-cache: ${{ env.USE_CACHE != 'true' }}\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "      USE_CACHE: ${{ needs.plan.outputs.use-cache }}",
+            "      USE_CACHE: 'true'"
+        ),
+        (
+            File::Pipeline,
+            "    permissions:\n      contents: read # checkout\n    env:\n      PAIR: ${{ matrix.pair }}\n    steps:",
+            "    permissions:\n      contents: read # checkout\n      packages: write # PR cache\n    env:\n      PAIR: ${{ matrix.pair }}\n    steps:"
+        ),
+        (
+            File::Pipeline,
+            "      contents: read # checkout (vex.openvex.json, .trivyignore, vexgate.toml)\n      packages: read",
+            "      contents: read # checkout (vex.openvex.json, .trivyignore, vexgate.toml)\n      packages: write"
+        ),
+        (
+            File::Pipeline,
+            "      - name: Cargo cache (non-publishing runs only)\n        if: ${{ !inputs.push }}\n",
+            "      - name: Cargo cache (non-publishing runs only)\n"
+        ),
+        (
+            File::PlanScript,
+            "[ \"$ref\" != \"refs/heads/$DEFAULT_BRANCH\" ]",
+            "[ \"$ref\" = refs/pull ]"
         ),
         (
             File::Ci,
-            "{1},mode=max,ignore-error=true",
-            "{1},ignore-error=true"
+            "on:\n  pull_request:\n",
+            "on:\n  pull_request_target:\n"
         ),
         (
-            File::Ci,
-            "format('type=registry,ref={0}:buildcache-pr-{1}', env.IMAGE, matrix.pair)",
-            "''"
+            File::Pipeline,
+            "    if: ${{ !cancelled() && inputs.push && needs.merge.result == 'success' }}",
+            "    if: ${{ !cancelled() && needs.merge.result == 'success' }}"
         ),
-        (
-            File::Ci,
-            ":buildcache-pr-{1},mode=max",
-            ":buildcache-{1},mode=max"
-        ),
-        (
-            File::Ci,
-            "            pair: linux-arm64\n            runner",
-            "            pair: arm64\n            runner"
-        ),
-    ]
-);
-
-contract!(
-    main_cache_refs_per_platform,
-    common::main_cache_refs_per_platform,
-    [
-        (
-            File::Cd,
-            ":buildcache-${{ matrix.pair }},mode=max",
-            ":buildcache,mode=max"
-        ),
-        (
-            File::Cd,
-            "            type=registry,ref=${{ env.IMAGE }}:buildcache-${{ matrix.pair }}\n          cache-to",
-            "            type=registry,ref=${{ env.IMAGE }}:buildcache-pr-${{ matrix.pair }}\n          cache-to"
-        ),
-        (
-            File::Cd,
-            "buildcache-${{ matrix.pair }},mode=max,ignore",
-            "buildcache-${{ matrix.pair }},ignore"
-        ),
-        (File::Cd, "    tags: [\"v*.*.*\"]", "    tags: [\"*\"]"),
     ]
 );
 
@@ -137,39 +183,24 @@ contract!(
     common::fork_pr_guard,
     [
         (
-            File::Ci,
-            "        if: env.TRUSTED == 'true'\n        uses: docker/login-action",
-            "        uses: docker/login-action"
+            File::Pipeline,
+            "if: ${{ !cancelled() && github.event_name == 'pull_request' && env.TRUSTED == 'true' && hashFiles('src/out/summary.md') != '' }}",
+            "if: ${{ !cancelled() && github.event_name == 'pull_request' && hashFiles('src/out/summary.md') != '' }}"
         ),
         (
-            File::Ci,
-            "mode=max,ignore-error=true', env.IMAGE, matrix.pair) || '' }}",
-            "mode=max,ignore-error=true', env.IMAGE, matrix.pair) || format('type=registry,ref={0}:buildcache-pr-{1},mode=max', env.IMAGE, matrix.pair) }}"
+            File::Pipeline,
+            "if: ${{ !cancelled() && needs.plan.outputs.trusted == 'true' && (",
+            "if: ${{ !cancelled() && ("
         ),
         (
-            File::Ci,
-            "github.event.pull_request.head.repo.full_name == github.repository",
-            "true"
+            File::Pipeline,
+            "      TRUSTED: ${{ needs.plan.outputs.trusted }}",
+            "      TRUSTED: 'true'"
         ),
         (
-            File::Ci,
-            "if: ${{ !cancelled() && env.TRUSTED == 'true' && hashFiles('out/summary.md') != '' }}",
-            "if: ${{ !cancelled() && hashFiles('out/summary.md') != '' }}"
-        ),
-        (
-            File::Ci,
-            "if: ${{ !cancelled() && env.TRUSTED == 'true' && hashFiles('out/sarif/linux-arm64.sarif') != '' }}",
-            "if: ${{ !cancelled() && hashFiles('out/sarif/linux-arm64.sarif') != '' }}"
-        ),
-        (
-            File::Ci,
-            "${{ env.TRUSTED == 'true' && format('type=registry,ref={0}:buildcache-pr-{1}', env.IMAGE, matrix.pair) || '' }}",
-            "type=registry,ref=${{ env.IMAGE }}:buildcache-pr-${{ matrix.pair }}"
-        ),
-        (
-            File::Ci,
-            "on:\n  pull_request:\n",
-            "on:\n  pull_request_target:\n"
+            File::PlanScript,
+            "if [ \"${HEAD_REPOSITORY:-}\" != \"$repository\" ]; then trusted=false; fi",
+            ":"
         ),
     ]
 );
@@ -179,17 +210,25 @@ contract!(
     common::severity_policy,
     [
         (
-            File::Ci,
-            "            --severity HIGH,CRITICAL \\\n            --ignore-unfixed \\\n            --image-repo \"${REGISTRY}/${IMAGE_NAME,,}\" \\\n            --report-platform",
-            "            --severity CRITICAL \\\n            --ignore-unfixed \\\n            --image-repo \"${REGISTRY}/${IMAGE_NAME,,}\" \\\n            --report-platform"
+            File::Pipeline,
+            "        description: \"Severities that block (vexgate --severity)\"\n        type: string\n        default: \"HIGH,CRITICAL\"",
+            "        description: \"Severities that block (vexgate --severity)\"\n        type: string\n        default: \"CRITICAL\""
+        ),
+        (
+            File::Pipeline,
+            "        description: \"Drop findings without a fix (vexgate --ignore-unfixed)\"\n        type: boolean\n        default: true",
+            "        description: \"Drop findings without a fix (vexgate --ignore-unfixed)\"\n        type: boolean\n        default: false"
         ),
         (
             File::Cd,
-            "--ignore-unfixed \\\n            --image-repo \"${REGISTRY}/${IMAGE_NAME,,}\"\n",
-            "--image-repo \"${REGISTRY}/${IMAGE_NAME,,}\"\n"
+            "      push: true\n",
+            "      push: true\n      severity: CRITICAL\n"
         ),
-        (File::Ci, "--ignore-unfixed", "--ignore-unfixed=false"),
-        (File::Cd, "--image-repo", "--output-dir ."),
+        (
+            File::Pipeline,
+            "            --image-repo \"$IMAGE\" \\\n            --report-platform",
+            "            --report-platform"
+        ),
         (
             File::GateScript,
             "vexgate gate \"$@\"",
@@ -204,25 +243,21 @@ contract!(
     [
         (File::VexgateCli, "./vex.openvex.json", "./vex.json"),
         (
-            File::Ci,
-            "--ignore-unfixed \\\n            --image-repo \"${REGISTRY}/${IMAGE_NAME,,}\"\n",
-            "--ignore-unfixed \\\n            --vex none \\\n            --image-repo \"${REGISTRY}/${IMAGE_NAME,,}\"\n"
+            File::Pipeline,
+            "          if [ -n \"$VEX_FILE\" ]; then vex=(--vex \"$VEX_FILE\"); fi\n          \"$RUNNER_TEMP/bin/vexgate\" gate",
+            "          vex=(--vex none)\n          \"$RUNNER_TEMP/bin/vexgate\" gate"
         ),
         (
             File::GateScript,
-            "exec vexgate gate \"$@\"",
-            "exec vexgate gate --vex none \"$@\""
+            "vexgate gate \"$@\" \"${platform_args[@]}\"",
+            "vexgate gate --vex none \"$@\" \"${platform_args[@]}\""
         ),
         (
-            File::Cd,
-            "      - name: vexgate gate (HIGH,CRITICAL, fixable only, VEX)\n        run:",
-            "      - name: vexgate gate (HIGH,CRITICAL, fixable only, VEX)\n        working-directory: /tmp\n        run:"
+            File::Pipeline,
+            "      - name: vexgate gate, all platforms\n        id: gate\n        working-directory: src\n",
+            "      - name: vexgate gate, all platforms\n        id: gate\n"
         ),
-        (
-            File::Cd,
-            "if [ -f vex.openvex.json ]; then",
-            "if false; then"
-        ),
+        (File::Pipeline, "if [ -f \"$vex\" ]; then", "if false; then"),
     ]
 );
 
@@ -230,31 +265,35 @@ contract!(
     gate_before_tagging,
     common::gate_before_tagging,
     [
-        (File::Cd, "needs: [build, scan, report]", "needs: [build]"),
         (
-            File::Cd,
-            "needs: [build, scan, report]",
-            "needs: [build, scan]"
+            File::Pipeline,
+            "    needs: [plan, test, build-push, scan, report]",
+            "    needs: [plan, test, build-push]"
         ),
         (
-            File::Cd,
-            "    needs: [build, scan, report]\n",
-            "    needs: [build, scan, report]\n    if: ${{ always() }}\n"
+            File::Pipeline,
+            "needs.scan.result == 'success' && needs.report.result == 'success' && (",
+            "needs.scan.result == 'success' && ("
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "push-by-digest=true,name-canonical=true,push=true",
             "push=true"
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "          labels: ${{ steps.meta.outputs.labels }}\n",
             "          labels: ${{ steps.meta.outputs.labels }}\n          tags: ${{ env.IMAGE }}:latest\n"
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "          \"$RUNNER_TEMP/bin/vexgate\" gate \\\n",
             "          \"$RUNNER_TEMP/bin/vexgate\" --version \\\n"
+        ),
+        (
+            File::Pipeline,
+            "          EXPECTED_PLATFORMS: ${{ needs.plan.outputs.platforms }}",
+            "          EXPECTED_PLATFORMS: linux/amd64"
         ),
     ]
 );
@@ -264,52 +303,164 @@ contract!(
     common::trivy_unfiltered_per_platform,
     [
         (
-            File::Ci,
+            File::Pipeline,
             "--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
             "--severity HIGH,CRITICAL"
         ),
-        (File::Cd, "            --list-all-pkgs \\\n", ""),
+        (File::Pipeline, "            --list-all-pkgs \\\n", ""),
         (
-            File::Cd,
+            File::Pipeline,
             "          TRIVY_PLATFORM: ${{ matrix.platform }}\n",
             ""
         ),
         (
-            File::Ci,
-            "          version: v0.76.0",
-            "          version: latest"
-        ),
-        (
-            File::Ci,
+            File::Pipeline,
             "          name: trivy-${{ matrix.pair }}.json",
             "          name: trivy-report"
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "            --exit-code 0 \\\n",
             "            --exit-code 0 \\\n            --ignore-unfixed \\\n"
+        ),
+        (
+            File::Pipeline,
+            "      - name: Install Trivy (pinned version and digest), check the DB's age\n        env:\n          MAX_AGE_HOURS: ${{ inputs.trivy-db-max-age-hours }}\n        run: |\n          bash pipeline/.github/scripts/install-trivy.sh \"$RUNNER_TEMP/trivy-bin\"\n",
+            "      - uses: aquasecurity/setup-trivy@81e514348e19b6112ce2a7e3ecbafe19c1e1f567 # v0.3.1\n        with:\n          version: v0.76.0\n      - name: Install Trivy (pinned version and digest), check the DB's age\n        env:\n          MAX_AGE_HOURS: ${{ inputs.trivy-db-max-age-hours }}\n        run: |\n"
         ),
     ]
 );
 
+// Item 3: Trivy's binary is checked against a pinned digest (the offline test of the
+// check itself is in workflow_scripts.rs).
 contract!(
-    trivy_db_cached_daily,
-    common::trivy_db_cache_daily,
+    trivy_pinned_by_digest,
+    common::trivy_pinned_by_digest,
     [
         (
-            File::Ci,
-            "key: trivy-db-${{ steps.day.outputs.day }}",
-            "key: trivy-db"
+            File::InstallTrivy,
+            "TRIVY_VERSION=0.76.0",
+            "TRIVY_VERSION=0.77.0"
         ),
         (
-            File::Cd,
-            "          path: ~/.cache/trivy/db\n",
-            "          path: ~/.cache/other\n"
+            File::InstallTrivy,
+            "    x86_64) echo 1f889576636db0623539cb339df7d06c40ebf39e7919489eafa1160e29808f19 ;;",
+            "    x86_64) echo unpinned ;;"
         ),
         (
+            File::InstallTrivy,
+            "if [ \"$got\" != \"$want\" ]; then",
+            "if false; then"
+        ),
+        (
+            File::InstallTrivy,
+            "    *) return 1 ;;",
+            "    *) echo any ;;"
+        ),
+    ]
+);
+
+// Item 6: one DB download per run, shared; a bounded-age fallback.
+contract!(
+    trivy_db_downloaded_once_with_fallback,
+    common::trivy_db_once,
+    [
+        (
+            File::Pipeline,
+            "        type: number\n        default: 72",
+            "        type: number\n        default: 720"
+        ),
+        (
+            File::Pipeline,
+            "            --fallback-dir \"$RUNNER_TEMP/trivy-fallback\" \\\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "        if: ${{ steps.db.outputs.source == 'download' }}\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "      - name: Image tarball\n",
+            "      - uses: actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5\n        with:\n          path: ~/.cache/trivy/db\n          key: trivy-db\n      - name: Image tarball\n"
+        ),
+        (
+            File::Pipeline,
+            "          bash pipeline/.github/scripts/trivy-db.sh check \\\n            --cache-dir \"$RUNNER_TEMP/trivy-cache\" --max-age-hours \"$MAX_AGE_HOURS\"\n",
+            ""
+        ),
+    ]
+);
+
+// Item 7: a failed leg is named; artifacts outlive the re-run window.
+contract!(
+    failed_build_leg_is_named,
+    common::failed_leg_named,
+    [
+        (
+            File::Pipeline,
+            "    if: ${{ !cancelled() && needs.plan.result == 'success' && needs.vexgate.result == 'success' && needs.trivy-db.result == 'success' }}",
+            "    if: ${{ !cancelled() && needs.plan.result == 'success' && needs.vexgate.result == 'success' && needs.trivy-db.result == 'success' && needs.build.result != 'failure' }}"
+        ),
+        (
+            File::Pipeline,
+            "        if: ${{ steps.built.outcome != 'success' }}\n",
+            "        if: ${{ false }}\n"
+        ),
+        (
+            File::Pipeline,
+            "          name: built-${{ matrix.pair }}\n          path: ${{ runner.temp }}/built/${{ matrix.pair }}\n          retention-days: 30",
+            "          name: built-${{ matrix.pair }}\n          path: ${{ runner.temp }}/built/${{ matrix.pair }}\n          retention-days: 1"
+        ),
+        (
+            File::Pipeline,
+            "          name: vexgate\n          path: ${{ runner.temp }}/vexgate/bin/vexgate\n          retention-days: 30\n          overwrite: true\n",
+            "          name: vexgate\n          path: ${{ runner.temp }}/vexgate/bin/vexgate\n          retention-days: 30\n"
+        ),
+        (
+            File::Pipeline,
+            "          BUILT_DIR=\"$RUNNER_TEMP/built\" bash",
+            "          bash"
+        ),
+        (
+            File::GateScript,
+            "missing+=(\"build failed for $platform\")",
+            "missing+=(\"no report for $platform\")"
+        ),
+    ]
+);
+
+// Item 8: the project's tests run on PRs and main; the gate and the publish need them.
+contract!(
+    tests_run_and_gate,
+    common::tests_gate,
+    [
+        (File::Ci, "      test-script: scripts/ci-test.sh\n", ""),
+        (
             File::Cd,
-            "if [ -n \"$DB_REPOSITORY\" ]; then export TRIVY_DB_REPOSITORY=\"$DB_REPOSITORY\"; fi",
-            "export TRIVY_DB_REPOSITORY=ghcr.io/aquasecurity/trivy-db:2"
+            "test-script: scripts/ci-test.sh",
+            "test-script: scripts/lint.sh"
+        ),
+        (
+            File::Pipeline,
+            "    needs: [plan, vexgate, test, scan]",
+            "    needs: [plan, vexgate, scan]"
+        ),
+        (
+            File::Pipeline,
+            " && (needs.test.result == 'success' || (needs.test.result == 'skipped' && inputs.test-script == ''))",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "          if [ -n \"$TEST_SCRIPT\" ] && [ \"$TEST_RESULT\" != success ]; then",
+            "          if false; then"
+        ),
+        (
+            File::CiTest,
+            "  exec bash .ci/run\n",
+            "  exec bash scripts/lint.sh\n"
         ),
     ]
 );
@@ -319,24 +470,24 @@ contract!(
     common::report_job,
     [
         (
-            File::Ci,
-            "          category: trivy-linux-arm64",
-            "          category: trivy-linux-amd64"
+            File::Pipeline,
+            "          category: trivy-${{ matrix.pair }}",
+            "          category: trivy"
         ),
         (
-            File::Cd,
-            "        run: cat out/summary.md >> \"$GITHUB_STEP_SUMMARY\"",
-            "        run: cat out/summary.md"
+            File::Pipeline,
+            "        run: cat src/out/summary.md >> \"$GITHUB_STEP_SUMMARY\"",
+            "        run: cat src/out/summary.md"
         ),
         (
-            File::Ci,
+            File::Pipeline,
             "          pattern: trivy-*.json",
             "          pattern: trivy-linux-amd64.json"
         ),
         (
-            File::Cd,
-            "    needs: [vexgate, scan]\n    if:",
-            "    needs: [vexgate]\n    if:"
+            File::Pipeline,
+            "    needs: [plan, vexgate, test, scan]",
+            "    needs: [plan, vexgate, test]"
         ),
     ]
 );
@@ -346,12 +497,12 @@ contract!(
     common::sha_pinned_uses,
     [
         (
-            File::Ci,
+            File::Pipeline,
             "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
             "actions/checkout@v7"
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "actions/attest@1e69f48acb82d1966a394da916b4c1698aa569d6 # v4.2.2",
             "actions/attest@1e69f48acb82d1966a394da916b4c1698aa569d6"
         ),
@@ -361,14 +512,14 @@ contract!(
             "f092b48ba3b604b2a83690dc4b2bbb3392e1045 # v1.2.1"
         ),
         (
-            File::Cd,
-            "aquasecurity/setup-trivy@81e514348e19b6112ce2a7e3ecbafe19c1e1f567 # v0.3.1",
-            "aquasecurity/setup-trivy@81e514348e19b6112ce2a7e3ecbafe19c1e1f567 # main"
-        ),
-        (
-            File::Ci,
+            File::Pipeline,
             "      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n",
             "      - { uses: docker/setup-buildx-action@v4 }\n"
+        ),
+        (
+            File::Cd,
+            "    uses: ./.github/workflows/pipeline.yml",
+            "    uses: OWNER/secure-docker-images/.github/workflows/pipeline.yml@main"
         ),
     ]
 );
@@ -383,15 +534,15 @@ contract!(
             "\npermissions: write-all\n"
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "\npermissions: {}\n",
             "\npermissions:\n  contents: read\n"
         ),
         (File::Retention, "\npermissions: {}\n", "\n"),
         (
-            File::Retention,
-            "    permissions:\n      packages: write",
-            "    env2:\n      packages: write"
+            File::Pipeline,
+            "    permissions:\n      contents: read # checkout of this pipeline's scripts\n    outputs:",
+            "    outputs:"
         ),
     ]
 );
@@ -401,14 +552,14 @@ contract!(
     common::persist_credentials_false,
     [
         (
-            File::Cd,
+            File::Pipeline,
             "persist-credentials: false",
             "persist-credentials: true"
         ),
         (
-            File::Ci,
-            "        with:\n          persist-credentials: false\n      - name: Image name",
-            "      - name: Image name"
+            File::Pipeline,
+            "          path: src\n          persist-credentials: false\n      - name: SOURCE_DATE_EPOCH",
+            "          path: src\n      - name: SOURCE_DATE_EPOCH"
         ),
     ]
 );
@@ -418,19 +569,19 @@ contract!(
     common::no_expressions_in_run,
     [
         (
-            File::Cd,
+            File::Pipeline,
             "run: cosign sign --yes --recursive \"${IMAGE}@${DIGEST}\"",
             "run: cosign sign --yes --recursive \"${IMAGE}@${{ steps.merge.outputs.digest }}\""
         ),
         (
-            File::Ci,
-            "            \"trivy-${PAIR}.json\"\n",
-            "            \"trivy-${{ matrix.pair }}.json\"\n"
+            File::Pipeline,
+            "        run: bash \"$TEST_SCRIPT\"",
+            "        run: bash \"${{ inputs.test-script }}\""
         ),
         (
             File::Retention,
-            "      - name: Stale PR cache tags",
-            "      - run: echo \"${{ github.event.inputs.dry_run }}\"\n      - name: Stale PR cache tags"
+            "      - name: Old registry cache tags",
+            "      - run: echo \"${{ github.event.inputs.dry_run }}\"\n      - name: Old registry cache tags"
         ),
     ]
 );
@@ -455,58 +606,268 @@ contract!(
             "  cancel-in-progress: true"
         ),
         (File::Ci, "github.event.pull_request.number || ", ""),
+        (
+            File::Pipeline,
+            "\npermissions: {}\n",
+            "\npermissions: {}\n\nconcurrency:\n  group: pipeline\n  cancel-in-progress: true\n"
+        ),
     ]
 );
 
+// Item 12 with the rest of the supply-chain metadata.
 contract!(
-    attest_and_sign_the_index,
+    attest_sign_and_sbom_on_the_index,
     common::attest_and_sign,
     [
         (
-            File::Cd,
+            File::Pipeline,
             "          provenance: mode=max",
             "          provenance: mode=min"
         ),
-        (File::Cd, "          sbom: true", "          sbom: false"),
         (
-            File::Cd,
-            "          push-to-registry: true",
-            "          push-to-registry: false"
+            File::Pipeline,
+            "          sbom: true",
+            "          sbom: false"
         ),
         (
-            File::Cd,
+            File::Pipeline,
+            "          subject-digest: ${{ steps.merge.outputs.digest }}\n          push-to-registry: true",
+            "          subject-digest: ${{ steps.merge.outputs.digest }}\n          push-to-registry: false"
+        ),
+        (
+            File::Pipeline,
             "run: cosign sign --yes --recursive \"${IMAGE}@${DIGEST}\"",
             "run: echo unsigned"
         ),
         (
-            File::Cd,
+            File::Pipeline,
             "          DOCKER_METADATA_ANNOTATIONS_LEVELS: index",
             "          DOCKER_METADATA_ANNOTATIONS_LEVELS: manifest"
         ),
         (
-            File::Cd,
-            "      id-token: write # keyless",
-            "      id-token: none # keyless"
+            File::Pipeline,
+            "          sbom-path: ${{ runner.temp }}/sbom/sbom-${{ matrix.pair }}.cdx.json\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "          trivy convert --format cyclonedx --output \"sbom-${PAIR}.cdx.json\" \"trivy-${PAIR}.json\"\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "cosign-release: v3.0.6",
+            "cosign-release: v2.5.3"
+        ),
+        (
+            File::Pipeline,
+            "      DIGEST: ${{ needs.merge.outputs.digest }}",
+            "      DIGEST: ${{ needs.plan.outputs.image }}"
         ),
     ]
 );
 
 contract!(
-    retention_never_deletes_releases_or_main_cache,
+    retention_never_deletes_releases,
     common::retention_is_safe,
     [
         (File::Retention, "v*,*.*.*,*.*,", "*.*,"),
-        (File::Retention, "buildcache-linux-*,", ""),
         (
             File::Retention,
-            "delete-tags: buildcache-pr-*",
-            "delete-tags: buildcache-*"
+            "delete-tags: buildcache-*",
+            "delete-tags: \"*\""
         ),
         (File::Retention, "          older-than: 7 days\n", ""),
         (
             File::Retention,
             "          exclude-tags: ${{ env.PROTECTED_TAGS }}\n          older-than: 14 days",
             "          older-than: 14 days"
+        ),
+    ]
+);
+
+// Item 9: the unused bake file is gone and nothing points at it.
+contract!(
+    no_bake_file,
+    common::no_bake_file,
+    [(
+        File::Docs,
+        "# CI/CD",
+        "# CI/CD\n\nRun `docker buildx bake image`.\n"
+    )]
+);
+
+// Item 2: the files that decide what blocks need a code owner's review.
+contract!(
+    codeowners_guard_exceptions,
+    common::codeowners_guard_exceptions,
+    [
+        (
+            File::Codeowners,
+            "vex.openvex.json      @OWNER\n*.openvex.json        @OWNER\n",
+            ""
+        ),
+        (
+            File::Codeowners,
+            "vex.openvex.json      @OWNER\n*.openvex.json        @OWNER\n",
+            "/vex.openvex.json     @OWNER\n"
+        ),
+        (
+            File::Codeowners,
+            ".trivyignore*         @OWNER",
+            ".trivyignore          @OWNER"
+        ),
+        (
+            File::Codeowners,
+            "vexgate.toml          @OWNER",
+            "vexgate.yaml          @OWNER"
+        ),
+        (
+            File::Codeowners,
+            "/.github/             @OWNER",
+            "/.github/workflows/ci.yml @OWNER"
+        ),
+        (
+            File::Codeowners,
+            "/scripts/ci-test.sh   @OWNER\n",
+            "/scripts/ci-test.sh   @OWNER\n*.json\n"
+        ),
+        (
+            File::Docs,
+            "Require review from Code Owners",
+            "Require a review"
+        ),
+    ]
+);
+
+// Item 4: the Dockerfile's pins.
+contract!(
+    dockerfile_pinned_bookworm_builder,
+    common::dockerfile_pins,
+    [
+        (
+            File::Dockerfile,
+            "# syntax=docker/dockerfile:1.24@sha256:87999aa3d42bdc6bea60565083ee17e86d1f3339802f543c0d03998580f9cb89",
+            "# syntax=docker/dockerfile:1"
+        ),
+        (
+            File::Dockerfile,
+            "rust:1.95.0-slim-bookworm@sha256:d7482085ff5b415f84dba5647ae71606650bdef00db7aeb69f4b3d170c3e4082",
+            "rust:1.95.0-alpine3.23@sha256:606fd313a0f49743ee2a7bd49a0914bab7deedb12791f3a846a34a4711db7ed2"
+        ),
+        (
+            File::Dockerfile,
+            "FROM gcr.io/distroless/static-debian13:nonroot@sha256:1c2c046bc09ed40fad370b599a0b1ae7987f55b01e247cf27a7c27cd97e5bbc7 AS distroless",
+            "FROM gcr.io/distroless/static-debian13:nonroot AS distroless"
+        ),
+        (
+            File::Dockerfile,
+            "ARG RUNTIME_BASE=distroless",
+            "ARG RUNTIME_BASE=gcr.io/distroless/static-debian13:nonroot@sha256:1c2c046bc09ed40fad370b599a0b1ae7987f55b01e247cf27a7c27cd97e5bbc7"
+        ),
+        (
+            File::Dockerfile,
+            "    rustup target add \"$triple\" && \\\n",
+            "    rustup target add \"$triple\" && \\\n    apt-get install -y --no-install-recommends musl-tools=1.2.3-1 && \\\n"
+        ),
+        (
+            File::Dockerfile,
+            "    --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \\\n    . /etc/hello-linker.sh && \\\n    if [ -s /run/secrets/cargo_registry_token ]; then \\\n      CARGO_REGISTRIES_PRIVATE_TOKEN=$(cat /run/secrets/cargo_registry_token) && export CARGO_REGISTRIES_PRIVATE_TOKEN; \\\n    fi && \\\n    cargo chef cook",
+            "    --mount=type=secret,id=cargo_registry_token,env=CARGO_REGISTRIES_PRIVATE_TOKEN,required=false \\\n    . /etc/hello-linker.sh && \\\n    cargo chef cook"
+        ),
+        (
+            File::Dockerfile,
+            "cargo auditable build --release --locked --target \"$triple\" --package hello --bin hello && \\\n    install -D -m 0555 \"target/$triple/release/hello\" /out/hello && \\\n    sh /src/scripts/check-static-binary.sh \"$triple\" /out/hello\n\n# Local",
+            "cargo auditable build --release --locked --features test-hooks --target \"$triple\" --package hello --bin hello && \\\n    install -D -m 0555 \"target/$triple/release/hello\" /out/hello && \\\n    sh /src/scripts/check-static-binary.sh \"$triple\" /out/hello\n\n# Local"
+        ),
+        (File::DockerIgnore, "!scripts/check-static-binary.sh\n", ""),
+        (
+            File::Dockerfile,
+            "RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \\\n    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \\\n    cargo install",
+            "RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \\\n    --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \\\n    cargo install"
+        ),
+    ]
+);
+
+// Item 13: the admission example admits what the pipeline publishes, and nothing else.
+contract!(
+    admission_policy_matches_pipeline,
+    common::admission_policy_matches_pipeline,
+    [
+        (
+            File::Policy,
+            "pipeline\\.yml@refs/(heads/main|tags/v[0-9]+\\.[0-9]+\\.[0-9]+.*)$'\n                    rekor:\n                      url: https://rekor.sigstore.dev\n          attestations:",
+            "pipeline\\.yml@refs/.*$'\n                    rekor:\n                      url: https://rekor.sigstore.dev\n          attestations:"
+        ),
+        (
+            File::Policy,
+            "                        subjectRegExp: '(?i)^https://github\\.com/OWNER/secure-docker-images/\\.github/workflows/pipeline\\.yml@refs/(heads/main|tags/v[0-9]+\\.[0-9]+\\.[0-9]+.*)$'\n                        rekor:\n                          url: https://rekor.sigstore.dev\n              conditions:",
+            "                        subjectRegExp: '(?i)^https://github\\.com/OWNER/secure-docker-images/\\.github/workflows/cd\\.yml@refs/(heads/main|tags/v[0-9]+\\.[0-9]+\\.[0-9]+.*)$'\n                        rekor:\n                          url: https://rekor.sigstore.dev\n              conditions:"
+        ),
+        (
+            File::Policy,
+            "                    issuer: https://token.actions.githubusercontent.com\n                    subjectRegExp",
+            "                    issuer: https://accounts.google.com\n                    subjectRegExp"
+        ),
+        (
+            File::Policy,
+            "            - type: https://cyclonedx.org/bom\n",
+            "            - type: https://spdx.dev/Document\n"
+        ),
+        (
+            File::Policy,
+            "                      value: .github/workflows/cd.yml",
+            "                      value: .github/workflows/ci.yml"
+        ),
+        (
+            File::Policy,
+            "          type: SigstoreBundle\n",
+            "          type: Cosign\n"
+        ),
+        (
+            File::Pipeline,
+            "          sbom-path: ${{ runner.temp }}/sbom/sbom-${{ matrix.pair }}.cdx.json\n",
+            ""
+        ),
+        (File::Cd, "    tags: [\"v*.*.*\"]", "    tags: [\"*\"]"),
+        (
+            File::VerifyImage,
+            "identity_re=\"(?i)^https://github\\\\.com/${repo_re}/\\\\.github/workflows/pipeline\\\\.yml@refs/(heads/main|tags/v[0-9]+\\\\.[0-9]+\\\\.[0-9]+.*)\\$\"",
+            "identity_re=\"(?i)^https://github\\\\.com/${repo_re}/\\\\.github/workflows/pipeline\\\\.yml@refs/heads/main\\$\""
+        ),
+    ]
+);
+
+// Item 11: reproducible builds, checked on GitHub by building twice.
+contract!(
+    reproducible_builds,
+    common::reproducible_builds,
+    [
+        (
+            File::Pipeline,
+            "push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true",
+            "push-by-digest=true,name-canonical=true,push=true"
+        ),
+        (
+            File::Pipeline,
+            "          labels: |\n            org.opencontainers.image.created={{commit_date 'YYYY-MM-DDTHH:mm:ss.SSS[Z]'}}\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "          outputs: type=oci,dest=${{ runner.temp }}/second.tar,rewrite-timestamp=true\n          provenance: false\n          sbom: false\n          no-cache: true",
+            "          outputs: type=oci,dest=${{ runner.temp }}/second.tar,rewrite-timestamp=true\n          provenance: false\n          sbom: false\n          no-cache: false"
+        ),
+        (
+            File::Pipeline,
+            "          if [ -z \"$FIRST\" ] || [ \"$FIRST\" != \"$SECOND\" ]; then",
+            "          if false; then"
+        ),
+        (File::Ci, "      check-reproducible: true\n", ""),
+        (
+            File::Pipeline,
+            "      - name: SOURCE_DATE_EPOCH (the commit time)\n        run: echo \"SOURCE_DATE_EPOCH=$(git -C src log -1 --pretty=%ct)\" >> \"$GITHUB_ENV\"\n      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n      - uses: docker/login-action",
+            "      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n      - uses: docker/login-action"
         ),
     ]
 );
