@@ -4,7 +4,7 @@
 //! stopped and the script must fall back to the cached DB while it is young enough, with a
 //! warning in the job summary, and fail with the reason once it is older than the limit.
 //!
-//! The DB is written by crates/fixture-db from testdata/db/base.json; its UpdatedAt is set
+//! The DB is written by crates/fixture-db from testdata/db/hello.json; its UpdatedAt is set
 //! relative to the clock read at run time.
 
 use std::path::{Path, PathBuf};
@@ -148,7 +148,8 @@ fn fetch_from_a_local_registry_then_fall_back_while_young_then_fail() {
     };
     // The DB the registry serves, updated an hour ago.
     let served = env.p("served");
-    fixture_db::write_cache(&served, &[root.join("testdata/db/base.json")]).expect("fixture DB");
+    fixture_db::write_cache(&served, &[root.join("testdata/db/hello.json")], None)
+        .expect("fixture DB");
     let served_db = served.join("db");
     let updated = utc("-1 hour");
     set_updated_at(&served_db, &updated);
@@ -298,7 +299,8 @@ fn check_refuses_a_stale_db() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    fixture_db::write_cache(dir.path(), &[root.join("testdata/db/base.json")]).expect("fixture DB");
+    fixture_db::write_cache(dir.path(), &[root.join("testdata/db/hello.json")], None)
+        .expect("fixture DB");
     let run = |max: &str| {
         Command::new("bash")
             .arg(root.join(".github/scripts/trivy-db.sh"))
