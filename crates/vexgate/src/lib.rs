@@ -11,6 +11,8 @@
 //! path reaches the terminal and Markdown only through [`escape`], and every output file is
 //! written by [`output`] (never over an input, temp file then rename).
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod config;
 pub mod decision;

@@ -3,8 +3,7 @@
 //! - [`refuse_overlaps`] runs before anything is written: an output that is the same file
 //!   as an input (same device and inode, so through symbolic and hard links too), or as
 //!   another output, is a usage error (exit 2). `gate --output-report in.json in.json` would
-//!   otherwise destroy the report it is reading (a large report is memory-mapped while it is
-//!   gated).
+//!   otherwise destroy the report it is reading.
 //! - [`write_atomic`] writes to a temp file in the output's own directory and renames it
 //!   over the output: a reader sees the old file or the new one, and a failed write (disk
 //!   full, `ulimit -f`) leaves the old file as it was and removes the temp file. An existing
@@ -213,26 +212,8 @@ pub fn write_atomic(
 /// the caller falls back to a plain rename.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let a = CString::new(a.as_os_str().as_bytes())?;
-    let b = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: two valid NUL-terminated paths, relative to the working directory.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
 }
 
 #[cfg(not(target_os = "linux"))]

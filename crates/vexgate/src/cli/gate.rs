@@ -157,13 +157,6 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     } else {
         EXIT_PASS
     };
-    // The process exits right after this: freeing the model of a 100 MB report (hundreds
-    // of thousands of allocations), or of a VEX document with 100k statements, would only
-    // cost time, so leave it to the OS.
-    std::mem::forget(decision);
-    std::mem::forget(vex_set);
-    std::mem::forget(reports);
-    std::mem::forget(files);
     Ok(code)
 }
 

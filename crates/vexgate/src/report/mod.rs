@@ -12,8 +12,7 @@ pub use text::ReportText;
 
 use crate::error::{Error, Result};
 
-/// A report file read into memory (or mapped, when large). The typed [`Report`] borrows
-/// from `text`.
+/// A report file read into memory. The typed [`Report`] borrows from `text`.
 #[derive(Debug)]
 pub struct ReportFile {
     pub path: PathBuf,
@@ -30,7 +29,7 @@ impl ReportFile {
                 "is a directory, not a Trivy JSON report",
             ));
         }
-        let text = ReportText::load(path, meta.len(), meta.is_file())?;
+        let text = ReportText::load(path)?;
         if text.trim().is_empty() {
             return Err(Error::input(path, "is empty, not a Trivy JSON report"));
         }

@@ -1,82 +1,132 @@
-//! The bytes of a report file, validated as UTF-8: memory-mapped for large regular files,
-//! read into a `String` otherwise.
+//! The bytes of a report file, read into memory and validated as UTF-8.
 //!
-//! Reading a 100 MB report with `read_to_string` costs a quarter of the whole gate
-//! (page faults on a fresh buffer plus the copy out of the page cache); mapping it with
-//! `MAP_POPULATE` costs a few milliseconds, and the typed model borrows straight from the
-//! page cache (scripts/bench-gate.sh).
-//!
-//! The one hazard of a mapping is a file truncated by another process while it is mapped:
-//! touching a page past the new end raises SIGBUS. [`sigbus`] turns that into the project's
-//! bad-input contract: one line naming the file, exit code 2, and nothing written.
+//! Reports are read, never memory-mapped: a typed model that borrows from a mapping could
+//! see the bytes change under it when another process rewrites the file. Reading is
+//! bounded: a regular file is read up to the size it had when opened, anything else (a
+//! FIFO, a device, `/proc`) up to [`NON_REGULAR_MAX`] bytes, and input whose first
+//! non-blank byte cannot start a JSON value (`/dev/zero`, a binary file) fails after the
+//! first read instead of being read to the end.
 
 use std::fmt;
 use std::fs::File;
+use std::io::Read;
 use std::ops::Deref;
 use std::path::Path;
 
-use memmap2::{Mmap, MmapOptions};
-
 use crate::error::{Error, Result};
 
-/// Files smaller than this are read, not mapped: a mapping costs two syscalls and a VMA,
-/// which only pays off on large files.
-pub const MAP_THRESHOLD: u64 = 1 << 20;
+/// The most vexgate reads from a file that is not a regular file (a FIFO, a process
+/// substitution, a character device): 256 MiB, more than twice the largest Trivy report
+/// seen in practice.
+pub const NON_REGULAR_MAX: u64 = 256 << 20;
 
-/// A report's text: valid UTF-8, owned or mapped.
+/// How much is read at once while looking for the first byte of the JSON value.
+const PROBE: usize = 64 << 10;
+
+/// A report's text: valid UTF-8, owned.
 pub struct ReportText {
-    repr: Repr,
-}
-
-enum Repr {
-    Owned(String),
-    // The guard is declared first so that it leaves the SIGBUS table before the range is
-    // unmapped (variant fields drop in declaration order).
-    Mapped {
-        _guard: sigbus::Registration,
-        map: Mmap,
-    },
+    text: String,
 }
 
 impl ReportText {
-    /// Read `path` (already known to be a file of `len` bytes): mapped when large and
-    /// regular, read otherwise. Invalid UTF-8 is an input error naming the file.
-    pub fn load(path: &Path, len: u64, regular: bool) -> Result<Self> {
-        if regular && len >= MAP_THRESHOLD {
-            let file = File::open(path).map_err(|e| Error::io(path, e))?;
-            // SAFETY: the mapping is read-only and private. Another process can still change
-            // the file under it: truncating it raises SIGBUS on the next read past the new
-            // end, which `sigbus` turns into a one-line error naming the file (exit 2);
-            // rewriting bytes in place while vexgate runs could show it changed bytes after
-            // the UTF-8 check, the caveat every mmap-based reader (ripgrep, cargo) accepts.
-            // vexgate reads reports after Trivy has written them, and small files are read,
-            // not mapped.
-            let guard = sigbus::Registration::pending(path);
-            let map = unsafe { MmapOptions::new().populate().map(&file) }
-                .map_err(|e| Error::io(path, e))?;
-            let guard = guard.activate(map.as_ptr(), map.len());
-            validate_utf8(&map).map_err(|at| not_utf8(path, at))?;
-            return Ok(Self {
-                repr: Repr::Mapped { _guard: guard, map },
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    /// Read `path` into memory. Invalid UTF-8, input that cannot be JSON and input larger
+    /// than the cap are input errors naming the file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        // `/proc` files are regular with a size of 0: read those up to the cap too.
+        let (limit, regular) = if meta.is_file() && meta.len() > 0 {
+            (meta.len(), true)
+        } else {
+            (NON_REGULAR_MAX, false)
+        };
+        let bytes = read_bounded(path, file, limit, regular)?;
         let text =
             String::from_utf8(bytes).map_err(|e| not_utf8(path, e.utf8_error().valid_up_to()))?;
-        Ok(Self::from(text))
+        Ok(Self { text })
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.repr {
-            Repr::Owned(s) => s,
-            // SAFETY: validated as UTF-8 in `load`; the mapping is read-only.
-            Repr::Mapped { map, .. } => unsafe { std::str::from_utf8_unchecked(map) },
+        &self.text
+    }
+}
+
+/// Read at most `limit` bytes of `file`, failing as soon as the first non-blank byte is
+/// one no JSON value starts with.
+fn read_bounded(path: &Path, mut file: impl Read, limit: u64, regular: bool) -> Result<Vec<u8>> {
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    // One byte of slack, so a file that grew while being read is noticed.
+    let mut buf: Vec<u8> = Vec::with_capacity(if regular {
+        cap.saturating_add(1)
+    } else {
+        PROBE
+    });
+    let mut chunk = vec![0u8; PROBE];
+    // Read until the first non-blank byte is known.
+    loop {
+        let n = read_retrying(&mut file, &mut chunk).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        let start = buf.len();
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buf[start..]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            let b = buf[start + at];
+            if !matches!(
+                b,
+                b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+            ) {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "is not JSON (byte 0x{b:02x} at offset {} cannot start a JSON value); \
+                         Trivy writes JSON reports",
+                        start + at
+                    ),
+                ));
+            }
+            break;
+        }
+        if buf.len() as u64 > limit {
+            return Err(too_large(path, limit, regular));
         }
     }
+    let room = (limit + 1).saturating_sub(buf.len() as u64);
+    file.take(room)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(path, e))?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(path, limit, regular));
+    }
+    Ok(buf)
+}
 
-    /// Whether the text is a memory mapping (for tests and benchmarks).
-    pub fn is_mapped(&self) -> bool {
-        matches!(self.repr, Repr::Mapped { .. })
+fn read_retrying(file: &mut impl Read, chunk: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match file.read(chunk) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+fn too_large(path: &Path, limit: u64, regular: bool) -> Error {
+    if regular {
+        Error::input(
+            path,
+            format!("grew past its size of {limit} bytes while vexgate was reading it"),
+        )
+    } else {
+        Error::input(
+            path,
+            format!(
+                "is not a regular file and holds more than {limit} bytes, the most vexgate \
+                 reads from a pipe or device"
+            ),
+        )
     }
 }
 
@@ -89,81 +139,9 @@ fn not_utf8(path: &Path, at: usize) -> Error {
     )
 }
 
-/// `std::str::from_utf8` on several threads: the bytes are cut at character starts, so
-/// the whole is valid exactly when every part is. `Err` holds the first invalid offset.
-fn validate_utf8(bytes: &[u8]) -> std::result::Result<(), usize> {
-    let threads = super::parse_threads();
-    if threads < 2 || bytes.len() < MAP_THRESHOLD as usize {
-        return std::str::from_utf8(bytes)
-            .map(drop)
-            .map_err(|e| e.valid_up_to());
-    }
-    let mut cuts = vec![0];
-    for k in 1..threads {
-        let mut at = (bytes.len() / threads * k).max(*cuts.last().unwrap_or(&0));
-        // Never cut before a continuation byte (10xxxxxx).
-        while at < bytes.len() && bytes[at] & 0xC0 == 0x80 {
-            at += 1;
-        }
-        cuts.push(at);
-    }
-    cuts.push(bytes.len());
-    let results: Vec<std::result::Result<(), usize>> = std::thread::scope(|s| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .skip(1)
-            .map(|w| {
-                let (a, b) = (w[0], w[1]);
-                s.spawn(move || {
-                    std::str::from_utf8(&bytes[a..b])
-                        .map(drop)
-                        .map_err(|e| a + e.valid_up_to())
-                })
-            })
-            .collect();
-        let mut out = vec![
-            std::str::from_utf8(&bytes[..cuts[1]])
-                .map(drop)
-                .map_err(|e| e.valid_up_to()),
-        ];
-        out.extend(handles.into_iter().map(|h| h.join().unwrap_or(Err(0))));
-        out
-    });
-    results.into_iter().collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The threaded check agrees with `std::str::from_utf8` wherever the invalid byte is,
-    /// including multi-byte characters straddling every cut.
-    #[test]
-    fn parallel_utf8_check_agrees_with_std() {
-        let unit = "aé€😀".repeat(1 << 16); // 1, 2, 3 and 4-byte characters
-        let mut bytes = unit
-            .repeat(((MAP_THRESHOLD as usize) / unit.len()) + 2)
-            .into_bytes();
-        assert_eq!(validate_utf8(&bytes), Ok(()));
-        for at in [0, 1, bytes.len() / 2, bytes.len() / 2 + 1, bytes.len() - 1] {
-            let saved = bytes[at];
-            bytes[at] = 0xFF;
-            let want = std::str::from_utf8(&bytes).unwrap_err().valid_up_to();
-            assert_eq!(validate_utf8(&bytes), Err(want), "invalid byte at {at}");
-            bytes[at] = saved;
-        }
-        // A truncated character at the very end.
-        bytes.extend_from_slice(&[0xE2, 0x82]);
-        let want = std::str::from_utf8(&bytes).unwrap_err().valid_up_to();
-        assert_eq!(validate_utf8(&bytes), Err(want));
-    }
-}
-
 impl From<String> for ReportText {
-    fn from(s: String) -> Self {
-        Self {
-            repr: Repr::Owned(s),
-        }
+    fn from(text: String) -> Self {
+        Self { text }
     }
 }
 
@@ -190,135 +168,48 @@ impl fmt::Debug for ReportText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReportText")
             .field("len", &self.len())
-            .field("mapped", &self.is_mapped())
             .finish()
     }
 }
 
-/// SIGBUS on a truncated mapping becomes `vexgate: error: FILE: ...` and exit code 2.
-///
-/// Each live mapping is registered in a fixed table of atomics (address range and file
-/// name), which the handler reads without locking or allocating (it is async-signal-safe:
-/// only atomic loads, `write(2)` and `_exit(2)`). A SIGBUS outside every registered mapping
-/// is not ours: the handler restores the default action and returns, so the fault repeats
-/// and the process dies as it would have without us.
-pub mod sigbus {
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
     use std::path::Path;
-    use std::sync::Once;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    const SLOTS: usize = 64;
+    use super::read_bounded;
 
-    struct Slot {
-        start: AtomicUsize,
-        len: AtomicUsize,
-        name: AtomicUsize,
-        name_len: AtomicUsize,
+    /// An endless stream of NUL bytes (`/dev/zero`) fails on the first read.
+    #[test]
+    fn endless_non_json_fails_at_once() {
+        let e = read_bounded(Path::new("z"), std::io::repeat(0), u64::MAX, false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "z: is not JSON (byte 0x00 at offset 0 cannot start a JSON value); Trivy writes JSON reports"
+        );
     }
 
-    #[allow(clippy::declare_interior_mutable_const)]
-    const EMPTY: Slot = Slot {
-        start: AtomicUsize::new(0),
-        len: AtomicUsize::new(0),
-        name: AtomicUsize::new(0),
-        name_len: AtomicUsize::new(0),
-    };
-    static TABLE: [Slot; SLOTS] = [EMPTY; SLOTS];
-    /// Slots claimed but not yet filled hold this start address.
-    const CLAIMED: usize = usize::MAX;
-
-    /// A mapping's entry in the table; clears it on drop.
-    pub struct Registration {
-        slot: Option<usize>,
-        name: Box<[u8]>,
-    }
-
-    impl Registration {
-        /// Claim a slot for `path` and install the handler (once per process). When the
-        /// table is full the mapping is still used, and a SIGBUS on it kills the process
-        /// with the default action.
-        pub fn pending(path: &Path) -> Self {
-            install();
-            let mut name = Vec::with_capacity(path.as_os_str().len() + 96);
-            name.extend_from_slice(b"vexgate: error: ");
-            // Escaped like every error line, so a path holding a newline stays one line.
-            name.extend_from_slice(crate::escape::term_path(path).as_bytes());
-            name.extend_from_slice(
-                b": the file was truncated while vexgate was reading it; nothing was decided\n",
+    /// An endless stream that starts like JSON stops at the cap, blank or not.
+    #[test]
+    fn endless_json_like_input_stops_at_the_cap() {
+        for head in [&b"["[..], b""] {
+            let input = head.chain(std::io::repeat(b' '));
+            let e = read_bounded(Path::new("p"), input, 1 << 20, false).unwrap_err();
+            assert!(
+                e.to_string().contains("holds more than 1048576 bytes"),
+                "{e}"
             );
-            let slot = TABLE.iter().position(|s| {
-                s.start
-                    .compare_exchange(0, CLAIMED, Ordering::AcqRel, Ordering::Relaxed)
-                    .is_ok()
-            });
-            Self {
-                slot,
-                name: name.into_boxed_slice(),
-            }
-        }
-
-        /// Publish the mapped range.
-        pub fn activate(self, start: *const u8, len: usize) -> Self {
-            if let Some(i) = self.slot {
-                let s = &TABLE[i];
-                s.name.store(self.name.as_ptr() as usize, Ordering::Relaxed);
-                s.name_len.store(self.name.len(), Ordering::Relaxed);
-                s.len.store(len, Ordering::Relaxed);
-                s.start.store(start as usize, Ordering::Release);
-            }
-            self
         }
     }
 
-    impl Drop for Registration {
-        fn drop(&mut self) {
-            if let Some(i) = self.slot {
-                let s = &TABLE[i];
-                s.len.store(0, Ordering::Relaxed);
-                s.start.store(0, Ordering::Release);
-            }
-        }
-    }
-
-    fn install() {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            // SAFETY: a plain sigaction call with a zeroed struct filled field by field; the
-            // handler only performs async-signal-safe operations.
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = handler as *const () as usize;
-                sa.sa_flags = libc::SA_SIGINFO;
-                libc::sigemptyset(&mut sa.sa_mask);
-                libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
-            }
-        });
-    }
-
-    extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-        // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
-        let addr = unsafe { (*info).si_addr() } as usize;
-        for s in &TABLE {
-            let start = s.start.load(Ordering::Acquire);
-            if start == 0 || start == CLAIMED {
-                continue;
-            }
-            let len = s.len.load(Ordering::Relaxed);
-            if addr >= start && addr < start.saturating_add(len) {
-                let name = s.name.load(Ordering::Relaxed) as *const libc::c_void;
-                let name_len = s.name_len.load(Ordering::Relaxed);
-                // SAFETY: write(2) and _exit(2) are async-signal-safe; `name` points to the
-                // registration's boxed message, alive while the slot is published.
-                unsafe {
-                    libc::write(2, name, name_len);
-                    libc::_exit(2);
-                }
-            }
-        }
-        // Not a report mapping: fall back to the default action for the retried fault.
-        // SAFETY: resetting a signal disposition is async-signal-safe.
-        unsafe {
-            libc::signal(sig, libc::SIG_DFL);
-        }
+    #[test]
+    fn reads_a_whole_small_input() {
+        let got = read_bounded(Path::new("a"), &b"  {\"a\":1}"[..], 10, true).unwrap();
+        assert_eq!(got, b"  {\"a\":1}");
+        let e = read_bounded(Path::new("a"), &b"{\"a\":12}"[..], 7, true).unwrap_err();
+        assert!(
+            e.to_string().contains("grew past its size of 7 bytes"),
+            "{e}"
+        );
     }
 }
