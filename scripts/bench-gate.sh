@@ -2,7 +2,7 @@
 # Benchmark `vexgate gate` end to end against the tools it replaces.
 #
 # Generates 10 MB and 100 MB Trivy reports deterministically from the real goldens in
-# testdata/upstream/trivy (crates/vexgate/examples/bench_report.rs), then times, in one
+# testdata/upstream/trivy (crates/vexgate-core/examples/bench_report.rs), then times, in one
 # hyperfine run per size:
 #   - vexgate gate (default policy: HIGH,CRITICAL + ignore-unfixed; table to stdout)
 #   - vexgate gate --output-report
@@ -34,7 +34,7 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
     # Two builds: an example needs dev-dependencies, which would turn on vexgate's
     # test-hooks feature for the binary built in the same invocation.
     (cd "$root" && cargo build --release -q -p vexgate --bin vexgate &&
-        cargo build --release -q -p vexgate --example bench_report)
+        cargo build --release -q -p vexgate-core --example bench_report)
 fi
 vexgate="$target_dir/release/vexgate"
 bench_report="$target_dir/release/examples/bench_report"

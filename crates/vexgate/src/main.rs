@@ -2,6 +2,9 @@
 
 #![forbid(unsafe_code)]
 
+mod cli;
+mod settings;
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,14 +20,14 @@ fn main() -> ExitCode {
         eprintln!("vexgate: error: installing the SIGXFSZ handler: {e}");
         return ExitCode::from(2);
     }
-    let cli = vexgate::cli::Cli::parse();
-    match vexgate::cli::run(cli) {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
             // One line, whatever the paths and values in the message hold.
             eprintln!(
                 "vexgate: error: {}",
-                vexgate::escape::term(&err.to_string())
+                vexgate_core::escape::term(&err.to_string())
             );
             ExitCode::from(err.exit_code() as u8)
         }

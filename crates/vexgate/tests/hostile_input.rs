@@ -129,7 +129,7 @@ fn outputs_naming_the_ignore_file_vex_document_or_settings_file_are_refused() {
     let dir = d.path();
     report_in(dir, "in.json", 0);
     std::fs::write(dir.join(".trivyignore"), "CVE-2099-0104\n").unwrap();
-    let vex = root().join("crates/vexgate/tests/data/vex/openvex.json");
+    let vex = root().join("crates/vexgate-core/tests/data/vex/openvex.json");
     std::fs::copy(&vex, dir.join("vex.json")).unwrap();
     std::fs::write(dir.join("vexgate.toml"), "sarif = \"vex.json\"\n").unwrap();
     let keep: Vec<(String, Vec<u8>)> = ["vex.json", ".trivyignore", "vexgate.toml"]

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::GateArgs;
-use crate::config::{self, Format};
-use crate::decision::Decision;
-use crate::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
-use crate::escape::term;
-use crate::gate;
-use crate::output::{self, Named, Sync};
-use crate::render::{self, RenderOptions};
-use crate::vex::VexSet;
+use vexgate_core::config::{self, Format};
+use vexgate_core::decision::Decision;
+use vexgate_core::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
+use vexgate_core::escape::term;
+use vexgate_core::gate;
+use vexgate_core::output::{self, Named, Sync};
+use vexgate_core::render::{self, RenderOptions};
+use vexgate_core::vex::VexSet;
 
 #[derive(Debug, Args)]
 #[command(after_long_help = GATE_HELP)]
@@ -67,7 +67,7 @@ Examples:
   vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif";
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
-    let settings = config::resolve(&cmd.args)?;
+    let settings = crate::settings::resolve(&cmd.args)?;
     if settings.output_report.is_some() && cmd.reports.len() > 1 {
         return Err(Error::usage(format!(
             "--output-report writes one report but {} were given; use --output-dir DIR to \

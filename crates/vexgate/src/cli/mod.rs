@@ -1,6 +1,7 @@
 //! Subcommands, one file each. Each parses nothing itself (clap did) and calls the library.
 
 pub mod gate;
+pub mod progress;
 pub mod scan;
 pub mod vex;
 
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::error::Result;
+use vexgate_core::error::Result;
 
 /// Gate Trivy JSON reports with Trivy's exact semantics, and author correct OpenVEX.
 ///

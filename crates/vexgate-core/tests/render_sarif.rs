@@ -7,8 +7,8 @@ mod render_support;
 
 use render_support::*;
 use serde_json::Value;
-use vexgate::decision::Decision;
-use vexgate::render::{self, RenderOptions};
+use vexgate_core::decision::Decision;
+use vexgate_core::render::{self, RenderOptions};
 
 fn sarif(d: &Decision<'_>, show_suppressed: bool) -> Value {
     let text = render_string(|b| {
@@ -147,7 +147,7 @@ fn one_run_per_platform_and_suppressions() {
     let arm = debian_arm64();
     let arm_r = arm.parse().unwrap();
     let rd = |file, report| {
-        let report: &vexgate::report::Report<'_> = report;
+        let report: &vexgate_core::report::Report<'_> = report;
         let mut results = none_kept(report);
         results[0].vulnerabilities = vec![vuln_index(report, 0, "CVE-2019-18224", "libidn2-0")];
         results[0].suppressed = vec![vuln(

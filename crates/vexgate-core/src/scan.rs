@@ -5,20 +5,19 @@
 //! `--ignorefile` pointing at empty files (see [`scrubbed_env`] and [`trivy_command`]).
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::escape::term;
 use crate::output::{self, Named, Sync};
 use crate::report::{PLATFORM_PART_RULE, Platform, ReportFile, is_platform_part};
 
 /// How to read the scan target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetKind {
     /// A file is a docker-archive tar, a directory with index.json an OCI layout, anything
     /// else an image reference.
@@ -298,11 +297,30 @@ pub fn trivy_command(
     cmd
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// What the scan driver tells its caller while it runs (the binary shows spinners on a
+/// terminal, plain lines otherwise). Labels and log lines come from the image and Trivy:
+/// an implementation that prints them escapes them.
+pub trait Progress: std::marker::Sync {
+    /// Called once, before any platform starts, with the number of platforms.
+    fn begin(&self, platforms: usize);
+    /// Trivy started for platform `index`.
+    fn start(&self, index: usize, label: &str);
+    /// Platform `index` ended: `done`, `failed` or `interrupted`.
+    fn done(&self, index: usize, label: &str, what: &str, took: Duration);
+    /// One line of a failed Trivy run's output.
+    fn trivy_log(&self, label: &str, line: &str);
+    /// Every platform ended.
+    fn finish(&self);
+}
 
 /// Run every platform's Trivy, at most `plan.jobs` at a time, and return the saved report
-/// paths in platform order.
-pub fn run(plan: &ScanPlan) -> Result<Vec<PathBuf>> {
+/// paths in platform order. When `interrupted` becomes true (the binary sets it on Ctrl-C),
+/// every running Trivy is killed and the scan fails.
+pub fn run(
+    plan: &ScanPlan,
+    progress: &dyn Progress,
+    interrupted: &AtomicBool,
+) -> Result<Vec<PathBuf>> {
     let kind = resolve_kind(&plan.target, plan.kind);
     if matches!(kind, TargetKind::Archive | TargetKind::Oci) && !Path::new(&plan.target).exists() {
         return Err(Error::input(
@@ -321,13 +339,9 @@ pub fn run(plan: &ScanPlan) -> Result<Vec<PathBuf>> {
     let empty = scratch.path().join("empty");
     std::fs::write(&empty, "").map_err(|e| Error::io(&empty, e))?;
 
-    // Ctrl-C: flag it; workers kill their child and the scan fails with exit 2.
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-
-    let progress = Progress::new(platforms.len());
+    progress.begin(platforms.len());
     let queue = Mutex::new(platforms.iter().enumerate().collect::<Vec<_>>());
     let results: Mutex<Vec<(usize, Result<PathBuf>)>> = Mutex::new(Vec::new());
-    let progress = Arc::new(progress);
     std::thread::scope(|s| {
         for _ in 0..plan.jobs.min(platforms.len().max(1)) {
             s.spawn(|| {
@@ -341,7 +355,10 @@ pub fn run(plan: &ScanPlan) -> Result<Vec<PathBuf>> {
                         &empty,
                         scratch.path(),
                         i,
-                        &progress,
+                        Watch {
+                            progress,
+                            interrupted,
+                        },
                     );
                     if let Ok(mut v) = results.lock() {
                         v.push((i, r));
@@ -360,6 +377,13 @@ pub fn run(plan: &ScanPlan) -> Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// Who hears about one platform's scan, and the flag that stops it.
+#[derive(Clone, Copy)]
+struct Watch<'a> {
+    progress: &'a dyn Progress,
+    interrupted: &'a AtomicBool,
+}
+
 fn scan_one(
     plan: &ScanPlan,
     kind: TargetKind,
@@ -367,8 +391,12 @@ fn scan_one(
     empty: &Path,
     scratch: &Path,
     index: usize,
-    progress: &Progress,
+    watch: Watch<'_>,
 ) -> Result<PathBuf> {
+    let Watch {
+        progress,
+        interrupted,
+    } = watch;
     let label = platform.map_or_else(|| "default platform".to_string(), Platform::to_string);
     let tmp_out = scratch.join(format!("report-{index}.json"));
     let mut cmd = trivy_command(plan, kind, platform, empty, &tmp_out);
@@ -395,7 +423,7 @@ fn scan_one(
         buf
     });
     let status = loop {
-        if INTERRUPTED.load(Ordering::SeqCst) {
+        if interrupted.load(Ordering::SeqCst) {
             let _ = child.kill();
             let _ = child.wait();
             progress.done(index, &label, "interrupted", started.elapsed());
@@ -413,7 +441,7 @@ fn scan_one(
         // Trivy's log may quote the image: each line escaped, under vexgate's own prefix.
         let tail: Vec<&str> = log.lines().rev().take(12).collect();
         for line in tail.into_iter().rev() {
-            eprintln!("vexgate: trivy {}: {}", term(&label), term(line));
+            progress.trivy_log(&label, line);
         }
         return Err(Error::Tool(format!(
             "trivy failed for {label} ({status}); the last lines of its output are above"
@@ -460,65 +488,6 @@ fn scan_one(
     output::write_atomic(&dest, Sync::Atomic, |w| w.write_all(file.text.as_bytes()))?;
     progress.done(index, &label, "done", started.elapsed());
     Ok(dest)
-}
-
-/// Per-platform progress: spinners on a terminal, plain lines otherwise (both on stderr,
-/// so stdout carries only the gate's output).
-struct Progress {
-    bars: Option<(indicatif::MultiProgress, Vec<indicatif::ProgressBar>)>,
-}
-
-impl Progress {
-    fn new(n: usize) -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Self { bars: None };
-        }
-        let multi = indicatif::MultiProgress::new();
-        let style =
-            indicatif::ProgressStyle::with_template("{spinner} {prefix:<16} {msg} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
-        let bars = (0..n)
-            .map(|_| {
-                let b = multi.add(indicatif::ProgressBar::new_spinner());
-                b.set_style(style.clone());
-                b.set_message("queued");
-                b
-            })
-            .collect();
-        Self {
-            bars: Some((multi, bars)),
-        }
-    }
-
-    fn start(&self, i: usize, label: &str) {
-        match &self.bars {
-            Some((_, bars)) => {
-                bars[i].set_prefix(term(label).into_owned());
-                bars[i].set_message("scanning");
-                bars[i].enable_steady_tick(Duration::from_millis(120));
-            }
-            None => eprintln!("vexgate: scan {}: trivy started", term(label)),
-        }
-    }
-
-    fn done(&self, i: usize, label: &str, what: &str, took: Duration) {
-        match &self.bars {
-            Some((_, bars)) => {
-                bars[i].finish_with_message(format!("{what} ({:.1}s)", took.as_secs_f64()))
-            }
-            None => eprintln!(
-                "vexgate: scan {}: {what} in {:.1}s",
-                term(label),
-                took.as_secs_f64()
-            ),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some((multi, _)) = &self.bars {
-            let _ = multi.clear();
-        }
-    }
 }
 
 #[cfg(test)]

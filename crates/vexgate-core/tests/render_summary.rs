@@ -5,9 +5,9 @@ mod render_support;
 
 use render_support::*;
 use serde_json::Value;
-use vexgate::decision::{Decision, FindingKind, PolicyView, ReportDecision, Warning};
-use vexgate::render::{self, RenderOptions};
-use vexgate::report::{Coverage, Platform, Report, ReportFile};
+use vexgate_core::decision::{Decision, FindingKind, PolicyView, ReportDecision, Warning};
+use vexgate_core::render::{self, RenderOptions};
+use vexgate_core::report::{Coverage, Platform, Report, ReportFile};
 
 /// Trivy's own defaults plus a VEX file: everything is reported, VEX suppresses.
 fn trivy_defaults_with_vex() -> PolicyView {

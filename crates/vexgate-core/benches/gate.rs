@@ -6,7 +6,7 @@
 //! Run: `cargo bench -p vexgate --bench gate` (BENCH_SIZES="10" to skip the 100 MB case).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -14,27 +14,19 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 #[allow(dead_code)]
 mod bench_report;
 
-use vexgate::cli::GateArgs;
-use vexgate::config::{self, Settings};
-use vexgate::gate;
-use vexgate::render::{self, RenderOptions};
-use vexgate::report::{ReportFile, parse_report};
+use vexgate_core::config::Settings;
+use vexgate_core::gate;
+use vexgate_core::render::{self, RenderOptions};
+use vexgate_core::report::{ReportFile, parse_report};
 
-fn default_settings(dir: &Path) -> Settings {
-    // An empty settings file and no VEX, so nothing from the working directory leaks in.
-    let cfg = dir.join("vexgate.toml");
-    std::fs::write(&cfg, "").unwrap();
-    config::resolve(&GateArgs {
-        config: Some(cfg),
-        vex: Some(vec!["none".into()]),
-        ..Default::default()
-    })
-    .unwrap()
+fn default_settings() -> Settings {
+    // The default policy, no ignore file and no VEX: nothing from the working directory.
+    Settings::with_policy(&["HIGH", "CRITICAL"], true)
 }
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let settings = default_settings(dir.path());
+    let settings = default_settings();
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "10 100".into())
         .split_whitespace()

@@ -26,9 +26,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vexgate::decision::ResultDecision;
-use vexgate::report::{Report, parse_report};
-use vexgate::vex::{self, VexSet};
+use vexgate_core::decision::ResultDecision;
+use vexgate_core::report::{Report, parse_report};
+use vexgate_core::vex::{self, VexSet};
 
 #[path = "../examples/bench_report.rs"]
 #[allow(dead_code)]

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use render_support::*;
 use serde_json::Value;
-use vexgate::decision::{FindingKind, Origin, ReportDecision, ResultDecision};
-use vexgate::render;
-use vexgate::report::Report;
+use vexgate_core::decision::{FindingKind, Origin, ReportDecision, ResultDecision};
+use vexgate_core::render;
+use vexgate_core::report::Report;
 
 fn write(rd: &ReportDecision<'_>) -> String {
     render_string(|buf| render::trivy_report(rd, buf))

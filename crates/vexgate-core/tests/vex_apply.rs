@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use vexgate::decision::{Origin, ResultDecision, Suppression, Warning};
-use vexgate::report::parse_report;
-use vexgate::vex::{self, VexSet};
+use vexgate_core::decision::{Origin, ResultDecision, Suppression, Warning};
+use vexgate_core::report::parse_report;
+use vexgate_core::vex::{self, VexSet};
 
 const D: &str = "tests/data/vex";
 

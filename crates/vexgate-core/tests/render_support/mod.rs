@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use vexgate::decision::{
+use vexgate_core::decision::{
     Decision, FindingKind, Origin, PolicyView, ReportDecision, ResultDecision, Suppression,
 };
-use vexgate::report::{Coverage, Platform, Report, ReportFile};
+use vexgate_core::report::{Coverage, Platform, Report, ReportFile};
 
 pub fn upstream(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

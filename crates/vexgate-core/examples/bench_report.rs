@@ -188,8 +188,8 @@ fn main() {
         Some("parse") if args.len() == 3 => {
             let path = Path::new(&args[2]);
             let text = std::fs::read_to_string(path).expect("read");
-            let report =
-                vexgate::report::parse_report_with_threads(path, &text, 1).unwrap_or_else(|e| {
+            let report = vexgate_core::report::parse_report_with_threads(path, &text, 1)
+                .unwrap_or_else(|e| {
                     eprintln!("{e}");
                     std::process::exit(2)
                 });

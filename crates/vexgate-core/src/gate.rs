@@ -229,7 +229,6 @@ pub fn decide_with_vex<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::GateArgs;
 
     fn golden(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -238,18 +237,7 @@ mod tests {
     }
 
     fn settings(severity: &[&str], ignore_unfixed: bool) -> Settings {
-        // An empty settings file, so no ./vexgate.toml can leak in.
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("vexgate.toml");
-        std::fs::write(&cfg, "").unwrap();
-        let args = GateArgs {
-            severity: Some(severity.iter().map(|s| s.to_string()).collect()),
-            ignore_unfixed: Some(ignore_unfixed),
-            vex: Some(vec!["none".into()]),
-            config: Some(cfg),
-            ..Default::default()
-        };
-        crate::config::resolve(&args).unwrap()
+        Settings::with_policy(severity, ignore_unfixed)
     }
 
     type Key = (String, String, String, String);

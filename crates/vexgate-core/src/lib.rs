@@ -1,11 +1,14 @@
-//! vexgate: gate saved Trivy JSON reports with Trivy's exact filter and OpenVEX semantics,
+//! vexgate-core: gate saved Trivy JSON reports with Trivy's exact filter and OpenVEX semantics,
 //! and author correct OpenVEX.
 //!
 //! Data flows one way: [`report`] (typed view of Trivy's JSON) → [`policy`] and [`vex`]
 //! (Trivy's filters and VEX rules, one named function per rule) → [`decision`] (the one
 //! type every renderer consumes) → [`render`] (table, JSON, Markdown, SARIF, Trivy-schema
-//! report). [`scan`] drives Trivy per platform and then gates. [`cli`] holds the
-//! subcommands; `main.rs` only parses arguments and maps errors to exit codes.
+//! report). [`scan`] drives Trivy per platform. [`config`] holds the resolved settings.
+//!
+//! This crate knows nothing of command lines, terminals or signals: the `vexgate` binary
+//! crate parses arguments, merges flag > env > `vexgate.toml` > default into
+//! [`config::Settings`], shows progress, handles Ctrl-C and maps errors to exit codes.
 //!
 //! Inputs are hostile: every string from a report, a VEX or ignore file, a config file or a
 //! path reaches the terminal and Markdown only through [`escape`], and every output file is
@@ -13,7 +16,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod cli;
 pub mod config;
 pub mod decision;
 pub mod error;
