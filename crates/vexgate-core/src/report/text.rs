@@ -23,6 +23,11 @@ pub const NON_REGULAR_MAX: u64 = 256 << 20;
 /// How much is read at once while looking for the first byte of the JSON value.
 const PROBE: usize = 64 << 10;
 
+/// Regular files from this size on are read by several threads, each into its own part
+/// of the buffer: most of a large read is the kernel faulting in fresh pages and copying
+/// out of the page cache, which parallelises.
+const PARALLEL_READ_MIN: u64 = 4 << 20;
+
 /// A report's text: valid UTF-8, owned.
 pub struct ReportText {
     text: String,
@@ -40,7 +45,11 @@ impl ReportText {
         } else {
             (NON_REGULAR_MAX, false)
         };
-        let bytes = read_bounded(path, file, limit, regular)?;
+        let bytes = if regular && limit >= PARALLEL_READ_MIN {
+            read_parallel(path, &file, limit)?
+        } else {
+            read_bounded(path, file, limit, regular)?
+        };
         let text =
             String::from_utf8(bytes).map_err(|e| not_utf8(path, e.utf8_error().valid_up_to()))?;
         Ok(Self { text })
@@ -49,6 +58,89 @@ impl ReportText {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// Read the `len` bytes of a regular file with positioned reads on up to
+/// [`super::parse_threads`] threads. A thread that cannot be started leaves its part to
+/// the calling thread. The first non-blank byte is checked as in [`read_bounded`].
+fn read_parallel(path: &Path, file: &File, len: u64) -> Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let len = usize::try_from(len).map_err(|_| too_large(path, len, true))?;
+    // Zeroed memory from the allocator is not touched here: each thread faults in its part.
+    let mut buf = vec![0u8; len];
+    let parts = super::parse_threads().max(1);
+    let part = len.div_ceil(parts);
+    let read_part = |at: usize, chunk: &mut [u8]| file.read_exact_at(chunk, at as u64);
+    let mut unstarted = Vec::new();
+    let mut results: Vec<std::io::Result<()>> = std::thread::scope(|s| {
+        let mut chunks = buf.chunks_mut(part).enumerate();
+        let first = chunks.next();
+        let mut handles = Vec::new();
+        for (i, chunk) in chunks {
+            let spawned =
+                std::thread::Builder::new().spawn_scoped(s, move || read_part(i * part, chunk));
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(_) => unstarted.push(i),
+            }
+        }
+        let mut out = Vec::new();
+        if let Some((_, chunk)) = first {
+            out.push(read_part(0, chunk));
+        }
+        for h in handles {
+            out.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a reading thread panicked"))),
+            );
+        }
+        out
+    });
+    // Parts whose thread could not be started are read here.
+    for i in unstarted {
+        let end = ((i + 1) * part).min(len);
+        results.push(read_part(i * part, &mut buf[i * part..end]));
+    }
+    for r in results {
+        match r {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(Error::input(
+                    path,
+                    "shrank while vexgate was reading it; nothing was decided",
+                ));
+            }
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    check_start(path, &buf, 0)?;
+    Ok(buf)
+}
+
+/// Fail when the first non-blank byte of `buf[from..]` cannot start a JSON value. `Ok(true)`
+/// when such a byte was found (and is fine), `Ok(false)` when the part is all blank.
+fn check_start(path: &Path, buf: &[u8], from: usize) -> Result<bool> {
+    let Some(at) = buf[from..]
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    else {
+        return Ok(false);
+    };
+    let b = buf[from + at];
+    if !matches!(
+        b,
+        b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+    ) {
+        return Err(Error::input(
+            path,
+            format!(
+                "is not JSON (byte 0x{b:02x} at offset {} cannot start a JSON value); \
+                 Trivy writes JSON reports",
+                from + at
+            ),
+        ));
+    }
+    Ok(true)
 }
 
 /// Read at most `limit` bytes of `file`, failing as soon as the first non-blank byte is
@@ -70,24 +162,7 @@ fn read_bounded(path: &Path, mut file: impl Read, limit: u64, regular: bool) -> 
         }
         let start = buf.len();
         buf.extend_from_slice(&chunk[..n]);
-        if let Some(at) = buf[start..]
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        {
-            let b = buf[start + at];
-            if !matches!(
-                b,
-                b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
-            ) {
-                return Err(Error::input(
-                    path,
-                    format!(
-                        "is not JSON (byte 0x{b:02x} at offset {} cannot start a JSON value); \
-                         Trivy writes JSON reports",
-                        start + at
-                    ),
-                ));
-            }
+        if check_start(path, &buf, start)? {
             break;
         }
         if buf.len() as u64 > limit {
@@ -209,6 +284,34 @@ mod tests {
         let e = read_bounded(Path::new("a"), &b"{\"a\":12}"[..], 7, true).unwrap_err();
         assert!(
             e.to_string().contains("grew past its size of 7 bytes"),
+            "{e}"
+        );
+    }
+
+    /// A large regular file is read by several threads into exactly its bytes; one that
+    /// cannot start a JSON value is refused.
+    #[test]
+    fn large_files_are_read_whole_in_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let len = (super::PARALLEL_READ_MIN as usize) * 2 + 12_345;
+        let bytes: Vec<u8> = (0..len).map(|i| b"[ 1,2]\n"[i % 7]).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(
+            super::read_parallel(&path, &file, len as u64).unwrap(),
+            bytes
+        );
+        std::fs::write(&path, vec![0u8; len]).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let e = super::read_parallel(&path, &file, len as u64).unwrap_err();
+        assert!(e.to_string().contains("byte 0x00 at offset 0"), "{e}");
+        // A file shorter than the size it was opened with.
+        let file = std::fs::File::open(&path).unwrap();
+        let e = super::read_parallel(&path, &file, len as u64 + 1).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("shrank while vexgate was reading it"),
             "{e}"
         );
     }
