@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark VEX application end to end (issue 3 acceptance): `vexgate gate --vex` on a
+# Benchmark VEX application end to end: `vexgate gate --vex` on a
 # ~101 MB report (31k findings) with 1k, 10k and 100k OpenVEX statements, against the
 # indexed jq filter (statements indexed by vulnerability name, one lookup per finding).
 #

@@ -7,10 +7,11 @@
 //! (`<ID>-<copy>`) and distinct fingerprints, so nothing de-duplicates. Severities, statuses,
 //! fixed versions and PURLs are the goldens' own, so the policy has real work to do.
 //!
-//! `bench_report parse FILE` is the bare typed parse as issue 2 defines it: read the file
+//! `bench_report parse FILE` is the bare typed parse: read the file
 //! into memory and deserialize it with vexgate's borrowing report model on one thread,
-//! nothing else (the floor the gate is measured against). The gate itself maps large files
-//! and parses them on all CPUs (report::text, report::parallel), so it can beat this floor.
+//! nothing else (the floor the gate is measured against). The gate itself reads large files
+//! on several threads and parses them on all CPUs (report::text, report::parallel), so it
+//! can beat this floor.
 //!
 //! For `scripts/bench-vex.sh` and `benches/vex.rs` (the same data in both):
 //! `bench_report gen-vex-report OUT` writes the VEX benchmark's report ([`vex_report`]: a

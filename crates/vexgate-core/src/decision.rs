@@ -1,12 +1,13 @@
 //! The one decision type that flows from the policy and VEX engines into every renderer.
 //! Renderers read it; they never filter again (data flows report → decision → renderers).
 
+use crate::diags::Code;
 use std::collections::HashMap;
 
 use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
 
 /// Why a finding left the blocking set while still being recorded, exactly as Trivy
-/// records it in `ExperimentalModifiedFindings` (trivy.md §1.6).
+/// records it in `ExperimentalModifiedFindings` (Trivy 0.76 pkg/types/finding.go).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
     /// `ignored`, `not_affected` or `fixed`.
@@ -103,8 +104,8 @@ impl ReportDecision<'_> {
 /// A non-fatal problem to show the user (and count in machine output).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
-    /// Stable code, e.g. `coverage`, `vex-never-matches`, `no-packages`, `image-repo-assumed`.
-    pub code: &'static str,
+    /// Stable code ([`Code::as_str`] is what every output shows).
+    pub code: Code,
     pub message: String,
 }
 

@@ -7,6 +7,7 @@
 //! reports claiming the same platform are a usage error, because their findings would merge
 //! into one platform's rows and the per-platform verdict would be wrong.
 
+use crate::diags::Code;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -91,7 +92,7 @@ pub fn platforms(
                     && r != p
                 {
                     warnings.push(Warning {
-                        code: "report-platform-differs",
+                        code: Code::ReportPlatformDiffers,
                         message: format!(
                             "{}: --report-platform says {p} but Metadata.ImageConfig says {r}; using {p}",
                             file.path.display()
@@ -197,7 +198,7 @@ pub fn decide_with_vex<'r>(
                 coverage_failed = true;
             }
             warnings.push(Warning {
-                code: "coverage",
+                code: Code::Coverage,
                 message: format!(
                     "{}: {why}{}",
                     file.path.display(),

@@ -18,6 +18,7 @@
 
 pub mod config;
 pub mod decision;
+pub mod diags;
 pub mod error;
 pub mod escape;
 pub mod gate;

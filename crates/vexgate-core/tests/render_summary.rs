@@ -197,7 +197,7 @@ fn many_rows_and_coverage_failure() {
         ],
     );
     d.warnings.push(Warning {
-        code: "coverage",
+        code: vexgate_core::diags::Code::Coverage,
         message: format!(
             "trivy-linux-arm64.json: {}",
             Coverage::NoResults.explain().unwrap()

@@ -1,6 +1,6 @@
-//! Ports of trivy.md §3.7 A–C (Trivy pkg/vex/vex_test.go TestFilter, repo_test.go,
+//! Ports of Trivy 0.76's VEX filter tests (pkg/vex/vex_test.go TestFilter, repo_test.go,
 //! integration/repo_test.go) as data files under tests/data/vex/, applied with
-//! `vex::apply`. §3.7 D (the PURL tables and OCI PURL construction) lives next to the rules
+//! `vex::apply`. The PURL tables and OCI PURL construction) lives next to the rules
 //! in src/purl.rs. Cargo runs integration tests with the package root as the working
 //! directory, so `tests/data/vex/x.json` is both the path and the expected `Source`.
 

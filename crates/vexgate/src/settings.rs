@@ -12,6 +12,7 @@
 //! is an error naming the file.
 
 use std::path::{Path, PathBuf};
+use vexgate_core::diags::Code;
 
 use serde::Deserialize;
 
@@ -154,7 +155,7 @@ pub fn resolve(args: &GateArgs) -> Result<Settings> {
     let (ignore_statuses, ignore_unfixed) = if !statuses.is_empty() {
         if unfixed_explicit == Some(true) {
             warnings.push(Warning {
-                code: "ignore-unfixed-overridden",
+                code: Code::IgnoreUnfixedOverridden,
                 message: "'--ignore-unfixed' is ignored because '--ignore-status' is specified"
                     .to_string(),
             });

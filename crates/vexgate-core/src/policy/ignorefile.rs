@@ -3,6 +3,7 @@
 //! Every rule here is a named function citing the Trivy code it copies. The clock is a
 //! parameter (`now`), so the `filter_test.go` cases run with Trivy's fake clock 2020-08-10.
 
+use crate::diags::Code;
 use std::path::{Component, Path};
 
 use globset::{GlobBuilder, GlobMatcher};
@@ -182,8 +183,8 @@ fn match_findings<'c>(
     findings.iter().find(|f| f.id == id && f.match_path(path))
 }
 
-/// Trivy `matchPURL` (ignore.go:118-129): a finding with no PURL matches every entry (the
-/// gotcha of trivy.md §2.5); otherwise any constraint must match (pkg/purl/purl.go Match).
+/// Trivy `matchPURL` (ignore.go:118-129): a finding with no PURL matches every entry (so a
+/// PURL-scoped entry also ignores findings Trivy recorded without a PURL); otherwise any constraint must match (pkg/purl/purl.go Match).
 pub fn match_purl(target: Option<&Purl>, purls: &[Purl]) -> bool {
     match target {
         None => true,
@@ -241,7 +242,7 @@ pub fn parse_ignore_plain(
                 Ok(e) => expired_at = e,
                 Err(msg) => {
                     warnings.push(Warning {
-                        code: "ignorefile-bad-exp",
+                        code: Code::IgnorefileBadExp,
                         message: format!(
                             "{}:{}: {msg}; the line is skipped (as Trivy does)",
                             path.display(),
@@ -602,7 +603,7 @@ mod tests {
         let g = compile_doublestar("*.json").unwrap();
         assert!(!g.is_match("foo/a.json"));
         assert!(g.is_match("a.json"));
-        // trivy.md §2.5 [verified v0.76]: matches the OS target string.
+        // Trivy 0.76 pkg/result/ignore.go: matches the OS target string.
         let g = compile_doublestar("testdata/fixtures/images/*.tar.gz*").unwrap();
         assert!(g.is_match("testdata/fixtures/images/centos-7.tar.gz (centos 7.6.1810)"));
         assert!(compile_doublestar("foo/[ab").is_err());

@@ -350,7 +350,7 @@ pub(super) fn render(
             .warnings
             .iter()
             .map(|w| Warning {
-                code: w.code,
+                code: w.code.as_str(),
                 message: &w.message,
             })
             .collect(),

@@ -195,7 +195,7 @@ pub(super) fn render(
     // points at them, so a terminal does not show them twice.
     if !decision.warnings.is_empty() {
         let n = decision.warnings.len();
-        let codes: Vec<&str> = decision.warnings.iter().map(|w| w.code).collect();
+        let codes: Vec<&str> = decision.warnings.iter().map(|w| w.code.as_str()).collect();
         writeln!(
             out,
             "{}",

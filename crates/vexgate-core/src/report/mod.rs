@@ -168,7 +168,8 @@ impl fmt::Display for Platform {
     }
 }
 
-/// What a report covered (trivy.md §6.3): an empty report is not proof of safety.
+/// What a report covered: an empty report is not proof of safety (Trivy 0.76 writes a
+/// report with no Results for an image where it inventories nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Coverage {
     Ok,

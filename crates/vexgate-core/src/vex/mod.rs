@@ -24,6 +24,7 @@ pub mod model;
 pub mod validate;
 pub mod write;
 
+use crate::diags::Code;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
@@ -73,14 +74,14 @@ impl VexSource {
     /// `gate` warnings.
     pub fn warnings(&self) -> impl Iterator<Item = Warning> + '_ {
         let notes = self.notes.iter().map(|n| Warning {
-            code: "vex-as-trivy-reads",
+            code: Code::VexAsTrivyReads,
             message: format!("{}: {} [{}]: {}", self.source, n.path, n.code, n.message),
         });
         let lints = self.lints.iter().map(|l| Warning {
             code: if lint::certain(l.code) {
-                "vex-never-matches"
+                Code::VexNeverMatches
             } else {
-                "vex-may-never-match"
+                Code::VexMayNeverMatch
             },
             message: format!("{}: statement {}: {l}", self.source, l.statement),
         });
@@ -387,7 +388,7 @@ pub fn root_identity(
             }
             Err(e) => {
                 warnings.push(Warning {
-                    code: "image-purl",
+                    code: Code::ImagePurl,
                     message: format!(
                         "{}: RepoDigests[0] {:?}: {e}; Trivy fails here, vexgate applies no image-scoped statement",
                         report.artifact_name, digests[0]
@@ -402,7 +403,7 @@ pub fn root_identity(
             Ok(p) => (Some(p), true),
             Err(e) => {
                 warnings.push(Warning {
-                    code: "image-repo",
+                    code: Code::ImageRepo,
                     message: e,
                 });
                 (None, false)
@@ -418,7 +419,7 @@ fn check_image_repo_mismatch(artifact: &str, repo: &str, p: &Purl, warnings: &mu
     };
     if p.qualifier("repository_url") != Some(want.name().as_str()) {
         warnings.push(Warning {
-            code: "image-repo-mismatch",
+            code: Code::ImageRepoMismatch,
             message: format!(
                 "{artifact}: --image-repo {repo} differs from the report's RepoDigests repository {}; the report's identity is used",
                 p.qualifier("repository_url").unwrap_or("")
@@ -500,7 +501,7 @@ pub fn apply(
             .map(|&ri| report.results[ri].target.as_ref())
             .collect();
         warnings.push(Warning {
-            code: "no-packages",
+            code: Code::NoPackages,
             message: format!(
                 "{}: {} has no Packages (scanned with --list-all-pkgs=false?): each vulnerable package is placed directly under its OS/application node, so statements about parent packages (the every-path-to-root rule) cannot be evaluated; rescan with --list-all-pkgs for Trivy's exact result",
                 report.artifact_name,
@@ -510,7 +511,7 @@ pub fn apply(
     }
     if not_found > 0 {
         warnings.push(Warning {
-            code: "vex-component-not-found",
+            code: Code::VexComponentNotFound,
             message: format!(
                 "{}: {not_found} vulnerabilities name a package UID that is not in Packages; kept, as Trivy does (\"Component not found\")",
                 report.artifact_name

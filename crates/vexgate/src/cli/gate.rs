@@ -32,7 +32,7 @@ dropped by severity or status vanish; ignore-file and VEX suppressions are recor
 --show-suppressed and --output-report). Secrets, licenses and FAIL misconfigurations left
 after the filters block too, as in Trivy's exit code.
 
-Defaults: --severity HIGH,CRITICAL --ignore-unfixed (the seed's policy). Trivy's own defaults
+Defaults: --severity HIGH,CRITICAL --ignore-unfixed (a release gate's usual policy). Trivy's own defaults
 are --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false. An explicit
 --ignore-status replaces the default ignore-unfixed silently; when --ignore-unfixed is also
 given explicitly, --ignore-status wins with a warning (as in Trivy).

@@ -41,7 +41,7 @@ pub enum Command {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GateArgs {
     /// Severities that block, a set (not a threshold): UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL.
-    /// Any case is accepted; an empty set is an error. [default: HIGH,CRITICAL, the seed's policy]
+    /// Any case is accepted; an empty set is an error. [default: HIGH,CRITICAL]
     #[arg(
         long,
         env = "VEXGATE_SEVERITY",

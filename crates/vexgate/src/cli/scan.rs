@@ -24,7 +24,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Vec<String>,
 
-    /// Where the reports are saved, as trivy-<os>-<arch>.json (the seed's CI artifact names).
+    /// Where the reports are saved, as trivy-<os>-<arch>.json (the CI workflows' artifact names).
     #[arg(
         long,
         env = "VEXGATE_REPORTS_DIR",
@@ -97,7 +97,7 @@ filtering and output TRIVY_* variables (severity, ignore-unfixed, ignore-status,
 ignorefile, ignore-policy, exit-code, format, output, template, list-all-pkgs, config), with
 --config and --ignorefile pointing at empty files of vexgate's own, and with explicit
 `--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --list-all-pkgs --format json`. Cache, DB, auth
-and network variables are kept. Each platform is passed the way the seed's CI does it: a
+and network variables are kept. Each platform is passed the way the CI workflows do it: a
 per-platform Trivy config file with `image.platform`.
 
 The saved reports are then gated with exactly the gate flags given here, so
