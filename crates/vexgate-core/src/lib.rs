@@ -28,6 +28,7 @@ pub mod purl;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod severity;
 pub mod vex;
 
 pub use error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Error, Result};

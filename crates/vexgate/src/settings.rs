@@ -118,7 +118,7 @@ pub fn resolve(args: &GateArgs) -> Result<Settings> {
     if severities.is_empty() {
         let why = format!(
             "severity is empty, so nothing could ever block: name at least one of {}",
-            policy::SEVERITIES.join(",")
+            vexgate_core::severity::Severity::names()
         );
         return Err(match (&config_file, severity_from_file) {
             (Some(p), true) => Error::input(p, why),

@@ -18,11 +18,9 @@ use std::collections::hash_map::Entry;
 use crate::decision::{FindingKind, Origin, ResultDecision, Suppression};
 use crate::error::{Error, Result};
 use crate::report::{ScanResult, Vulnerability};
+use crate::severity::Severity;
 
 pub use ignorefile::IgnoreConfig;
-
-/// Trivy's severities, lowest first (trivy-db pkg/types/types.go SeverityNames).
-pub const SEVERITIES: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
 /// Trivy's vulnerability statuses (trivy-db pkg/types/status.go Statuses).
 pub const STATUSES: [&str; 8] = [
@@ -36,7 +34,7 @@ pub const STATUSES: [&str; 8] = [
     "end_of_life",
 ];
 
-/// The seed's default policy: `--severity HIGH,CRITICAL`.
+/// The default policy: `--severity HIGH,CRITICAL`.
 pub const DEFAULT_SEVERITIES: [&str; 2] = ["HIGH", "CRITICAL"];
 
 /// Parse `--severity`: any case, whitespace trimmed, duplicates merged, returned in
@@ -45,22 +43,21 @@ pub const DEFAULT_SEVERITIES: [&str; 2] = ["HIGH", "CRITICAL"];
 pub fn parse_severities(values: &[String]) -> Result<Vec<String>> {
     let mut set = [false; 5];
     for v in values {
-        let up = v.trim().to_ascii_uppercase();
-        match SEVERITIES.iter().position(|s| *s == up) {
-            Some(i) => set[i] = true,
+        match Severity::parse(&v.trim().to_ascii_uppercase()) {
+            Some(s) => set[s as usize] = true,
             None => {
                 return Err(Error::usage(format!(
                     "invalid severity {v:?}: must be one of {}",
-                    SEVERITIES.join(",")
+                    Severity::names()
                 )));
             }
         }
     }
-    Ok(SEVERITIES
-        .iter()
+    Ok(Severity::ALL
+        .into_iter()
         .zip(set)
         .filter(|(_, on)| *on)
-        .map(|(s, _)| s.to_string())
+        .map(|(s, _)| s.as_str().to_string())
         .collect())
 }
 
@@ -90,12 +87,6 @@ pub fn ignore_unfixed_statuses() -> Vec<String> {
         .filter(|s| **s != "fixed")
         .map(|s| s.to_string())
         .collect()
-}
-
-/// Rank for sorting: UNKNOWN=0 .. CRITICAL=4; anything else counts as UNKNOWN
-/// (trivy-db `NewSeverity` returns SeverityUnknown on error).
-pub fn severity_rank(s: &str) -> usize {
-    SEVERITIES.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 /// The effective filter settings for one run.
@@ -202,7 +193,8 @@ pub fn by_severity(a: &Vulnerability<'_>, b: &Vulnerability<'_>) -> Ordering {
         .then_with(|| a.pkg_id.cmp(&b.pkg_id))
         .then_with(|| a.installed_version.cmp(&b.installed_version))
         .then_with(|| {
-            severity_rank(b.effective_severity()).cmp(&severity_rank(a.effective_severity()))
+            Severity::of_report(b.effective_severity())
+                .cmp(&Severity::of_report(a.effective_severity()))
         })
         .then_with(|| a.vulnerability_id.cmp(&b.vulnerability_id))
         .then_with(|| a.pkg_path.cmp(&b.pkg_path))

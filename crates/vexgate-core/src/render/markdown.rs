@@ -9,9 +9,10 @@
 //! and each table is capped at [`DEFAULT_MARKDOWN_MAX_ROWS`](super::DEFAULT_MARKDOWN_MAX_ROWS)
 //! rows so a PR comment stays under GitHub's 65 536-character limit.
 
+use crate::severity::Severity;
 use std::io::{self, Write};
 
-use super::view::{SEVERITIES, View, coverage_word, platform_label, platform_labels, policy_line};
+use super::view::{View, coverage_word, platform_label, platform_labels, policy_line};
 use super::{DEFAULT_MARKDOWN_MAX_ROWS, RenderOptions};
 use crate::decision::{Decision, Origin};
 use crate::escape::{md_code as code, md_link as link, md_text as cell};
@@ -50,7 +51,7 @@ pub(super) fn render(
     writeln!(out, "| {} |", head.join(" | "))?;
     writeln!(out, "|---|{}", "---:|".repeat(head.len() - 1))?;
     let per_plat: Vec<_> = plats.iter().map(|p| view.platform_counts(p)).collect();
-    for (i, sev) in SEVERITIES.iter().enumerate() {
+    for (i, sev) in Severity::MOST_SEVERE_FIRST.iter().enumerate() {
         let mut cells = vec![sev.to_string()];
         cells.extend(per_plat.iter().map(|c| c.0[i].to_string()));
         if multi {

@@ -3,6 +3,7 @@
 //! pointer to the warnings (the CLI prints them on standard error), and the verdict as the
 //! last line.
 
+use crate::severity::Severity;
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -10,9 +11,7 @@ use comfy_table::{
     Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
 };
 
-use super::view::{
-    SEVERITIES, View, platform_label, platform_labels, plural, policy_line, severity_rank,
-};
+use super::view::{View, platform_label, platform_labels, plural, policy_line};
 use super::{DEFAULT_TABLE_WIDTH, RenderOptions};
 use crate::decision::{Decision, Origin};
 use crate::escape::term;
@@ -166,8 +165,8 @@ pub(super) fn render(
             .collect::<Vec<_>>(),
     );
     let per_plat: Vec<_> = plats.iter().map(|p| view.platform_counts(p)).collect();
-    for (i, sev) in SEVERITIES.iter().enumerate() {
-        let mut cells = vec![severity_cell(sev, opts.color)];
+    for (i, sev) in Severity::MOST_SEVERE_FIRST.iter().enumerate() {
+        let mut cells = vec![severity_cell(sev.as_str(), opts.color)];
         cells.extend(
             per_plat
                 .iter()
@@ -438,12 +437,12 @@ fn severity_cell(sev: &str, color: bool) -> Cell {
     if !color {
         return cell;
     }
-    match severity_rank(sev) {
-        0 => cell.fg(Color::Red).add_attribute(Attribute::Bold),
-        1 => cell.fg(Color::Red),
-        2 => cell.fg(Color::Yellow),
-        3 => cell.fg(Color::Blue),
-        _ => cell.fg(Color::Grey),
+    match Severity::of_report(sev) {
+        Severity::Critical => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        Severity::High => cell.fg(Color::Red),
+        Severity::Medium => cell.fg(Color::Yellow),
+        Severity::Low => cell.fg(Color::Blue),
+        Severity::Unknown => cell.fg(Color::Grey),
     }
 }
 

@@ -6,14 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::decision::{Decision, FindingKind, Origin, ReportDecision, Row};
 use crate::report::{Coverage, Platform, Vulnerability};
-
-/// Severities in display order (most severe first).
-pub const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
-
-/// Position of a severity in [`SEVERITIES`]; anything unrecognised counts as `UNKNOWN`.
-pub fn severity_rank(sev: &str) -> usize {
-    SEVERITIES.iter().position(|s| *s == sev).unwrap_or(4)
-}
+use crate::severity::Severity;
 
 /// `linux/amd64`, or `unknown` when neither the report nor `--report-platform` named one.
 pub fn platform_label(p: Option<&Platform>) -> String {
@@ -25,20 +18,20 @@ pub fn platform_labels(ps: &[Option<Platform>]) -> Vec<String> {
     ps.iter().map(|p| platform_label(p.as_ref())).collect()
 }
 
-/// Counts per severity, in [`SEVERITIES`] order.
+/// Counts per severity, in [`Severity::MOST_SEVERE_FIRST`] order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SeverityCounts(pub [usize; 5]);
 
 impl SeverityCounts {
     pub fn add(&mut self, sev: &str) {
-        self.0[severity_rank(sev)] += 1;
+        self.0[Severity::of_report(sev).display_index()] += 1;
     }
     pub fn total(&self) -> usize {
         self.0.iter().sum()
     }
     /// `1 CRITICAL, 2 HIGH` (only non-zero entries).
     pub fn describe(&self) -> String {
-        SEVERITIES
+        Severity::MOST_SEVERE_FIRST
             .iter()
             .zip(self.0)
             .filter(|(_, n)| *n > 0)
