@@ -21,10 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::purl::{self, Purl};
-use crate::vex::model::{self, CONTEXT_V020, Flavor, JUSTIFICATIONS};
-
-/// The four statuses of the spec.
-pub const STATUSES: [&str; 4] = ["not_affected", "affected", "fixed", "under_investigation"];
+use crate::vex::model::{self, CONTEXT_V020, Flavor, JUSTIFICATIONS, Status};
 
 /// Which products the statement names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -149,10 +146,10 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 /// status other than affected, is refused.
 pub fn status_fields(o: &AddOptions) -> Result<StatusFields> {
     let status = o.status.trim();
-    if !STATUSES.contains(&status) {
+    if !Status::parse(status).is_spec() {
         return Err(Error::usage(format!(
             "--status {status:?} is not an OpenVEX status (one of: {})",
-            STATUSES.join(", ")
+            Status::spec_names()
         )));
     }
     let justification = nonempty(&o.justification);

@@ -184,6 +184,28 @@ pub enum Status {
 }
 
 impl Status {
+    /// The four statuses the OpenVEX spec defines.
+    pub const SPEC: [Status; 4] = [
+        Status::NotAffected,
+        Status::Affected,
+        Status::Fixed,
+        Status::UnderInvestigation,
+    ];
+
+    /// One of the spec's four statuses (not [`Status::Other`]).
+    pub fn is_spec(&self) -> bool {
+        !matches!(self, Status::Other(_))
+    }
+
+    /// `not_affected, affected, fixed, under_investigation`, for messages.
+    pub fn spec_names() -> String {
+        Self::SPEC
+            .iter()
+            .map(Status::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn parse(s: &str) -> Self {
         match s {
             "not_affected" => Status::NotAffected,

@@ -580,7 +580,7 @@ pub fn semantic_problems(root: &Value, now: jiff::Timestamp, refused: bool) -> V
             );
         }
         let status = st.status.as_str();
-        if !crate::vex::author::STATUSES.contains(&status) {
+        if !crate::vex::model::Status::parse(status).is_spec() {
             out.push(
                 ERR,
                 "spec",
