@@ -6,7 +6,7 @@
 use crate::diags::Code;
 use std::path::{Component, Path};
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -25,7 +25,7 @@ pub struct IgnoreFinding {
     pub id: String,
     /// doublestar globs as written; compiled into `globs`.
     pub paths: Vec<String>,
-    globs: Vec<GlobMatcher>,
+    globs: Vec<GlobSet>,
     /// Constraint PURLs (vulnerabilities only; ignored for other finding types).
     pub purls: Vec<Purl>,
     /// As Go's `time.Time` (see [`gotime`]): years up to 9999 fit.
@@ -407,13 +407,17 @@ fn convert_yaml_finding(path: &Path, y: YamlFinding) -> Result<IgnoreFinding> {
 
 /// A doublestar (bmatcuk/doublestar v4) pattern as a globset matcher: `*` and `?` never cross
 /// `/`, `**` spans directories, `\` escapes, `{a,b}` alternates, `[...]` classes.
-pub fn compile_doublestar(pattern: &str) -> std::result::Result<GlobMatcher, globset::Error> {
-    GlobBuilder::new(pattern)
+///
+/// Built as a one-pattern `GlobSet`, whose construction reports a regex that exceeds the
+/// size limit as an error; `Glob::compile_matcher` panics on it instead (globset 0.4), and
+/// a pattern with a 50,000-way `{a,b,...}` alternation in a hostile ignore file gets there.
+pub fn compile_doublestar(pattern: &str) -> std::result::Result<GlobSet, globset::Error> {
+    let glob = GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)
         .empty_alternates(true)
-        .build()
-        .map(|g| g.compile_matcher())
+        .build()?;
+    GlobSetBuilder::new().add(glob).build()
 }
 
 /// Go `filepath.ToSlash(filepath.Clean(p))` on Unix: collapse separators, drop `.`, resolve
@@ -608,6 +612,18 @@ mod tests {
         assert!(g.is_match("testdata/fixtures/images/centos-7.tar.gz (centos 7.6.1810)"));
         assert!(compile_doublestar("foo/[ab").is_err());
         assert!(compile_doublestar("{a,b").is_err());
+    }
+
+    /// A pattern whose regex is too large is an error, not a panic (exit 2, not 101).
+    #[test]
+    fn huge_alternation_is_an_error_not_a_panic() {
+        let alts: Vec<String> = (0..50_000)
+            .map(|i| format!("dir{i}/file{i}.json"))
+            .collect();
+        let pattern = format!("{{{}}}", alts.join(","));
+        // globset 0.4 words it "error building NFA" (the regex size limit).
+        let e = compile_doublestar(&pattern).unwrap_err();
+        assert!(!e.to_string().is_empty());
     }
 
     #[test]
