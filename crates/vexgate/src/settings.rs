@@ -65,7 +65,7 @@ fn load_file(path: &Path) -> Result<FileConfig> {
     if meta.is_dir() {
         return Err(Error::input(path, "is a directory, not a vexgate.toml"));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = vexgate_core::report::text::read_text(path)?;
     toml::from_str(&text).map_err(|e| {
         // toml's message spans lines (it quotes the source); keep one line.
         let msg = e.message().to_string();

@@ -113,6 +113,28 @@ fn dev_zero_is_refused_at_once() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
 
+/// Every other input read from an endless device stops at the cap: one line, exit 2,
+/// instead of reading until memory runs out.
+#[test]
+fn endless_devices_as_other_inputs_stop_at_the_cap() {
+    let dir = TempDir::new().unwrap();
+    let report = golden("debian-buster.json.golden");
+    for flag in ["--vex", "--ignorefile", "--config"] {
+        let out = vexgate(dir.path(), false)
+            .args(["gate", flag, "/dev/zero"])
+            .arg(&report)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert_eq!(
+            err,
+            "vexgate: error: /dev/zero: is not a regular file and holds more than 268435456 bytes, the most vexgate reads from a pipe or device\n",
+            "{flag}"
+        );
+    }
+}
+
 /// `gomod.json.golden` (three Results) with 2 MiB of whitespace before each Result, so its
 /// Results are split across threads.
 fn spread_copy(dir: &Path) -> PathBuf {

@@ -62,7 +62,7 @@ impl IgnoreConfig {
         if meta.is_dir() {
             return Err(Error::input(path, "is a directory, not an ignore file"));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::report::text::read_text(path)?;
         let mut conf = if is_yaml_ignore_file(path) {
             parse_ignore_yaml(path, &text)?
         } else {

@@ -28,6 +28,36 @@ const PROBE: usize = 64 << 10;
 /// out of the page cache, which parallelises.
 const PARALLEL_READ_MIN: u64 = 4 << 20;
 
+/// Read a text input (an ignore file, a VEX document, a settings file) with the same bounds
+/// as a report: a regular file up to the size it had when opened, anything else (a FIFO,
+/// `/dev/zero`, `/proc`) up to [`NON_REGULAR_MAX`] bytes. Errors read as
+/// `std::fs::read_to_string`'s do, naming the file.
+pub fn read_text(path: &Path) -> Result<String> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    let (limit, regular) = if meta.is_file() && meta.len() > 0 {
+        (meta.len(), true)
+    } else {
+        (NON_REGULAR_MAX, false)
+    };
+    let mut buf = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(path, e))?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(path, limit, regular));
+    }
+    String::from_utf8(buf).map_err(|_| {
+        Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ),
+        )
+    })
+}
+
 /// A report's text: valid UTF-8, owned.
 pub struct ReportText {
     text: String,

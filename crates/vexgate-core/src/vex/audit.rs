@@ -37,7 +37,7 @@ pub fn read_document(path: &Path, as_trivy: bool) -> Result<(Document, CompiledO
     if meta.is_dir() {
         return Err(Error::input(path, "is a directory, not a VEX document"));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::report::text::read_text(path)?;
     let v: Value = serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
     let Value::Object(m) = v else {
         return Err(Error::input(path, "is JSON but not an OpenVEX document"));

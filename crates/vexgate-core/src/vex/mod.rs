@@ -246,7 +246,7 @@ fn candidates_not_affected(
 /// Read and parse one `--vex` file.
 fn load_file(src: &str) -> Result<VexSource> {
     let path = Path::new(src);
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::report::text::read_text(path)?;
     load_text(src, &text)
 }
 

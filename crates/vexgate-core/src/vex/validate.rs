@@ -832,7 +832,7 @@ pub fn validate_file(path: &Path, now: jiff::Timestamp) -> Result<Vec<Problem>> 
     if meta.is_dir() {
         return Err(Error::input(path, "is a directory, not a VEX document"));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::report::text::read_text(path)?;
     let v: Value = serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
     Ok(validate_value(&v, now))
 }
