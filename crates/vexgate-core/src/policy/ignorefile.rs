@@ -332,6 +332,14 @@ impl YamlScalar {
 /// four sections; each path validated as a doublestar pattern and each PURL parsed, either
 /// failure being fatal for the whole file.
 pub fn parse_ignore_yaml(path: &Path, text: &str) -> Result<IgnoreConfig> {
+    if let Some(at) = flow_nesting_beyond(text, MAX_YAML_NESTING) {
+        return Err(Error::input(
+            path,
+            format!(
+                "invalid ignore YAML: nests more than {MAX_YAML_NESTING} levels of [ and {{ (at byte {at})"
+            ),
+        ));
+    }
     let file: YamlFile = if text.trim().is_empty() {
         YamlFile::default()
     } else {
@@ -403,6 +411,32 @@ fn convert_yaml_finding(path: &Path, y: YamlFinding) -> Result<IgnoreFinding> {
         expired_at,
         statement: y.statement.unwrap_or_default(),
     })
+}
+
+/// The deepest `[`/`{` nesting an ignore file may have. Trivy's format needs three levels;
+/// YAML parsing time grows faster than linearly with nesting, so a hostile file 200,000
+/// levels deep would take minutes.
+pub const MAX_YAML_NESTING: usize = 64;
+
+/// The offset of the first `[` or `{` that opens level `max + 1`, counting every bracket
+/// (a quoted string holding more than `max` unbalanced opening brackets counts too: no ignore
+/// file needs that). Block nesting needs indentation that grows with depth, so it cannot get
+/// deep in a file of reasonable size; flow nesting costs one byte per level.
+fn flow_nesting_beyond(text: &str, max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A doublestar (bmatcuk/doublestar v4) pattern as a globset matcher: `*` and `?` never cross
@@ -612,6 +646,23 @@ mod tests {
         assert!(g.is_match("testdata/fixtures/images/centos-7.tar.gz (centos 7.6.1810)"));
         assert!(compile_doublestar("foo/[ab").is_err());
         assert!(compile_doublestar("{a,b").is_err());
+    }
+
+    /// YAML nested 200,000 levels deep is refused before parsing, at once.
+    #[test]
+    fn deep_yaml_nesting_is_refused_quickly() {
+        let n = 200_000;
+        let text = format!("vulnerabilities: {}{}\n", "[".repeat(n), "]".repeat(n));
+        let started = std::time::Instant::now();
+        let e = parse_ignore_yaml(Path::new("ig.yaml"), &text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ig.yaml: invalid ignore YAML: nests more than 64 levels of [ and { (at byte 81)"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Real files (Trivy's own YAML ignore fixtures nest three levels) still parse.
+        let ok = "vulnerabilities:\n  - id: CVE-1\n    paths: [\"{a,b}/*.json\"]\n";
+        assert!(parse_ignore_yaml(Path::new("ig.yaml"), ok).is_ok());
     }
 
     /// A pattern whose regex is too large is an error, not a panic (exit 2, not 101).
