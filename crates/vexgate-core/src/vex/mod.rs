@@ -615,18 +615,7 @@ pub fn reach_root_dfs(
     not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
 ) -> Reach {
     let mut last: Option<Suppression> = None;
-    let mut budget = DFS_BUDGET;
-    let mut visited = Vec::new();
-    let reached = dfs(
-        g,
-        leaf,
-        leaf,
-        &mut visited,
-        memo,
-        not_affected,
-        &mut last,
-        &mut budget,
-    );
+    let reached = dfs(g, leaf, memo, not_affected, &mut last);
     match (reached, last) {
         (false, Some(s)) => Reach::Blocked(s),
         _ => Reach::Root,
@@ -713,56 +702,152 @@ pub fn reach_root_fast(
     None
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Trivy's `reachRoot` search (pkg/vex/vex.go:170-219) with an explicit stack, so a deep
+/// dependency chain cannot overflow the thread's stack, and an on-path bit per node, so
+/// "is this node on the current path" is O(1). Returns whether the root (or a fail-safe
+/// end) was reached; `last` holds the last blocking statement met.
 fn dfs(
     g: &Graph,
-    c: usize,
     leaf: usize,
-    visited: &mut Vec<usize>,
     memo: &mut NodeMap<Option<Suppression>>,
     not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
     last: &mut Option<Suppression>,
-    budget: &mut usize,
 ) -> bool {
-    if *budget == 0 {
-        return true;
-    }
-    *budget -= 1;
-    let r = memo
-        .entry(c)
-        .or_insert_with(|| not_affected(c, Some(leaf)))
-        .clone();
-    if let Some(s) = r {
-        *last = Some(s);
-        return false;
-    }
-    if g.is_root(c) {
-        return true;
-    }
-    let parents = &g.parents[c];
-    if parents.iter().all(|p| visited.contains(p)) {
-        return true;
-    }
-    // The path's visited set: push on entry, pop on exit (same as Trivy's per-branch copy).
-    visited.push(c);
-    let mut reached = false;
-    for &p in parents {
-        if visited.contains(&p) {
-            continue;
+    let mut budget = DFS_BUDGET;
+    let mut on_path = vec![false; g.nodes.len().max(g.parents.len())];
+    // Frames of nodes on the current path: (node, index of the next parent to try).
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    // Visit `c`: `Some(answer)` when it ends the branch at once, `None` when it was
+    // pushed and its parents are to be searched.
+    let mut enter = |c: usize,
+                     on_path: &mut Vec<bool>,
+                     stack: &mut Vec<(usize, usize)>,
+                     last: &mut Option<Suppression>|
+     -> Option<bool> {
+        if budget == 0 {
+            return Some(true);
         }
-        if dfs(g, p, leaf, visited, memo, not_affected, last, budget) {
-            reached = true;
-            break;
+        budget -= 1;
+        let r = memo
+            .entry(c)
+            .or_insert_with(|| not_affected(c, Some(leaf)))
+            .clone();
+        if let Some(s) = r {
+            *last = Some(s);
+            return Some(false);
+        }
+        if g.is_root(c) {
+            return Some(true);
+        }
+        if g.parents[c].iter().all(|&p| on_path[p]) {
+            return Some(true);
+        }
+        on_path[c] = true;
+        stack.push((c, 0));
+        None
+    };
+    let mut answer = enter(leaf, &mut on_path, &mut stack, last);
+    loop {
+        match answer {
+            // A branch reached the root: every frame on the path returns true at once.
+            Some(true) => return true,
+            Some(false) if stack.is_empty() => return false,
+            _ => {}
+        }
+        let Some(top) = stack.last_mut() else {
+            return answer.unwrap_or(false);
+        };
+        let (c, from) = *top;
+        let parents = &g.parents[c];
+        match (from..parents.len()).find(|&i| !on_path[parents[i]]) {
+            Some(i) => {
+                top.1 = i + 1;
+                answer = enter(parents[i], &mut on_path, &mut stack, last);
+            }
+            None => {
+                stack.pop();
+                on_path[c] = false;
+                answer = Some(false);
+            }
         }
     }
-    visited.pop();
-    reached
 }
 
 #[cfg(test)]
 mod tests {
     use super::graph::{Node, NodeKind};
     use super::*;
+
+    /// The previous, recursive port of Trivy's search: the oracle the explicit-stack
+    /// search is compared with.
+    #[allow(clippy::too_many_arguments)]
+    fn dfs_recursive(
+        g: &Graph,
+        c: usize,
+        leaf: usize,
+        visited: &mut Vec<usize>,
+        memo: &mut NodeMap<Option<Suppression>>,
+        not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
+        last: &mut Option<Suppression>,
+        budget: &mut usize,
+    ) -> bool {
+        if *budget == 0 {
+            return true;
+        }
+        *budget -= 1;
+        let r = memo
+            .entry(c)
+            .or_insert_with(|| not_affected(c, Some(leaf)))
+            .clone();
+        if let Some(s) = r {
+            *last = Some(s);
+            return false;
+        }
+        if g.is_root(c) {
+            return true;
+        }
+        let parents = &g.parents[c];
+        if parents.iter().all(|p| visited.contains(p)) {
+            return true;
+        }
+        // The path's visited set: push on entry, pop on exit (same as Trivy's per-branch copy).
+        visited.push(c);
+        let mut reached = false;
+        for &p in parents {
+            if visited.contains(&p) {
+                continue;
+            }
+            if dfs_recursive(g, p, leaf, visited, memo, not_affected, last, budget) {
+                reached = true;
+                break;
+            }
+        }
+        visited.pop();
+        reached
+    }
+
+    fn dfs_reference(
+        g: &Graph,
+        leaf: usize,
+        not_affected: &mut dyn FnMut(usize, Option<usize>) -> Option<Suppression>,
+    ) -> Reach {
+        let (mut last, mut budget, mut visited) = (None, DFS_BUDGET, Vec::new());
+        let mut memo = NodeMap::default();
+        let reached = dfs_recursive(
+            g,
+            leaf,
+            leaf,
+            &mut visited,
+            &mut memo,
+            not_affected,
+            &mut last,
+            &mut budget,
+        );
+        match (reached, last) {
+            (false, Some(s)) => Reach::Blocked(s),
+            _ => Reach::Root,
+        }
+    }
 
     fn sup(n: usize) -> Suppression {
         Suppression {
@@ -820,6 +905,12 @@ mod tests {
             let leaf = n - 1;
             let mut na = |c: usize, l: Option<usize>| (l.is_some() && blocked[c]).then(|| sup(c));
             let want = reach_root_dfs(&g, leaf, &mut NodeMap::default(), &mut na);
+            assert_eq!(
+                want,
+                dfs_reference(&g, leaf, &mut na),
+                "parents {:?}",
+                g.parents
+            );
             match reach_root_fast(&g, leaf, &mut NodeMap::default(), &mut na) {
                 Some(got) => {
                     fast += 1;
@@ -833,5 +924,33 @@ mod tests {
             fast > 2000 && declined >= 30,
             "fast {fast}, declined {declined}"
         );
+    }
+
+    /// A dependency cycle 100,000 packages long: the search walks it without recursion
+    /// (the recursive port overflowed a test thread's stack here) and keeps the finding.
+    #[test]
+    fn deep_cycle_does_not_overflow_the_stack() {
+        let n: usize = 100_001;
+        let mut parents: Vec<Vec<usize>> = (0..n).map(|c| vec![c.saturating_sub(1)]).collect();
+        parents[0].clear(); // the root, never reached
+        parents[1] = vec![n - 1]; // closes the cycle
+        let g = Graph {
+            nodes: (0..n)
+                .map(|_| Node {
+                    kind: NodeKind::Root,
+                    purl_text: None,
+                    purl: None,
+                })
+                .collect(),
+            parents,
+            ..Default::default()
+        };
+        let mut calls = 0;
+        let mut na = |_: usize, _: Option<usize>| {
+            calls += 1;
+            None
+        };
+        assert_eq!(reach_root(&g, n - 1, &mut na), Reach::Root);
+        assert!(calls >= n - 1, "{calls}");
     }
 }
