@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark VEX application end to end (issue 3 acceptance): `vexgate gate --vex` on a
+# Benchmark VEX application end to end: `vexgate gate --vex` on a
 # ~101 MB report (31k findings) with 1k, 10k and 100k OpenVEX statements, against the
 # indexed jq filter (statements indexed by vulnerability name, one lookup per finding).
 #
 # The report, the VEX documents and the jq filter come from the same deterministic
-# generators as benches/vex.rs (crates/vexgate/examples/bench_report.rs: gen-vex-report,
+# generators as crates/vexgate-core/benches/vex.rs (crates/vexgate-core/examples/bench_report.rs: gen-vex-report,
 # gen-vex N, jq-filter). One hyperfine run times, side by side, for every size:
 #   - vexgate gate --format json REPORT --vex V
 #   - vexgate gate --format table REPORT --vex V
@@ -35,7 +35,7 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
     # Two builds: an example needs dev-dependencies, which would turn on vexgate's
     # test-hooks feature for the binary built in the same invocation.
     (cd "$root" && cargo build --release -q -p vexgate --bin vexgate &&
-        cargo build --release -q -p vexgate --example bench_report)
+        cargo build --release -q -p vexgate-core --example bench_report)
 fi
 vexgate="$target_dir/release/vexgate"
 bench_report="$target_dir/release/examples/bench_report"

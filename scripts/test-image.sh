@@ -279,7 +279,7 @@ gate_rc() { # EXPECTED_RC JQ_CONDITION REPORT [FLAGS...]
 }
 [ -z "$vexgate_ready" ] || "$vexgate" gate "$r_clean" --vex none >"$work/probe.out" 2>&1
 if [ -z "$vexgate_ready" ] || grep -q 'not implemented' "$work/probe.out"; then
-  # Guard while crates/vexgate's gate is being written: these checks exist but cannot run.
+  # Guard for a vexgate build without a working gate: these checks exist but cannot run.
   for c in "advisory DB: vexgate gate --require-coverage blocks on CVE-2099-0005 (exit 1)" \
     "advisory-free DB: vexgate gate --require-coverage passes (exit 0)" \
     "stripped binary: a plain vexgate gate passes (exit 0): the blind spot" \

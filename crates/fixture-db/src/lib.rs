@@ -6,6 +6,8 @@
 //! `testdata/db/README.md`. Advisories can be planted relative to what an image really has
 //! installed ([`dpkg`]), so that fixtures survive the Debian archive's next release.
 
+#![forbid(unsafe_code)]
+
 pub mod bolt;
 pub mod dpkg;
 pub mod fixture;

@@ -9,6 +9,8 @@
 //! * `hello healthcheck` ([`healthcheck`]) probes `/healthz` over plain std TCP, so the
 //!   image's exec-form HEALTHCHECK needs no shell and no curl.
 
+#![forbid(unsafe_code)]
+
 pub mod log;
 
 use std::future::{Future, IntoFuture};

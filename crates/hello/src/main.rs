@@ -1,5 +1,7 @@
 //! `hello` serves HTTP; `hello healthcheck` probes a running instance. See the library docs.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use hello::{Config, HEALTHCHECK_TIMEOUT, log};

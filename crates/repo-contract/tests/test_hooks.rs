@@ -13,8 +13,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The features cargo enables on `pkg` with the given dependency edges.
-fn features(pkg: &str, edges: &str) -> String {
+/// The features cargo enables on `krate` in a build of `pkg` with the given dependency edges.
+fn features(pkg: &str, krate: &str, edges: &str) -> String {
     let out = Command::new(env!("CARGO"))
         .current_dir(root())
         .args([
@@ -26,7 +26,7 @@ fn features(pkg: &str, edges: &str) -> String {
             "-p",
             pkg,
             "-i",
-            pkg,
+            krate,
         ])
         .args(["-e", edges, "--prefix", "none"])
         .output()
@@ -41,18 +41,23 @@ fn features(pkg: &str, edges: &str) -> String {
 
 #[test]
 fn release_builds_leave_the_test_hooks_off_and_test_builds_turn_them_on() {
-    for pkg in ["vexgate", "hello"] {
-        let hook = format!("{pkg} feature \"test-hooks\"");
-        let normal = features(pkg, "features,normal,build");
+    // The vexgate binary's hooks live in its library, vexgate-core.
+    for (pkg, krate) in [
+        ("vexgate", "vexgate-core"),
+        ("vexgate-core", "vexgate-core"),
+        ("hello", "hello"),
+    ] {
+        let hook = format!("{krate} feature \"test-hooks\"");
+        let normal = features(pkg, krate, "features,normal,build");
         assert!(
-            normal.contains(&format!("{pkg} feature \"default\"")),
+            normal.contains(&format!("{krate} feature \"default\"")),
             "cargo tree shows {pkg}'s features:\n{normal}"
         );
         assert!(
             !normal.contains(&hook),
             "a normal build of {pkg} enables test-hooks:\n{normal}"
         );
-        let test = features(pkg, "features,normal,build,dev");
+        let test = features(pkg, krate, "features,normal,build,dev");
         assert!(
             test.contains(&hook),
             "a test build of {pkg} must enable test-hooks:\n{test}"

@@ -180,6 +180,31 @@ fn ignore_file_with_bad_glob_or_purl_or_yaml() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// A path pattern with a 50,000-way `{a,b,...}` alternation is too large to compile:
+/// one line naming the file and exit 2, not a panic (exit 101).
+#[test]
+fn ignore_file_with_a_huge_alternation() {
+    let d = setup();
+    let r = golden("centos-7.json.golden");
+    let alts: Vec<String> = (0..50_000)
+        .map(|i| format!("dir{i}/file{i}.json"))
+        .collect();
+    write(
+        &d,
+        "huge.yaml",
+        &format!(
+            "vulnerabilities:\n  - id: CVE-1\n    paths: [\"{{{}}}\"]\n",
+            alts.join(",")
+        ),
+    );
+    let e = fails(d.path(), &[&r, "--ignorefile", "huge.yaml"]);
+    assert!(
+        e.starts_with("vexgate: error: huge.yaml: invalid path pattern in the ignore file, id: CVE-1, path: {dir0/file0.json,"),
+        "{}",
+        &e[..e.len().min(300)]
+    );
+}
+
 #[test]
 fn missing_explicit_ignore_file() {
     let d = setup();

@@ -19,7 +19,7 @@ fn golden(name: &str) -> PathBuf {
 
 fn filter_data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/filter")
+        .join("../vexgate-core/tests/data/filter")
         .join(name)
 }
 

@@ -63,7 +63,7 @@ fn tmp() -> TempDir {
 }
 
 /// The example report under `name` in `dir`, padded with trailing spaces to `pad` bytes
-/// (still valid JSON; at 1 MiB and more, vexgate memory-maps the file).
+/// (still valid JSON; at 4 MiB and more, vexgate parses it on several threads).
 fn report_in(dir: &Path, name: &str, pad: usize) -> PathBuf {
     let mut bytes = std::fs::read(example()).unwrap();
     if bytes.len() < pad {
@@ -89,7 +89,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn an_output_naming_an_input_is_refused_before_anything_is_written() {
-    for (size, label) in [(0, "small (read)"), (1_500_000, "large (mapped)")] {
+    for (size, label) in [(0, "small (read)"), (4_500_000, "large (threaded parse)")] {
         let d = tmp();
         let dir = d.path();
         let input = report_in(dir, "in.json", size);
@@ -129,7 +129,7 @@ fn outputs_naming_the_ignore_file_vex_document_or_settings_file_are_refused() {
     let dir = d.path();
     report_in(dir, "in.json", 0);
     std::fs::write(dir.join(".trivyignore"), "CVE-2099-0104\n").unwrap();
-    let vex = root().join("crates/vexgate/tests/data/vex/openvex.json");
+    let vex = root().join("crates/vexgate-core/tests/data/vex/openvex.json");
     std::fs::copy(&vex, dir.join("vex.json")).unwrap();
     std::fs::write(dir.join("vexgate.toml"), "sarif = \"vex.json\"\n").unwrap();
     let keep: Vec<(String, Vec<u8>)> = ["vex.json", ".trivyignore", "vexgate.toml"]

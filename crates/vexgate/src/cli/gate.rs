@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::GateArgs;
-use crate::config::{self, Format};
-use crate::decision::Decision;
-use crate::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
-use crate::escape::term;
-use crate::gate;
-use crate::output::{self, Named, Sync};
-use crate::render::{self, RenderOptions};
-use crate::vex::VexSet;
+use vexgate_core::config::{self, Format};
+use vexgate_core::decision::Decision;
+use vexgate_core::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
+use vexgate_core::escape::term;
+use vexgate_core::gate;
+use vexgate_core::output::{self, Named, Sync};
+use vexgate_core::render::{self, RenderOptions};
+use vexgate_core::vex::VexSet;
 
 #[derive(Debug, Args)]
 #[command(after_long_help = GATE_HELP)]
@@ -32,7 +32,7 @@ dropped by severity or status vanish; ignore-file and VEX suppressions are recor
 --show-suppressed and --output-report). Secrets, licenses and FAIL misconfigurations left
 after the filters block too, as in Trivy's exit code.
 
-Defaults: --severity HIGH,CRITICAL --ignore-unfixed (the seed's policy). Trivy's own defaults
+Defaults: --severity HIGH,CRITICAL --ignore-unfixed (a release gate's usual policy). Trivy's own defaults
 are --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false. An explicit
 --ignore-status replaces the default ignore-unfixed silently; when --ignore-unfixed is also
 given explicitly, --ignore-status wins with a warning (as in Trivy).
@@ -67,7 +67,7 @@ Examples:
   vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif";
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
-    let settings = config::resolve(&cmd.args)?;
+    let settings = crate::settings::resolve(&cmd.args)?;
     if settings.output_report.is_some() && cmd.reports.len() > 1 {
         return Err(Error::usage(format!(
             "--output-report writes one report but {} were given; use --output-dir DIR to \
@@ -157,13 +157,6 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     } else {
         EXIT_PASS
     };
-    // The process exits right after this: freeing the model of a 100 MB report (hundreds
-    // of thousands of allocations), or of a VEX document with 100k statements, would only
-    // cost time, so leave it to the OS.
-    std::mem::forget(decision);
-    std::mem::forget(vex_set);
-    std::mem::forget(reports);
-    std::mem::forget(files);
     Ok(code)
 }
 

@@ -1,6 +1,7 @@
 //! Subcommands, one file each. Each parses nothing itself (clap did) and calls the library.
 
 pub mod gate;
+pub mod progress;
 pub mod scan;
 pub mod vex;
 
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::error::Result;
+use vexgate_core::error::Result;
 
 /// Gate Trivy JSON reports with Trivy's exact semantics, and author correct OpenVEX.
 ///
@@ -40,7 +41,7 @@ pub enum Command {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GateArgs {
     /// Severities that block, a set (not a threshold): UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL.
-    /// Any case is accepted; an empty set is an error. [default: HIGH,CRITICAL, the seed's policy]
+    /// Any case is accepted; an empty set is an error. [default: HIGH,CRITICAL]
     #[arg(
         long,
         env = "VEXGATE_SEVERITY",

@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::GateArgs;
 use super::gate::GateCommand;
-use crate::error::Result;
-use crate::report::Platform;
-use crate::scan::{ScanPlan, TargetKind};
+use vexgate_core::error::Result;
+use vexgate_core::report::Platform;
+use vexgate_core::scan::{ScanPlan, TargetKind};
 
 #[derive(Debug, Args)]
 #[command(after_long_help = SCAN_HELP)]
@@ -24,7 +24,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Vec<String>,
 
-    /// Where the reports are saved, as trivy-<os>-<arch>.json (the seed's CI artifact names).
+    /// Where the reports are saved, as trivy-<os>-<arch>.json (the CI workflows' artifact names).
     #[arg(
         long,
         env = "VEXGATE_REPORTS_DIR",
@@ -51,8 +51,8 @@ pub struct ScanArgs {
 
     /// How to read IMAGE: `auto` picks `archive` for a file, `oci` for a directory with
     /// index.json, `image` otherwise.
-    #[arg(long, value_enum, default_value_t = TargetKind::Auto)]
-    pub input_kind: TargetKind,
+    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
+    pub input_kind: InputKind,
 
     /// Concurrent Trivy runs. [default: 2]
     #[arg(long, default_value_t = 2, value_name = "N")]
@@ -66,13 +66,38 @@ pub struct ScanArgs {
     pub gate: GateArgs,
 }
 
+/// How to read the scan target (`--input-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// A file is a docker-archive tar, a directory with index.json an OCI layout, anything
+    /// else an image reference.
+    Auto,
+    /// An image reference (registry, or a local daemon).
+    Image,
+    /// A docker-archive tar (`trivy image --input FILE`).
+    Archive,
+    /// An OCI layout directory (`trivy image --input DIR`).
+    Oci,
+}
+
+impl From<InputKind> for TargetKind {
+    fn from(k: InputKind) -> Self {
+        match k {
+            InputKind::Auto => TargetKind::Auto,
+            InputKind::Image => TargetKind::Image,
+            InputKind::Archive => TargetKind::Archive,
+            InputKind::Oci => TargetKind::Oci,
+        }
+    }
+}
+
 const SCAN_HELP: &str = "\
 The child Trivy is always unfiltered, whatever your environment holds: it runs without the
 filtering and output TRIVY_* variables (severity, ignore-unfixed, ignore-status, vex,
 ignorefile, ignore-policy, exit-code, format, output, template, list-all-pkgs, config), with
 --config and --ignorefile pointing at empty files of vexgate's own, and with explicit
 `--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --list-all-pkgs --format json`. Cache, DB, auth
-and network variables are kept. Each platform is passed the way the seed's CI does it: a
+and network variables are kept. Each platform is passed the way the CI workflows do it: a
 per-platform Trivy config file with `image.platform`.
 
 The saved reports are then gated with exactly the gate flags given here, so
@@ -92,7 +117,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             Platform::parse(p)
                 .filter(|pl| pl.report_file_name().is_ok())
                 .ok_or_else(|| {
-                    crate::Error::usage(format!(
+                    vexgate_core::Error::usage(format!(
                         "--platform {p:?}: expected OS/ARCH, e.g. linux/amd64 (each part 1 to \
                          32 characters of a-z, 0-9, '.', '_' and '-', starting with a letter \
                          or digit)"
@@ -102,14 +127,14 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         .collect::<Result<Vec<_>>>()?;
     // The gate's settings are checked before Trivy runs (a bad vexgate.toml should not cost
     // a scan), and the files they name are never overwritten by a saved report.
-    let settings = crate::config::resolve(&args.gate)?;
+    let settings = crate::settings::resolve(&args.gate)?;
     super::gate::refuse_overwriting_inputs(&[], &settings, None)?;
     let mut protected: Vec<PathBuf> = settings.config_file.iter().cloned().collect();
     protected.extend(settings.ignorefile.iter().map(|i| i.path.clone()));
     protected.extend(settings.vex.iter().map(PathBuf::from));
     let plan = ScanPlan {
         target: args.image,
-        kind: args.input_kind,
+        kind: args.input_kind.into(),
         platforms,
         reports_dir: args.reports_dir,
         trivy: args.trivy.unwrap_or_else(|| PathBuf::from("trivy")),
@@ -121,9 +146,14 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         protected,
     };
     // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
-    let settings = crate::config::resolve(&args.gate)?;
-    crate::vex::VexSet::read(&settings.vex)?;
-    let reports = crate::scan::run(&plan)?;
+    let settings = crate::settings::resolve(&args.gate)?;
+    vexgate_core::vex::VexSet::read(&settings.vex)?;
+    super::progress::catch_interrupts();
+    let reports = vexgate_core::scan::run(
+        &plan,
+        &super::progress::Progress::new(),
+        &super::progress::INTERRUPTED,
+    )?;
     super::gate::run(GateCommand {
         reports,
         args: args.gate,

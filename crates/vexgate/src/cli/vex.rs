@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Result};
-use crate::escape::{line_start_path, term, term_path};
-use crate::vex::author::{self, AddOptions, PurlDetail, Scope};
-use crate::vex::{audit, validate};
+use vexgate_core::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Result};
+use vexgate_core::escape::{line_start_path, term, term_path};
+use vexgate_core::vex::author::{self, AddOptions, PurlDetail, Scope};
+use vexgate_core::vex::{audit, validate};
 
 #[derive(Debug, Subcommand)]
 pub enum VexCommand {

@@ -1,0 +1,422 @@
+//! vexgate's own machine output, `--format json`.
+//!
+//! # Schema `vexgate/gate/v1`
+//!
+//! Keys appear in exactly this order (serde structs, never maps, except where noted). New keys
+//! may be added at the end of an object in later v1 releases; existing keys never change
+//! meaning. A breaking change bumps the `schema` string.
+//!
+//! ```text
+//! {
+//!   "schema": "vexgate/gate/v1",
+//!   "verdict": "pass" | "blocked",
+//!   "coverage_failed": bool,            // --require-coverage and some report lacks coverage
+//!   "policy": {
+//!     "severities": ["HIGH", "CRITICAL"],   // blocking severities, UNKNOWN..CRITICAL order
+//!     "ignore_statuses": [string],          // statuses dropped before anything else
+//!     "ignore_unfixed": bool,
+//!     "ignorefile": string | null,
+//!     "vex": [string],                      // VEX sources as given, in priority order
+//!     "image_repo": string | null,
+//!     "require_coverage": bool
+//!   },
+//!   "reports": [{                      // one per input, in input order
+//!     "path": string,
+//!     "platform": "linux/amd64" | null,
+//!     "coverage": "ok" | "no-results" | "no-packages",
+//!     "assumed_identity": string | null,  // image PURL assumed from --image-repo
+//!     "blocking": int,                    // vulnerabilities + other blocking findings
+//!     "suppressed": int                   // by vexgate + already recorded in the report
+//!   }],
+//!   "blocking": [{                     // vulnerabilities, one per finding over all platforms
+//!     "id", "pkg_name", "pkg_id", "pkg_path", "purl" (string|null),
+//!     "installed_version", "fixed_version", "severity", "status",
+//!     "target", "class", "title" (string|null), "primary_url" (string|null),
+//!     "platforms": ["linux/amd64", ...]   // "unknown" when a report has no platform
+//!   }],
+//!   "suppressed": [{                   // always present, also without --show-suppressed
+//!     "type": "vulnerability" | "misconfiguration" | "secret" | "license",
+//!     "id", "pkg_name", "installed_version", "fixed_version", "severity", "target",
+//!     "status", "statement", "source",
+//!     "origin": "ignorefile" | "vex" | "report",
+//!     "platforms": [string]
+//!   }],
+//!   "other_blocking": [{               // secrets, FAIL misconfigurations, licenses
+//!     "type", "id", "severity", "target", "detail", "primary_url" (string|null),
+//!     "platforms": [string]
+//!   }],
+//!   "counts": {
+//!     "by_severity": {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n},
+//!     "by_platform": {                  // a map in report order
+//!       "linux/amd64": {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n,
+//!                       "total": n, "other_blocking": n, "suppressed": n}
+//!     }
+//!   },
+//!   "warnings": [{"code": string, "message": string}]
+//! }
+//! ```
+//!
+//! `counts.by_severity` counts distinct blocking vulnerabilities over all platforms (the rows
+//! of `blocking`); `by_platform` counts each platform's own findings, and reports without a
+//! platform are counted together under `unknown`. A `blocking` row merges the same finding
+//! across platforms (`Decision::blocking_rows`); its `purl`, `pkg_id` and `target` are those
+//! of the first platform it was seen on (an OS target embeds the artifact name, and a PURL
+//! its `arch`).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use super::RenderOptions;
+use super::view::{SeverityCounts, View, coverage_word, platform_label, platform_labels};
+use crate::decision::{Decision, Origin};
+
+/// The `schema` value of this output.
+pub const SCHEMA: &str = "vexgate/gate/v1";
+
+#[derive(Serialize)]
+struct Output<'a> {
+    schema: &'static str,
+    verdict: &'static str,
+    coverage_failed: bool,
+    policy: Policy<'a>,
+    reports: Vec<Report>,
+    blocking: Vec<Blocking<'a>>,
+    suppressed: Vec<Suppressed<'a>>,
+    other_blocking: Vec<Other<'a>>,
+    counts: Counts,
+    warnings: Vec<Warning<'a>>,
+}
+
+#[derive(Serialize)]
+struct Policy<'a> {
+    severities: &'a [String],
+    ignore_statuses: &'a [String],
+    ignore_unfixed: bool,
+    ignorefile: Option<&'a str>,
+    vex: &'a [String],
+    image_repo: Option<&'a str>,
+    require_coverage: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    path: String,
+    platform: Option<String>,
+    coverage: &'static str,
+    assumed_identity: Option<String>,
+    blocking: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct Blocking<'a> {
+    id: &'a str,
+    pkg_name: &'a str,
+    pkg_id: &'a str,
+    pkg_path: &'a str,
+    purl: Option<&'a str>,
+    installed_version: &'a str,
+    fixed_version: &'a str,
+    severity: &'a str,
+    status: &'a str,
+    target: &'a str,
+    class: &'a str,
+    title: Option<&'a str>,
+    primary_url: Option<&'a str>,
+    platforms: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Suppressed<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    pkg_name: &'a str,
+    installed_version: &'a str,
+    fixed_version: &'a str,
+    severity: &'a str,
+    target: &'a str,
+    status: &'a str,
+    statement: &'a str,
+    source: &'a str,
+    origin: &'static str,
+    platforms: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Other<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    severity: &'a str,
+    target: &'a str,
+    detail: &'a str,
+    primary_url: Option<&'a str>,
+    platforms: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    by_severity: Severities,
+    by_platform: ByPlatform,
+}
+
+#[derive(Serialize, Default)]
+struct Severities {
+    #[serde(rename = "CRITICAL")]
+    critical: usize,
+    #[serde(rename = "HIGH")]
+    high: usize,
+    #[serde(rename = "MEDIUM")]
+    medium: usize,
+    #[serde(rename = "LOW")]
+    low: usize,
+    #[serde(rename = "UNKNOWN")]
+    unknown: usize,
+}
+
+impl From<SeverityCounts> for Severities {
+    fn from(c: SeverityCounts) -> Self {
+        let [critical, high, medium, low, unknown] = c.0;
+        Severities {
+            critical,
+            high,
+            medium,
+            low,
+            unknown,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PlatformCounts {
+    #[serde(flatten)]
+    severities: Severities,
+    total: usize,
+    other_blocking: usize,
+    suppressed: usize,
+}
+
+/// A JSON object in report order (a Vec, serialized as a map).
+struct ByPlatform(Vec<(String, PlatformCounts)>);
+
+impl Serialize for ByPlatform {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Warning<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+pub(super) fn render(
+    decision: &Decision<'_>,
+    _opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let view = View::new(decision);
+    let p = &decision.policy;
+
+    // (label, severities, other blocking, suppressed), summed over reports of one platform.
+    let mut acc: Vec<(String, SeverityCounts, usize, usize)> = Vec::new();
+    for r in &view.reports {
+        let label = platform_label(r.platform.as_ref());
+        let i = match acc.iter().position(|(l, ..)| *l == label) {
+            Some(i) => i,
+            None => {
+                acc.push((label, SeverityCounts::default(), 0, 0));
+                acc.len() - 1
+            }
+        };
+        let e = &mut acc[i];
+        for (n, add) in e.1.0.iter_mut().zip(r.by_severity.0) {
+            *n += add;
+        }
+        e.2 += r.other_blocking;
+        e.3 += r.suppressed;
+    }
+    let by_platform = acc
+        .into_iter()
+        .map(|(label, sev, other_blocking, suppressed)| {
+            (
+                label,
+                PlatformCounts {
+                    severities: sev.into(),
+                    total: sev.total(),
+                    other_blocking,
+                    suppressed,
+                },
+            )
+        })
+        .collect();
+
+    let output = Output {
+        schema: SCHEMA,
+        verdict: if view.blocked { "blocked" } else { "pass" },
+        coverage_failed: decision.coverage_failed,
+        policy: Policy {
+            severities: &p.severities,
+            ignore_statuses: &p.ignore_statuses,
+            ignore_unfixed: p.ignore_unfixed,
+            ignorefile: p.ignorefile.as_deref(),
+            vex: &p.vex,
+            image_repo: p.image_repo.as_deref(),
+            require_coverage: p.require_coverage,
+        },
+        reports: view
+            .reports
+            .iter()
+            .map(|r| Report {
+                path: r.path.clone(),
+                platform: r.platform.as_ref().map(ToString::to_string),
+                coverage: coverage_word(&r.coverage),
+                assumed_identity: r.assumed_identity.clone(),
+                blocking: r.blocking,
+                suppressed: r.suppressed,
+            })
+            .collect(),
+        blocking: view
+            .blocking
+            .iter()
+            .map(|row| {
+                let v = row.vuln;
+                Blocking {
+                    id: &v.vulnerability_id,
+                    pkg_name: &v.pkg_name,
+                    pkg_id: &v.pkg_id,
+                    pkg_path: &v.pkg_path,
+                    purl: v.purl(),
+                    installed_version: &v.installed_version,
+                    fixed_version: &v.fixed_version,
+                    severity: v.effective_severity(),
+                    status: v.effective_status(),
+                    target: row.target,
+                    class: class_of(decision, row.target),
+                    title: v.title.as_deref(),
+                    primary_url: v.primary_url.as_deref(),
+                    platforms: platform_labels(&row.platforms),
+                }
+            })
+            .collect(),
+        suppressed: view
+            .suppressed
+            .iter()
+            .map(|s| Suppressed {
+                kind: s.kind.trivy_type(),
+                id: &s.id,
+                pkg_name: &s.pkg_name,
+                installed_version: &s.installed_version,
+                fixed_version: &s.fixed_version,
+                severity: &s.severity,
+                target: &s.target,
+                status: &s.status,
+                statement: &s.statement,
+                source: &s.source,
+                origin: match s.origin {
+                    Origin::IgnoreFile => "ignorefile",
+                    Origin::Vex => "vex",
+                    Origin::Report => "report",
+                },
+                platforms: platform_labels(&s.platforms),
+            })
+            .collect(),
+        other_blocking: view
+            .other
+            .iter()
+            .map(|o| Other {
+                kind: o.kind.trivy_type(),
+                id: &o.id,
+                severity: &o.severity,
+                target: &o.target,
+                detail: &o.detail,
+                primary_url: o.url.as_deref(),
+                platforms: platform_labels(&o.platforms),
+            })
+            .collect(),
+        counts: Counts {
+            by_severity: view.by_severity.into(),
+            by_platform: ByPlatform(by_platform),
+        },
+        warnings: decision
+            .warnings
+            .iter()
+            .map(|w| Warning {
+                code: w.code.as_str(),
+                message: &w.message,
+            })
+            .collect(),
+    };
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, LogSafe::default());
+    output.serialize(&mut ser).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// serde_json's pretty printer, with string content passed through
+/// [`crate::escape::json_fragment`]: the JSON is the same to a reader, but report text
+/// cannot put a `##[command]` or a terminal control into the log it is printed to.
+#[derive(Default)]
+struct LogSafe(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for LogSafe {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        w.write_all(crate::escape::json_fragment(fragment).as_bytes())
+    }
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// The `Class` of the result a row's target came from (first match over the reports).
+fn class_of<'a>(decision: &'a Decision<'_>, target: &str) -> &'a str {
+    decision
+        .reports
+        .iter()
+        .flat_map(|r| r.report.results.iter())
+        .find(|r| r.target == target)
+        .map_or("", |r| &r.class)
+}

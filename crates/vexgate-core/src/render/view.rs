@@ -1,0 +1,543 @@
+//! The presentation view shared by the table, JSON and Markdown renderers: rows merged across
+//! platforms, counts, and per-report lines. It only reads the [`Decision`]; nothing is filtered
+//! or re-derived here beyond grouping and counting.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::decision::{Decision, FindingKind, Origin, ReportDecision, Row};
+use crate::report::{Coverage, Platform, Vulnerability};
+use crate::severity::Severity;
+
+/// `linux/amd64`, or `unknown` when neither the report nor `--report-platform` named one.
+pub fn platform_label(p: Option<&Platform>) -> String {
+    p.map_or_else(|| "unknown".to_string(), Platform::to_string)
+}
+
+/// Labels of a row's platforms, in first-seen order.
+pub fn platform_labels(ps: &[Option<Platform>]) -> Vec<String> {
+    ps.iter().map(|p| platform_label(p.as_ref())).collect()
+}
+
+/// Counts per severity, in [`Severity::MOST_SEVERE_FIRST`] order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeverityCounts(pub [usize; 5]);
+
+impl SeverityCounts {
+    pub fn add(&mut self, sev: &str) {
+        self.0[Severity::of_report(sev).display_index()] += 1;
+    }
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+    /// `1 CRITICAL, 2 HIGH` (only non-zero entries).
+    pub fn describe(&self) -> String {
+        Severity::MOST_SEVERE_FIRST
+            .iter()
+            .zip(self.0)
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A blocking secret, FAIL misconfiguration or license, merged across platforms.
+#[derive(Debug, Clone)]
+pub struct OtherRow {
+    pub kind: FindingKind,
+    /// Secret rule ID, misconfiguration ID, or license name.
+    pub id: String,
+    pub severity: String,
+    pub target: String,
+    /// Title, message, or the package a license belongs to.
+    pub detail: String,
+    pub url: Option<String>,
+    pub platforms: Vec<Option<Platform>>,
+}
+
+/// A suppressed finding (by vexgate, or already recorded in the input report), merged across
+/// platforms.
+#[derive(Debug, Clone)]
+pub struct SuppressedRow {
+    pub kind: FindingKind,
+    pub id: String,
+    pub pkg_name: String,
+    pub installed_version: String,
+    pub fixed_version: String,
+    pub severity: String,
+    pub target: String,
+    /// The result's `Class` and `Type` (OS rows merge across platforms on these).
+    pub class: String,
+    pub result_type: String,
+    pub status: String,
+    pub statement: String,
+    pub source: String,
+    pub origin: Origin,
+    pub url: Option<String>,
+    pub platforms: Vec<Option<Platform>>,
+}
+
+/// One input report, for the "reports" line of every output.
+#[derive(Debug, Clone)]
+pub struct ReportLine {
+    pub path: String,
+    pub platform: Option<Platform>,
+    pub coverage: Coverage,
+    pub assumed_identity: Option<String>,
+    /// Blocking vulnerabilities plus blocking secrets, FAIL misconfigurations and licenses.
+    pub blocking: usize,
+    /// Blocking vulnerabilities per severity.
+    pub by_severity: SeverityCounts,
+    pub other_blocking: usize,
+    /// Suppressed by vexgate plus suppressions already recorded in the input.
+    pub suppressed: usize,
+}
+
+/// Everything the human and machine summaries show.
+#[derive(Debug)]
+pub struct View<'r> {
+    pub blocking: Vec<Row<'r>>,
+    pub other: Vec<OtherRow>,
+    pub suppressed: Vec<SuppressedRow>,
+    /// Distinct blocking vulnerabilities (merged rows) per severity.
+    pub by_severity: SeverityCounts,
+    pub reports: Vec<ReportLine>,
+    pub blocked: bool,
+    /// Targets of OS results (`<artifact> (<family> <version>)`), shortened for display.
+    os_targets: HashSet<String>,
+}
+
+impl<'r> View<'r> {
+    pub fn new(decision: &Decision<'r>) -> Self {
+        let blocking = decision.blocking_rows();
+        let mut by_severity = SeverityCounts::default();
+        for row in &blocking {
+            by_severity.add(row.vuln.effective_severity());
+        }
+        let mut other = Merger::new();
+        let mut suppressed = Merger::new();
+        let mut reports = Vec::new();
+        for rep in &decision.reports {
+            let (line_other, line_sup) = (other_rows(rep), suppressed_rows(rep));
+            let mut line_sev = SeverityCounts::default();
+            for (d, r) in rep.results.iter().zip(&rep.report.results) {
+                for &vi in &d.vulnerabilities {
+                    line_sev.add(r.vulnerabilities[vi].effective_severity());
+                }
+            }
+            reports.push(ReportLine {
+                path: rep.file.path.display().to_string(),
+                platform: rep.platform.clone(),
+                coverage: rep.coverage.clone(),
+                assumed_identity: rep.assumed_identity.clone(),
+                blocking: line_sev.total() + line_other.len(),
+                by_severity: line_sev,
+                other_blocking: line_other.len(),
+                suppressed: line_sup.len(),
+            });
+            for row in line_other {
+                other.add(other_key(&row), row, |o, r| {
+                    push_platforms(&mut o.platforms, r.platforms)
+                });
+            }
+            for row in line_sup {
+                suppressed.add(suppressed_key(&row), row, |o, r| {
+                    push_platforms(&mut o.platforms, r.platforms)
+                });
+            }
+        }
+        let os_targets = decision
+            .reports
+            .iter()
+            .flat_map(|r| r.report.results.iter())
+            .filter(|r| r.class == "os-pkgs")
+            .map(|r| r.target.to_string())
+            .collect();
+        View {
+            os_targets,
+            blocking,
+            other: other.rows,
+            suppressed: suppressed.rows,
+            by_severity,
+            reports,
+            blocked: decision.blocked(),
+        }
+    }
+
+    /// A target for the human outputs. An OS result's target embeds the artifact name, which
+    /// differs per platform report (and rows merge across platforms), so it is shown as
+    /// `debian 10.1 (OS)`; other targets (file paths) are shown as they are.
+    pub fn target_label(&self, target: &str) -> String {
+        if self.os_targets.contains(target)
+            && let Some(open) = target.rfind(" (")
+            && target.ends_with(')')
+        {
+            return format!("{} (OS)", &target[open + 2..target.len() - 1]);
+        }
+        target.to_string()
+    }
+
+    /// Distinct platform labels over all reports, in report order.
+    pub fn platforms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.reports {
+            let l = platform_label(r.platform.as_ref());
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+        out
+    }
+
+    /// Blocking vulnerabilities per severity on one platform label (summed over its reports).
+    pub fn platform_counts(&self, label: &str) -> SeverityCounts {
+        let mut c = SeverityCounts::default();
+        for r in &self.reports {
+            if platform_label(r.platform.as_ref()) == label {
+                for i in 0..5 {
+                    c.0[i] += r.by_severity.0[i];
+                }
+            }
+        }
+        c
+    }
+
+    /// One-line verdict, e.g. `BLOCKED: 3 vulnerabilities (1 CRITICAL, 2 HIGH), 1 other finding`.
+    pub fn verdict_line(&self, decision: &Decision<'_>) -> String {
+        let word = if self.blocked { "BLOCKED" } else { "PASS" };
+        let mut parts = Vec::new();
+        let n = self.blocking.len();
+        if n > 0 {
+            parts.push(format!(
+                "{n} blocking {} ({})",
+                plural(n, "vulnerability", "vulnerabilities"),
+                self.by_severity.describe()
+            ));
+        }
+        if !self.other.is_empty() {
+            parts.push(format!(
+                "{} blocking {}",
+                self.other.len(),
+                plural(
+                    self.other.len(),
+                    "secret/misconfiguration/license",
+                    "secrets/misconfigurations/licenses"
+                )
+            ));
+        }
+        if decision.coverage_failed {
+            parts.push("coverage required but missing (--require-coverage)".to_string());
+        }
+        if parts.is_empty() {
+            parts.push("nothing blocks under this policy".to_string());
+        }
+        let mut line = format!("{word}: {}", parts.join(", "));
+        if !self.suppressed.is_empty() {
+            line.push_str(&format!("; {} suppressed", self.suppressed.len()));
+        }
+        let plats = self.platforms();
+        line.push_str(&format!(
+            " [{} {}: {}]",
+            plats.len(),
+            plural(plats.len(), "platform", "platforms"),
+            plats.join(", ")
+        ));
+        line
+    }
+}
+
+pub fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {
+    if n == 1 { one } else { many }
+}
+
+/// The effective policy in one line: `severity HIGH,CRITICAL; ignore-unfixed; vex a.json`.
+pub fn policy_line(p: &crate::decision::PolicyView) -> String {
+    let mut parts = vec![format!("severity {}", p.severities.join(","))];
+    if p.ignore_unfixed {
+        parts.push("ignore-unfixed".to_string());
+    } else if !p.ignore_statuses.is_empty() {
+        parts.push(format!("ignore-status {}", p.ignore_statuses.join(",")));
+    }
+    if let Some(f) = &p.ignorefile {
+        parts.push(format!("ignorefile {f}"));
+    }
+    if p.vex.is_empty() {
+        parts.push("no VEX".to_string());
+    } else {
+        parts.push(format!("vex {}", p.vex.join(", ")));
+    }
+    if let Some(r) = &p.image_repo {
+        parts.push(format!("image-repo {r}"));
+    }
+    if p.require_coverage {
+        parts.push("require-coverage".to_string());
+    }
+    parts.join("; ")
+}
+
+/// `ok`, `no-results`, `no-packages`: the stable coverage word used in machine output.
+pub fn coverage_word(c: &Coverage) -> &'static str {
+    match c {
+        Coverage::Ok => "ok",
+        Coverage::NoResults => "no-results",
+        Coverage::NoPackages => "no-packages",
+    }
+}
+
+fn other_rows(rep: &ReportDecision<'_>) -> Vec<OtherRow> {
+    let mut out = Vec::new();
+    for (d, r) in rep.results.iter().zip(&rep.report.results) {
+        for &i in &d.misconfigurations {
+            let m = &r.misconfigurations[i];
+            // Only FAIL misconfigurations block (Trivy's Results.Failed, pkg/types/report.go).
+            if m.status != "FAIL" {
+                continue;
+            }
+            out.push(OtherRow {
+                kind: FindingKind::Misconfiguration,
+                id: m.id.to_string(),
+                severity: nonempty_sev(&m.severity),
+                target: r.target.to_string(),
+                detail: m
+                    .title
+                    .as_deref()
+                    .or(m.message.as_deref())
+                    .unwrap_or_default()
+                    .to_string(),
+                url: m.primary_url.as_deref().map(str::to_string),
+                platforms: vec![rep.platform.clone()],
+            });
+        }
+        for &i in &d.secrets {
+            let s = &r.secrets[i];
+            let mut detail = s.title.as_deref().unwrap_or_default().to_string();
+            if let Some(line) = s.start_line {
+                detail.push_str(&format!(" (line {line})"));
+            }
+            out.push(OtherRow {
+                kind: FindingKind::Secret,
+                id: s.rule_id.to_string(),
+                severity: nonempty_sev(&s.severity),
+                target: r.target.to_string(),
+                detail,
+                url: None,
+                platforms: vec![rep.platform.clone()],
+            });
+        }
+        for &i in &d.licenses {
+            let l = &r.licenses[i];
+            let pkg = l.pkg_name.as_deref().or(l.file_path.as_deref());
+            let category = l.category.as_deref().unwrap_or_default();
+            out.push(OtherRow {
+                kind: FindingKind::License,
+                id: l.name.to_string(),
+                severity: nonempty_sev(&l.severity),
+                target: r.target.to_string(),
+                detail: match pkg {
+                    Some(p) if !category.is_empty() => format!("{p} ({category})"),
+                    Some(p) => p.to_string(),
+                    None => category.to_string(),
+                },
+                url: None,
+                platforms: vec![rep.platform.clone()],
+            });
+        }
+    }
+    out
+}
+
+fn nonempty_sev(s: &str) -> String {
+    if s.is_empty() {
+        "UNKNOWN".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn suppressed_rows(rep: &ReportDecision<'_>) -> Vec<SuppressedRow> {
+    let mut out = Vec::new();
+    for (d, r) in rep.results.iter().zip(&rep.report.results) {
+        // Already recorded in the input (Trivy ran with --vex or an ignore file): counted as
+        // suppressed, taken from the report itself.
+        for mf in &r.modified_findings {
+            let mut row = SuppressedRow {
+                kind: kind_of(&mf.kind),
+                id: String::new(),
+                pkg_name: String::new(),
+                installed_version: String::new(),
+                fixed_version: String::new(),
+                severity: String::new(),
+                target: r.target.to_string(),
+                class: r.class.to_string(),
+                result_type: r.kind.to_string(),
+                status: mf.status.to_string(),
+                statement: mf.statement.to_string(),
+                source: mf.source.to_string(),
+                origin: Origin::Report,
+                url: None,
+                platforms: vec![rep.platform.clone()],
+            };
+            if let Some(v) = mf.vulnerability() {
+                fill_from_vuln(&mut row, &v);
+            } else if let Ok(o) = serde_json::from_str::<OtherId>(mf.finding.get()) {
+                row.id = o.id();
+                row.severity = nonempty_sev(o.severity.as_deref().unwrap_or_default());
+            }
+            out.push(row);
+        }
+        for (kind, i, s) in &d.suppressed {
+            // Entries of origin `Report` would duplicate the ones read above.
+            if s.origin == Origin::Report {
+                continue;
+            }
+            let mut row = SuppressedRow {
+                kind: *kind,
+                id: String::new(),
+                pkg_name: String::new(),
+                installed_version: String::new(),
+                fixed_version: String::new(),
+                severity: String::new(),
+                target: r.target.to_string(),
+                class: r.class.to_string(),
+                result_type: r.kind.to_string(),
+                status: s.status.clone(),
+                statement: s.statement.clone(),
+                source: s.source.clone(),
+                origin: s.origin,
+                url: None,
+                platforms: vec![rep.platform.clone()],
+            };
+            match kind {
+                FindingKind::Vulnerability => {
+                    if let Some(v) = r.vulnerabilities.get(*i) {
+                        fill_from_vuln(&mut row, v);
+                    }
+                }
+                FindingKind::Misconfiguration => {
+                    if let Some(m) = r.misconfigurations.get(*i) {
+                        row.id = m.id.to_string();
+                        row.severity = nonempty_sev(&m.severity);
+                        row.url = m.primary_url.as_deref().map(str::to_string);
+                    }
+                }
+                FindingKind::Secret => {
+                    if let Some(x) = r.secrets.get(*i) {
+                        row.id = x.rule_id.to_string();
+                        row.severity = nonempty_sev(&x.severity);
+                    }
+                }
+                FindingKind::License => {
+                    if let Some(l) = r.licenses.get(*i) {
+                        row.id = l.name.to_string();
+                        row.pkg_name = l.pkg_name.as_deref().unwrap_or_default().to_string();
+                        row.severity = nonempty_sev(&l.severity);
+                    }
+                }
+            }
+            out.push(row);
+        }
+    }
+    out
+}
+
+fn fill_from_vuln(row: &mut SuppressedRow, v: &Vulnerability<'_>) {
+    row.id = v.vulnerability_id.to_string();
+    row.pkg_name = v.pkg_name.to_string();
+    row.installed_version = v.installed_version.to_string();
+    row.fixed_version = v.fixed_version.to_string();
+    row.severity = v.effective_severity().to_string();
+    row.url = v.primary_url.as_deref().map(str::to_string);
+}
+
+/// The identifying fields of a non-vulnerability finding in `ExperimentalModifiedFindings`.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct OtherId {
+    #[serde(rename = "ID")]
+    id: Option<String>,
+    #[serde(rename = "RuleID")]
+    rule_id: Option<String>,
+    name: Option<String>,
+    severity: Option<String>,
+}
+
+impl OtherId {
+    fn id(&self) -> String {
+        self.id
+            .clone()
+            .or_else(|| self.rule_id.clone())
+            .or_else(|| self.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn kind_of(t: &str) -> FindingKind {
+    match t {
+        "misconfiguration" => FindingKind::Misconfiguration,
+        "secret" => FindingKind::Secret,
+        "license" => FindingKind::License,
+        _ => FindingKind::Vulnerability,
+    }
+}
+
+/// Rows merged across platforms on a key, in first-seen order, with a hash index so that
+/// tens of thousands of rows merge in linear time.
+struct Merger<T> {
+    rows: Vec<T>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Merger<T> {
+    fn new() -> Self {
+        Self {
+            rows: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, key: String, row: T, platforms: impl FnOnce(&mut T, T)) {
+        match self.index.get(&key) {
+            Some(&i) => platforms(&mut self.rows[i], row),
+            None => {
+                self.index.insert(key, self.rows.len());
+                self.rows.push(row);
+            }
+        }
+    }
+}
+
+fn other_key(o: &OtherRow) -> String {
+    format!(
+        "{:?}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        o.kind, o.id, o.target, o.detail, o.severity
+    )
+}
+
+fn suppressed_key(o: &SuppressedRow) -> String {
+    // An OS target embeds the artifact name, which can differ per platform report.
+    let target = if o.class == "os-pkgs" {
+        format!("os-pkgs:{}", o.result_type)
+    } else {
+        o.target.clone()
+    };
+    format!(
+        "{:?}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        o.kind,
+        o.id,
+        o.pkg_name,
+        o.installed_version,
+        o.fixed_version,
+        target,
+        o.status,
+        o.statement,
+        o.source
+    )
+}
+
+fn push_platforms(into: &mut Vec<Option<Platform>>, more: Vec<Option<Platform>>) {
+    for p in more {
+        if !into.contains(&p) {
+            into.push(p);
+        }
+    }
+}
