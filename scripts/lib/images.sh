@@ -75,6 +75,13 @@ _vx_debian_resolved() {
     awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2, v }' | sort -u
 }
 
+# The cache key of the test image: the recipe and the "PKG VERSION" list it installs.
+_vx_debian_key() {
+  printf 'recipe=%s\nsuite=%s\narch=amd64\ninclude=%s\ndpkgopts=%s\ntag=%s\npackages=%s\n' \
+    "$VX_IMAGES_RECIPE" "$VX_DEBIAN_SUITE" "$1" "${VX_DEBIAN_DPKGOPTS[*]}" "$VX_DEBIAN_TAG" "$2" |
+    sha256sum | cut -c1-16
+}
+
 make_rootfs_image() {
   [ $# -eq 3 ] || [ $# -eq 4 ] || vx_die "usage: make_rootfs_image ROOTFS_DIR OUT_TAR TAG [ARCH]"
   local rootfs=$1 out=$2 tag=$3 arch=${4:-amd64}
@@ -113,7 +120,7 @@ make_rootfs_image() {
 
 make_debian_image() {
   [ $# -eq 1 ] || vx_die "usage: make_debian_image OUT_TAR"
-  local out=$1 include=${VEXGATE_DEBIAN_INCLUDE:-$VX_DEBIAN_INCLUDE} sources resolved key cache cached result
+  local out=$1 include=${VEXGATE_DEBIAN_INCLUDE:-$VX_DEBIAN_INCLUDE} sources resolved cache cached result
   sources=$(_vx_debian_sources) || true
   [ -n "$sources" ] ||
     vx_die "make_debian_image: no Debian $VX_DEBIAN_SUITE entries in apt's sources; set VEXGATE_DEBIAN_SOURCES"
@@ -130,10 +137,7 @@ make_debian_image() {
     cp "$cached" "$out" || vx_die "make_debian_image: cannot write $out"
     return 0
   fi
-  key=$(printf 'recipe=%s\nsuite=%s\narch=amd64\ninclude=%s\ndpkgopts=%s\ntag=%s\npackages=%s\n' \
-    "$VX_IMAGES_RECIPE" "$VX_DEBIAN_SUITE" "$include" "${VX_DEBIAN_DPKGOPTS[*]}" "$VX_DEBIAN_TAG" "$resolved" |
-    sha256sum | cut -c1-16)
-  cached=$cache/debian12-$key.tar
+  cached=$cache/debian12-$(_vx_debian_key "$include" "$resolved").tar
   if [ -s "$cached" ] && [ "${VEXGATE_IMAGE_REFRESH:-}" != 1 ]; then
     cp "$cached" "$out" || vx_die "make_debian_image: cannot write $out"
     vx_log "make_debian_image: cached $cached"
@@ -154,9 +158,7 @@ make_debian_image() {
     got=$(dpkg-query --admindir="$tmp/rootfs/var/lib/dpkg" -W -f='${Package} ${Version}\n' | sort -u)
     if [ "$got" != "$resolved" ]; then
       vx_log "make_debian_image: the archive changed during the build; keying the cache on what was installed"
-      cached=$cache/debian12-$(printf 'recipe=%s\nsuite=%s\narch=amd64\ninclude=%s\ndpkgopts=%s\ntag=%s\npackages=%s\n' \
-        "$VX_IMAGES_RECIPE" "$VX_DEBIAN_SUITE" "$include" "${VX_DEBIAN_DPKGOPTS[*]}" "$VX_DEBIAN_TAG" "$got" |
-        sha256sum | cut -c1-16).tar
+      cached=$cache/debian12-$(_vx_debian_key "$include" "$got").tar
     fi
     make_rootfs_image "$tmp/rootfs" "$tmp/image.tar" "$VX_DEBIAN_TAG"
     # Atomic publish into the cache: copy next to the final name, then rename.
