@@ -98,13 +98,15 @@ check "make_rootfs_image with SOURCE_DATE_EPOCH and fixed mtimes is byte-identic
 t0=$(now_ms)
 make_debian_image "$work/debian.tar" || vx_die "make_debian_image failed"
 t1=$(now_ms)
-make_debian_image "$work/debian2.tar" || vx_die "make_debian_image failed"
+make_debian_image "$work/debian2.tar" 2>"$work/second-call.log" || vx_die "make_debian_image failed"
 t2=$(now_ms)
 echo "debian image: first call $((t1 - t0)) ms, second call $((t2 - t1)) ms, $(stat -c %s "$work/debian.tar") bytes"
 check "debian image is a docker-archive for amd64/linux" \
   test "$(config_of "$work/debian.tar" | jq -r '.architecture + "/" + .os')" = amd64/linux
-check "second make_debian_image is a cache hit (< 10 s) with the same bytes" \
-  bash -c "[ $((t2 - t1)) -lt 10000 ] && cmp -s '$work/debian.tar' '$work/debian2.tar'"
+# A hit still asks the archive which versions it would install (the cache key), so it is not
+# instant; what matters is that nothing was rebuilt.
+check "second make_debian_image is a cache hit with the same bytes" \
+  bash -c "grep -q '^make_debian_image: cached ' '$work/second-call.log' && cmp -s '$work/debian.tar' '$work/debian2.tar'"
 check "debian image is small (< 100 MB)" test "$(stat -c %s "$work/debian.tar")" -lt 100000000
 
 # --- push and pull back ------------------------------------------------------------------
