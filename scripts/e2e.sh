@@ -2,7 +2,7 @@
 # The check functions below are called through `check NAME FUNCTION`, which shellcheck
 # cannot follow.
 # shellcheck disable=SC2329
-# End-to-end test of the local workflow (issue 7): build, scan, write VEX, re-scan, agree with
+# End-to-end test of the local workflow: build, scan, write VEX, re-scan, agree with
 # real Trivy, audit. No Docker daemon, nothing pulled from any image registry.
 #
 #   scripts/e2e.sh

@@ -230,7 +230,7 @@ SCENARIOS = [
       {"remaining": ["CVE-2022-40897 setuptools"], "suppressed": [], "exit": 1},
       severity=ALL_SEV, ignore_status=["will_not_fix", "end_of_life"]),
 
-    # ---------------- scans with the fixture DB: issue 2 filters -----------------------------
+    # ---------------- scans with the fixture DB: the gate filters -----------------------------
     S("scan-deb-all",
       "Debian 12 rootfs, no filter flags at all (Trivy's defaults: all severities, unfixed kept): 19 findings incl. bash matched on the "
       "source version 5.2.15-2 while the report shows 5.2.15-2+b8.",
@@ -301,7 +301,7 @@ SCENARIOS = [
       "gomod", {"remaining": ["CVE-2022-23628 github.com/open-policy-agent/opa"], "suppressed": [], "exit": 1},
       severity="MEDIUM"),
 
-    # ---------------- scans with --vex: issue 3 ----------------------------------------------
+    # ---------------- scans with --vex ----------------------------------------------
     S("vex-deb-versioned-product",
       "Versioned package product pkg:deb/debian/libssl3@3.0.19-1~deb12u2 (raw '~' as in Trivy's PURL): libssl3 "
       "suppressed not_affected, openssl (same CVE) kept.",
@@ -880,7 +880,7 @@ def main():
                     "Source policy/*.rego, while vexgate's status filter drops them silently: discard those entries "
                     "before comparing. The regen script refuses scenarios where the Rego order would differ otherwise.",
                     "CreatedAt and ReportID are as Trivy wrote them; compare after removing them.",
-                    "vexgate_extra_args / vexgate_expect: vexgate must differ from Trivy here on purpose (issue 3, "
+                    "vexgate_extra_args / vexgate_expect: vexgate must differ from Trivy here on purpose ("
                     "--image-repo); with vexgate_extra_args added, the listed IDs must be suppressed.",
                     "Order: Vulnerabilities are sorted by Trivy (deterministic), but ExperimentalModifiedFindings "
                     "from Rego come out in Go map order and change from run to run: compare them as a multiset.",

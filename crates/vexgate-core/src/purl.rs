@@ -500,7 +500,7 @@ mod tests {
             "pkg:oci/node?repository_url=docker.io%2Flibrary%2Fnode",
             "pkg:oci/node@sha256:1111111111111111111111111111111111111111111111111111111111111111?repository_url=index.docker.io%2Flibrary%2Fnode"
         ));
-        // `+` raw or %2B (issue 3: Trivy writes %2B, a raw + in VEX still matches).
+        // `+` raw or %2B (Trivy writes %2B; a raw + in VEX still matches, as the oracle shows).
         assert!(purl_matches_str(
             "pkg:deb/debian/bash@5.2.15-2+b13",
             "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12.8"

@@ -1,4 +1,4 @@
-//! Real-Trivy round trip (issue 4 acceptance): `vexgate vex add` from a real Trivy 0.76
+//! Real-Trivy round trip: `vexgate vex add` from a real Trivy 0.76
 //! JSON report, then Trivy itself with `--vex` on the same target suppresses exactly that
 //! CVE. The `--scope package` form on a tar-scanned image (no RepoDigests) and the image
 //! form on a registry-scanned one (a throw-away registry on 127.0.0.1), with the fixture DB

@@ -713,7 +713,7 @@ pub(crate) fn clear_uri(s: &str) -> String {
 mod tests {
     use super::*;
 
-    // trivy pkg/report/sarif_test.go TestToPathUri, plus the goldens' and the seed's OS targets.
+    // trivy pkg/report/sarif_test.go TestToPathUri, plus the goldens' and the reference pipeline's OS targets.
     #[test]
     fn to_path_uri_cases() {
         for (input, class, want) in [

@@ -1,6 +1,6 @@
 //! `vex add`: append one correct OpenVEX statement for a CVE found in a Trivy report.
 //!
-//! This replaces the seed's `create_vex.sh` and fixes each of its faults (openvex.md §6.4):
+//! This replaces the original `create_vex.sh` and fixes each of its faults (openvex.md §6.4):
 //! history is appended, never replaced; the document `version` goes up by one and
 //! `last_updated` is set; the new statement carries its own timestamp and untouched
 //! statements get the inherited one pinned (vexctl `add`, openvex.md §3.3); the comment goes
