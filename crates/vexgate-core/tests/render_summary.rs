@@ -177,7 +177,7 @@ fn many_rows_and_coverage_failure() {
         "trivy-linux-amd64.json",
     );
     let ubuntu_r = ubuntu.parse().unwrap();
-    // What Trivy 0.76 writes for an image with nothing it can inventory (trivy.md §1.1).
+    // What Trivy 0.76 writes for an image with nothing it can inventory.
     let empty = in_memory(
         "trivy-linux-arm64.json",
         r#"{"SchemaVersion":2,"Trivy":{"Version":"0.76.0"},"ArtifactName":"hello.tar","ArtifactType":"container_image","Metadata":{"ImageID":"sha256:0d1f","DiffIDs":["sha256:5f70"]}}"#.to_string(),

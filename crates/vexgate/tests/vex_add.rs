@@ -1,5 +1,5 @@
 //! `vexgate vex add` end to end: behaviour, the regression tests for every fault of the
-//! legacy `create_vex.sh` (openvex.md §6.4, using its recorded outputs in
+//! legacy `create_vex.sh` (using its recorded outputs in
 //! testdata/upstream/openvex/legacy-create-vex-sh/), concurrency, a writer killed mid-write,
 //! and bad input.
 

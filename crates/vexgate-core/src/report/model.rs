@@ -1,6 +1,6 @@
 //! Typed, borrowing view of a Trivy JSON report (SchemaVersion 2).
 //!
-//! Every field of trivy.md §1 is modelled. Strings borrow from the file buffer whenever
+//! Every field of Trivy 0.76's JSON report (pkg/types/report.go) is modelled. Strings borrow from the file buffer whenever
 //! they contain no escapes (`Cow<'a, str>` with `#[serde(borrow)]`), so parsing a 100 MB
 //! report allocates little. Fields this model does not know are not kept here: the
 //! Trivy-schema writer (`render::trivy_report`) re-emits from the raw document instead, so
@@ -11,7 +11,7 @@
 //! accessors: typing them cost a 100 MB report ~80 MB of heap and a third of the parse time
 //! (scripts/bench-gate.sh).
 //!
-//! Traps covered (trivy.md §7): a missing `Status` means `unknown`; `VendorSeverity` values
+//! Traps covered: a missing `Status` means `unknown`; `VendorSeverity` values
 //! are integers; old reports have no `Status` at all (see [`Vulnerability::is_fixed`]).
 
 use std::borrow::Cow;
@@ -44,7 +44,7 @@ pub struct Report<'a> {
     pub artifact_type: Cow<'a, str>,
     #[serde(borrow, default)]
     pub metadata: Metadata<'a>,
-    /// Absent when nothing was found (trivy.md §1.1): that is an empty list here.
+    /// Absent when nothing was found: that is an empty list here.
     #[serde(borrow, default)]
     pub results: Vec<ScanResult<'a>>,
 }
@@ -94,7 +94,7 @@ pub struct OsInfo<'a> {
     pub extended: bool,
 }
 
-/// go-containerregistry `v1.ConfigFile`: keys are lowercase (trivy.md §1.2).
+/// go-containerregistry `v1.ConfigFile`: keys are lowercase.
 #[derive(Debug, Deserialize, Default)]
 pub struct ImageConfig<'a> {
     #[serde(borrow, default)]
@@ -123,7 +123,7 @@ pub struct Layer<'a> {
     pub created_by: Option<Cow<'a, str>>,
 }
 
-/// One `Results[]` entry (`types.Result`, trivy.md §1.3). Also filled by hand in
+/// One `Results[]` entry (`types.Result`). Also filled by hand in
 /// `report::parallel` (see [`Report`]).
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -163,7 +163,7 @@ pub struct PkgIdentifier<'a> {
     pub bom_ref: Option<Cow<'a, str>>,
 }
 
-/// `ftypes.Package` (trivy.md §1.5). Only what the VEX graph and the authoring tool use is
+/// `ftypes.Package`. Only what the VEX graph and the authoring tool use is
 /// typed in depth; the rest is kept raw.
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -210,7 +210,7 @@ pub struct Package<'a> {
     pub analyzed_by: Option<Cow<'a, str>>,
 }
 
-/// `types.DetectedVulnerability` (trivy.md §1.4).
+/// `types.DetectedVulnerability`.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct Vulnerability<'a> {
@@ -229,7 +229,7 @@ pub struct Vulnerability<'a> {
     pub pkg_identifier: PkgIdentifier<'a>,
     #[serde(borrow, default)]
     pub installed_version: Cow<'a, str>,
-    /// Display text, not a version: may be a list or range text (trivy.md §7.2).
+    /// Display text, not a version: may be a list or range text.
     #[serde(borrow, default)]
     pub fixed_version: Cow<'a, str>,
     /// Absent means `unknown` (Trivy omits the zero value) or a pre-0.35 report.
@@ -417,7 +417,7 @@ pub struct License<'a> {
     pub name: Cow<'a, str>,
 }
 
-/// `ExperimentalModifiedFindings[]` (`types.ModifiedFinding`, trivy.md §1.6).
+/// `ExperimentalModifiedFindings[]` (`types.ModifiedFinding`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ModifiedFinding<'a> {

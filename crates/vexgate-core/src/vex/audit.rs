@@ -1,5 +1,5 @@
 //! `vex list` and `vex audit`: what a VEX document says, and which of its statements need a
-//! look (openvex.md §7.3–7.4, §9.7).
+//! look (OpenVEX spec v0.2.0).
 //!
 //! Audit findings:
 //! - **stale**: a statement that matches no finding of the given reports (Trivy's matching,

@@ -1,11 +1,11 @@
 //! `vex add`: append one correct OpenVEX statement for a CVE found in a Trivy report.
 //!
-//! This replaces the original `create_vex.sh` and fixes each of its faults (openvex.md §6.4):
+//! This replaces the original `create_vex.sh` and fixes each of its faults:
 //! history is appended, never replaced; the document `version` goes up by one and
 //! `last_updated` is set; the new statement carries its own timestamp and untouched
-//! statements get the inherited one pinned (vexctl `add`, openvex.md §3.3); the comment goes
+//! statements get the inherited one pinned (as vexctl `add` does); the comment goes
 //! to the field the spec names for the status; status and justification are validated;
-//! the image product is built the way Trivy computes it (trivy.md §3.5.1); subcomponents
+//! the image product is built the way Trivy computes it; subcomponents
 //! drop the `distro` qualifier; the write is locked and atomic ([`super::write`]).
 //!
 //! The existing document is edited as JSON (`serde_json` with `preserve_order`), so unknown
@@ -64,7 +64,7 @@ pub struct AddOptions {
     pub products: Vec<String>,
     pub scope: Scope,
     pub detail: PurlDetail,
-    /// Also name the image the way grype and Docker Scout look for it (openvex.md §5.4).
+    /// Also name the image the way grype and Docker Scout look for it (OpenVEX spec v0.2.0).
     pub compat: bool,
     pub dry_run: bool,
 }
@@ -427,11 +427,11 @@ fn split_image_repo(image_repo: &str) -> (String, Option<String>, Option<String>
     (s, tag, digest)
 }
 
-/// The image products for `--image-repo` (trivy.md §3.5.1, Trivy `pkg/purl/purl.go`
+/// The image products for `--image-repo` (Trivy 0.76 `pkg/purl/purl.go`
 /// parseOCI): `pkg:oci/<last segment, lowercased>?repository_url=<registry>/<path>` with
 /// Docker Hub normalised to `index.docker.io[/library]`. No digest and no `arch`, so the
 /// statement holds for every build and platform of the repository.
-/// With `compat`, also the forms of openvex.md §5.4: a bare `pkg:oci/<name>` (grype before
+/// With `compat`, also the forms other scanners look for: a bare `pkg:oci/<name>` (grype before
 /// anchore/grype#3659) and `pkg:docker/<namespace>/<name>@<tag>` (Docker Scout) when a tag
 /// is known.
 pub fn image_products(

@@ -1,4 +1,4 @@
-//! CSAF VEX input with Trivy's semantics (pkg/vex/csaf.go, trivy.md §3.6): vulnerabilities
+//! CSAF VEX input with Trivy's semantics (pkg/vex/csaf.go): vulnerabilities
 //! selected by `cve` (the first one with that CVE); `known_not_affected` → not_affected,
 //! `fixed` → fixed, other statuses ignored; products resolved through
 //! `product_identification_helper.purl` with Trivy's `purl.Match` constraint semantics;

@@ -1,5 +1,5 @@
 //! The component graph Trivy's VEX filter walks, rebuilt from a report's `Packages`
-//! exactly as Trivy's SBOM encoder builds it (pkg/sbom/io/encode.go, trivy.md §3.3).
+//! exactly as Trivy's SBOM encoder builds it (pkg/sbom/io/encode.go).
 //!
 //! Node 0 is the root (the artifact). Each OS / lock-file result gets an intermediate node
 //! without a PURL; packages of the aggregating types hang directly under the root. Parent
@@ -66,7 +66,7 @@ pub struct Graph {
 pub const ROOT: usize = 0;
 
 impl Graph {
-    /// Build the graph. `root_purl` is the image PURL (trivy.md §3.5.1) or vexgate's
+    /// Build the graph. `root_purl` is the image PURL or vexgate's
     /// `--image-repo` identity, `None` for a root without a PURL.
     pub fn build(report: &Report<'_>, root_purl: Option<Purl>) -> Self {
         let mut g = Graph {

@@ -366,7 +366,7 @@ mod tests {
         lint_purl(s, 0, "p").into_iter().map(|l| l.code).collect()
     }
 
-    /// A real Trivy image PURL (trivy.md §3.5.1 form) and package PURLs to prove each
+    /// A real Trivy image PURL (the form pkg/purl/purl.go builds) and package PURLs to prove each
     /// linted identifier indeed never matches.
     const IMG: &str = "pkg:oci/app@sha256:1111111111111111111111111111111111111111111111111111111111111111?arch=amd64&repository_url=index.docker.io%2Fmyorg%2Fapp";
     const NODE: &str = "pkg:oci/node@sha256:1111111111111111111111111111111111111111111111111111111111111111?arch=amd64&repository_url=index.docker.io%2Flibrary%2Fnode";

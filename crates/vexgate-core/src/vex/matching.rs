@@ -1,5 +1,5 @@
-//! Trivy's OpenVEX matching, rule for rule (trivy.md §3.4–3.5; go-vex v0.2.7 as linked by
-//! Trivy). Each rule is a named function with its cases in `tests` below.
+//! Trivy's OpenVEX matching, rule for rule (Trivy 0.76 pkg/vex/openvex.go and
+//! pkg/vex/vex.go; go-vex v0.2.9 as linked by Trivy). Each rule is a named function with its cases in `tests` below.
 //!
 //! Statements are compiled once at load: PURLs parsed, effective timestamps resolved, so a
 //! query never re-parses anything.
@@ -249,7 +249,7 @@ pub fn go_vex_winner<'s>(
     go_vex_sorted(matches_in_doc_order).last().copied()
 }
 
-/// The spec's order (openvex.md §2.7, §4.3 "sort by effective timestamp only"): the latest
+/// The spec's order (OpenVEX spec v0.2.0: "sort by effective timestamp only"): the latest
 /// effective timestamp wins whatever the vulnerability name; on a tie the statement later
 /// in the document wins. For `vex list` / `vex audit`; `gate` uses [`go_vex_winner`].
 pub fn spec_winner<'s>(
@@ -535,7 +535,7 @@ mod tests {
         assert!(!statement_matches(&s4, "CVE-2022-3715", img, bash_i));
     }
 
-    /// trivy.md §3.5.5 table (go-vex SortStatements behaviour, checked with Go).
+    /// The go-vex SortStatements table (go-vex pkg/vex/vex.go behaviour, checked with Go).
     #[test]
     fn go_vex_sort_and_last_wins() {
         const DOC_TS: &str = "2023-01-16T19:07:16.853479631-06:00";

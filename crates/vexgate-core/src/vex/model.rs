@@ -1,4 +1,4 @@
-//! The OpenVEX document model (spec v0.2.0, openvex.md §2), with lenient reading of the
+//! The OpenVEX document model (spec v0.2.0), with lenient reading of the
 //! legacy `https://openvex.dev/ns` and `v0.0.1` shapes the way go-vex `parse001`
 //! (pkg/vex/compat.go) converts them: a string `vulnerability` becomes `{name}`,
 //! `vuln_description` its description, string `products` become `{@id}` each carrying the

@@ -681,7 +681,7 @@ pub fn semantic_problems(root: &Value, now: jiff::Timestamp, refused: bool) -> V
             );
         }
         // Hygiene: an OS-package distro qualifier pins the statement to one base-image
-        // point release (openvex.md §6.4 item 6).
+        // point release.
         for (pi, prod) in st.products.iter().enumerate() {
             let comps = std::iter::once((format!("products[{pi}]"), &prod.component)).chain(
                 prod.subcomponents
