@@ -151,3 +151,31 @@ fn error_output_overwrites_input() {
         gate(&["--sarif", "examples/trivy-linux-amd64.json"])
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// `vex validate`: the never-match lints, as a reviewer reads them
+
+#[test]
+fn vex_validate_epoch_in_version() {
+    assert_cmd_snapshot!(
+        "vex_validate_epoch_in_version",
+        vexgate(&[
+            "vex",
+            "validate",
+            "testdata/oracle/vex/deb-epoch.openvex.json"
+        ])
+    );
+}
+
+#[test]
+fn vex_validate_lint_fixtures() {
+    assert_cmd_snapshot!(
+        "vex_validate_lint_fixtures",
+        vexgate(&[
+            "vex",
+            "validate",
+            "testdata/oracle/vex/lint/github.openvex.json",
+            "testdata/oracle/vex/lint/golang-version-without-v.openvex.json",
+        ])
+    );
+}
