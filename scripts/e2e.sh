@@ -21,7 +21,7 @@
 #  5. `vexgate vex add`: an image-scoped statement (--image-repo 127.0.0.1:PORT/e2e/hello, the hello
 #     image pushed with skopeo to a throw-away local registry) for the hello crate finding, and a
 #     package-scoped one (--scope package) for the zlib1g finding. `./create_vex.sh` runs once with
-#     the seed's exact flags.
+#     its documented flags.
 #  6. A second `vexgate scan` of both tars (hello with --image-repo) exits 0.
 #  7. Real Trivy with --vex agrees on every finding (remaining and suppressed, under the default
 #     policy and with no filter at all): Trivy scans the registry image by digest for the
@@ -298,7 +298,7 @@ check "package-scoped statement: the zlib1g PURL is the product" package_stateme
 run vex-validate "$vexgate" vex validate --strict "$vex"
 check "vex validate --strict accepts the file" expect_rc vex-validate 0
 
-# The seed's step 3, verbatim flags, through the wrapper (in a scratch checkout).
+# create_vex.sh's documented usage, verbatim flags, through the wrapper (in a scratch checkout).
 seed=$work/seed
 mkdir -p "$seed"
 cp "$hello_report" "$seed/trivy.json"
@@ -315,7 +315,7 @@ create_vex_ok() {
       and .statements[0].products[0].subcomponents == [{"@id": "pkg:cargo/httparse@1.10.1"}]' \
       "$seed/vex.openvex.json" >/dev/null
 }
-check "./create_vex.sh with the seed's flags writes the image-scoped statement" create_vex_ok
+check "./create_vex.sh with its documented flags writes the image-scoped statement" create_vex_ok
 create_vex_applies() {
   run create-vex-gate env -C "$seed" "$vexgate" gate trivy.json --image-repo ghcr.io/OWNER/REPO
   expect_rc create-vex-gate 0

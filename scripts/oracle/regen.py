@@ -97,7 +97,7 @@ SCENARIOS = [
       {"remaining": ["CVE-2019-0001 foo", "CVE-2019-0002 foo", "CVE-2019-0013 bar"], "suppressed": [], "exit": 1},
       severity=ALL_SEV, ignore_unfixed=True),
     C("convert-default-policy",
-      "The seed's default policy (HIGH,CRITICAL + ignore-unfixed, Rego stand-in) on the all-statuses report.",
+      "The default policy (HIGH,CRITICAL + ignore-unfixed, Rego stand-in) on the all-statuses report.",
       "convert/inputs/statuses.json",
       {"remaining": ["CVE-2019-0002 foo", "CVE-2019-0013 bar"], "suppressed": [], "exit": 1},
       severity="HIGH,CRITICAL", ignore_unfixed=True),
@@ -189,7 +189,7 @@ SCENARIOS = [
       {"remaining": ["CVE-2019-18224 libidn2-0"], "suppressed": [], "exit": 1},
       severity=ALL_SEV, ignore_unfixed=True),
     C("upstream-ubuntu-1804-default-policy",
-      "ubuntu-1804 golden under the seed default (HIGH,CRITICAL + ignore-unfixed): nothing remains, exit 0.",
+      "ubuntu-1804 golden under the default policy (HIGH,CRITICAL + ignore-unfixed): nothing remains, exit 0.",
       "../upstream/trivy/ubuntu-1804.json.golden",
       {"remaining": [], "suppressed": [], "exit": 0},
       severity="HIGH,CRITICAL", ignore_unfixed=True),
@@ -236,7 +236,7 @@ SCENARIOS = [
       "source version 5.2.15-2 while the report shows 5.2.15-2+b8.",
       "deb12-rootfs", {"count": 19, "suppressed": [], "exit": 1}),
     S("scan-deb-default-policy",
-      "Debian 12 rootfs, the seed default --severity HIGH,CRITICAL --ignore-unfixed: bash and the two openssl "
+      "Debian 12 rootfs, the default --severity HIGH,CRITICAL --ignore-unfixed: bash and the two openssl "
       "findings remain; the CRITICAL will_not_fix zlib finding goes.",
       "deb12-rootfs",
       {"remaining": ["CVE-2022-3715 bash", "CVE-2025-9230 libssl3", "CVE-2025-9230 openssl"], "suppressed": [],

@@ -288,7 +288,7 @@ pub fn trivy_command(
     }
     cmd.env("TRIVY_NO_PROGRESS", "true");
     if let Some(p) = platform {
-        // The seed passes the platform per matrix leg; TRIVY_PLATFORM is Trivy's env form.
+        // A CI matrix passes the platform per leg; TRIVY_PLATFORM is Trivy's env form.
         cmd.env("TRIVY_PLATFORM", p.to_string());
     }
     cmd.stdin(Stdio::null())

@@ -147,7 +147,7 @@ fn top_level_json_keys_are_in_schema_order() {
     assert_eq!(render::JSON_SCHEMA, "vexgate/gate/v1");
 }
 
-/// The seed's default policy on a report where nothing blocks.
+/// The default policy on a report where nothing blocks.
 #[test]
 fn pass_under_default_policy() {
     let file = fixture_as(

@@ -1,4 +1,4 @@
-//! `create_vex.sh` (repo root): the seed's documented command works verbatim through
+//! `create_vex.sh` (repo root): its documented command line works verbatim through
 //! `vexgate vex add`, under a POSIX sh (dash), with vexgate's exit code passed through.
 
 use std::path::{Path, PathBuf};

@@ -288,7 +288,7 @@ const VERDICTS: &[(&str, i32, &[&str])] = &[
             "warning [go-vex]: statement 1, statements[1].action_statement",
         ],
     ),
-    // The seed repo's committed file: its product can never match.
+    // The file create_vex.sh's original usage committed: its product can never match.
     (
         "legacy-create-vex-sh/upstream-committed-vex.openvex.json",
         1,

@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn lint_repository_with_tag_or_uppercase() {
-        // The seed's committed statement.
+        // The statement create_vex.sh's original usage committed.
         let seed = "pkg:oci/node:latest?repository_url=node%3Alatest";
         let c = codes(seed);
         assert!(

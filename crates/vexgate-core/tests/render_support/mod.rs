@@ -89,7 +89,7 @@ pub fn report_decision<'r>(
     }
 }
 
-/// The seed's default policy: `--severity HIGH,CRITICAL --ignore-unfixed`.
+/// The default policy: `--severity HIGH,CRITICAL --ignore-unfixed`.
 pub fn default_policy() -> PolicyView {
     PolicyView {
         severities: vec!["HIGH".into(), "CRITICAL".into()],
