@@ -4,7 +4,7 @@
 #   vx_root                      repository root (absolute)
 #   vx_log MSG... / vx_die MSG...   messages on stderr; vx_die exits 2
 #   vx_cache_dir                 ${VEXGATE_CACHE:-$HOME/.cache/vexgate}, created
-#   vx_find_trivy                path of Trivy per INTERFACES.md (VEXGATE_TRIVY, .venv/bin/trivy, PATH)
+#   vx_find_trivy                path of Trivy: VEXGATE_TRIVY, else .venv/bin/trivy, else PATH
 #   vx_need_tool NAME PATH|""    0 when present; else prints SKIP (returns 1) or, with
 #                                VEXGATE_REQUIRE_TOOLS=1, fails (exit 2)
 #   vx_free_port                 a free TCP port on 127.0.0.1

@@ -3,8 +3,9 @@
 //! Targets are made by the test: a Debian 12 rootfs tree (`/etc/os-release` and
 //! `/var/lib/dpkg/status` stanzas of real bookworm packages at their current bookworm versions) and
 //! a Cargo project whose `Cargo.lock` pins crate versions named by real RustSec advisories.
-//! Tool discovery (INTERFACES.md): `VEXGATE_TRIVY`, else `<workspace>/.venv/bin/trivy`, else
-//! `trivy` on PATH; skipped with a reason when missing unless `VEXGATE_REQUIRE_TOOLS=1`.
+//! Tool discovery, as scripts/lib/common.sh does it: `VEXGATE_TRIVY`, else
+//! `<workspace>/.venv/bin/trivy`, else `trivy` on PATH; skipped with a reason when missing
+//! unless `VEXGATE_REQUIRE_TOOLS=1`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
