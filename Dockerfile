@@ -149,6 +149,50 @@ FROM scratch AS prebuilt
 ARG TARGETARCH
 COPY --chmod=0555 dist/hello-${TARGETARCH} /out/hello
 
+# --- The vexgate image (`--target vexgate`): the gate itself, FROM scratch ---------------
+#   docker buildx build --target vexgate -t vexgate:local .
+#   docker run --rm -v "$PWD:/work" -w /work vexgate:local gate --vex none trivy.json
+# The same toolchain, dependency layers, static musl build, cargo auditable crate list and
+# static-binary check as hello; the pipeline builds, scans and gates it like hello
+# (.github/workflows/vexgate-image.yml). No shell, no OS, user 65532; outputs go to a
+# mounted directory (vexgate writes a temp file beside each output and renames it).
+FROM deps AS vexgate-build
+COPY --from=planner /src/recipe.json recipe.json
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
+    . /etc/hello-linker.sh && \
+    if [ -s /run/secrets/cargo_registry_token ]; then \
+      CARGO_REGISTRIES_PRIVATE_TOKEN=$(cat /run/secrets/cargo_registry_token) && export CARGO_REGISTRIES_PRIVATE_TOKEN; \
+    fi && \
+    cargo chef cook --release --locked --target "$(cat /etc/hello-target)" --package vexgate --recipe-path recipe.json
+COPY . .
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
+    . /etc/hello-linker.sh && \
+    if [ -s /run/secrets/cargo_registry_token ]; then \
+      CARGO_REGISTRIES_PRIVATE_TOKEN=$(cat /run/secrets/cargo_registry_token) && export CARGO_REGISTRIES_PRIVATE_TOKEN; \
+    fi && \
+    triple=$(cat /etc/hello-target) && \
+    cargo auditable build --release --locked --target "$triple" --package vexgate --bin vexgate && \
+    install -D -m 0555 "target/$triple/release/vexgate" /out/vexgate && \
+    sh /src/scripts/check-static-binary.sh "$triple" /out/vexgate
+
+FROM scratch AS vexgate
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="vexgate" \
+      org.opencontainers.image.description="Gate Trivy JSON reports with Trivy's exact filter and OpenVEX semantics: static binary, non-root, no shell" \
+      org.opencontainers.image.source="https://github.com/OWNER/secure-docker-images" \
+      org.opencontainers.image.url="https://github.com/OWNER/secure-docker-images" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+COPY --from=vexgate-build /out/vexgate /vexgate
+USER 65532:65532
+ENTRYPOINT ["/vexgate"]
+
 FROM ${BIN_STAGE} AS bin
 
 FROM ${RUNTIME_BASE} AS runtime
