@@ -9,7 +9,8 @@
 #      or missing signature, a missing verifier and an unknown architecture are refused with
 #      exit 2 and install nothing; a second run uses the tool cache (no server needed);
 #   3. `cargo install --locked --path crates/vexgate` from a copy of the tracked files (a clean
-#      clone), into a temporary --root;
+#      clone), into a temporary --root (with --debug, so it reuses the test build's
+#      dependencies: the release profile is what step 1 builds);
 #   4. `cargo publish --dry-run --locked` of vexgate-core and vexgate;
 #   5. the Action's gate step (.github/scripts/vexgate-action.sh): every input of action.yml
 #      that is not the Action's own is a `vexgate gate --help` flag and every flag has an
@@ -306,10 +307,10 @@ mkdir "$work/clone"
   printf '%s\0' "$f"
 done | xargs -0 cp -P --parents -t "$work/clone")
 t0=$(now_ms)
-if (cd "$work/clone" && cargo install --locked --quiet --path crates/vexgate --root "$work/cargo-root") >"$work/out" 2>&1 &&
+if (cd "$work/clone" && cargo install --debug --locked --quiet --path crates/vexgate --root "$work/cargo-root") >"$work/out" 2>&1 &&
   [ "$("$work/cargo-root/bin/vexgate" --version)" = "vexgate $version" ]; then
   t1=$(now_ms)
-  ok "cargo install --locked --path crates/vexgate from a clean clone ($((t1 - t0)) ms, shared target dir)"
+  ok "cargo install --locked --path crates/vexgate from a clean clone (--debug, to share the test build; $((t1 - t0)) ms)"
 else
   bad "cargo install from a clean clone"
   tail -20 "$work/out" | sed 's/^/    /'

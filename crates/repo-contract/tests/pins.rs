@@ -70,6 +70,7 @@ const TEST_DATA_SCRIPTS: &[&str] = &[
     "scripts/test-helpers.sh",
     "scripts/bench-gate.sh",
     "scripts/bench-vex.sh",
+    "scripts/test-release.sh",
 ];
 
 #[derive(Clone)]

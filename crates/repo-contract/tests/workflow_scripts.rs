@@ -720,11 +720,7 @@ fn sticky_env(
             body_file.display()
         ),
         sb.path(),
-        &[
-            &[("GITHUB_REPOSITORY", "acme/app".into())][..],
-            extra_env,
-        ]
-        .concat(),
+        &[&[("GITHUB_REPOSITORY", "acme/app".into())][..], extra_env].concat(),
     );
     (sb, out)
 }
@@ -791,7 +787,10 @@ fn sticky_comment_keeps_one_comment_per_key() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let sent = std::fs::read_to_string(sb.path().join("sent.md")).expect("sent body");
-    assert_eq!(sent, "<!-- vexgate-report acme/app/vexgate -->\n## vexgate: pass\n");
+    assert_eq!(
+        sent,
+        "<!-- vexgate-report acme/app/vexgate -->\n## vexgate: pass\n"
+    );
     // The marker the stub's jq filter looked for carries the key too.
     assert!(
         sb.calls()[0]

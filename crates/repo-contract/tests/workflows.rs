@@ -157,8 +157,8 @@ contract!(
         ),
         (
             File::Pipeline,
-            "      - name: Cargo cache (non-publishing runs only)\n        if: ${{ !inputs.push }}\n",
-            "      - name: Cargo cache (non-publishing runs only)\n"
+            "      - name: Cargo cache (non-publishing source builds only)\n        if: ${{ !inputs.push && inputs.vexgate-version == 'source' }}\n",
+            "      - name: Cargo cache (non-publishing source builds only)\n        if: ${{ inputs.vexgate-version == 'source' }}\n"
         ),
         (
             File::PlanScript,
@@ -878,8 +878,16 @@ contract!(
     vexgate_action,
     common::vexgate_action,
     [
-        (File::Action, "    default: \"0.1.0\"", "    default: \"0.0.9\""),
-        (File::Pipeline, "        default: \"0.1.0\"", "        default: \"latest\""),
+        (
+            File::Action,
+            "    default: \"0.1.0\"",
+            "    default: \"0.0.9\""
+        ),
+        (
+            File::Pipeline,
+            "        default: \"0.1.0\"",
+            "        default: \"latest\""
+        ),
         (
             File::Action,
             "  blocking:\n    description:",

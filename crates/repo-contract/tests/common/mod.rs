@@ -1426,10 +1426,7 @@ pub fn sha_pinned_uses(r: &Repo) -> Result<(), String> {
 
 /// `runs.steps` of a composite action.
 pub fn action_steps(a: &Workflow) -> Vec<&Value> {
-    a.doc
-        .get("runs")
-        .map(steps)
-        .unwrap_or_default()
+    a.doc.get("runs").map(steps).unwrap_or_default()
 }
 
 /// Top-level `permissions: {}`, and every job states its own permissions.
@@ -1781,7 +1778,9 @@ pub fn codeowners_of(text: &str, path: &str) -> Option<Vec<String>> {
 }
 
 /// Files whose change can let a finding through, or change what runs with a write token.
-pub const GUARDED: [&str; 12] = [
+pub const GUARDED: [&str; 14] = [
+    "action.yml",
+    ".github/scripts/install-vexgate.sh",
     "vex.openvex.json",
     ".trivyignore",
     ".trivyignore.yaml",
@@ -2310,14 +2309,19 @@ pub fn vexgate_action(r: &Repo) -> Result<(), String> {
     ensure(
         script.contains("bash \"$GITHUB_ACTION_PATH/.github/scripts/install-vexgate.sh\"")
             && script.contains("--verifier \"$VERIFIER\""),
-        || format!("{path}: the install step must run .github/scripts/install-vexgate.sh with the verifier"),
+        || {
+            format!(
+                "{path}: the install step must run .github/scripts/install-vexgate.sh with the verifier"
+            )
+        },
     )?;
     let inst = r.text(File::InstallVexgate);
     ensure(
-        inst.contains("cosign verify-blob")
-            && inst.contains("gh attestation verify")
+        inst.contains(
+            "    cosign verify-blob \\\n      --bundle \"$work/SHA256SUMS.sigstore.json\"",
+        ) && inst.contains("gh attestation verify")
             && inst.contains("cosign not found: refusing")
-            && inst.contains("\\.github/workflows/release\\.yml@refs/tags/v"),
+            && inst.contains(r"\\.github/workflows/release\\.yml@refs/tags/v"),
         || {
             format!(
                 "{}: must verify the signature (cosign or gh) for release.yml on a v* tag and refuse without a verifier",
@@ -2398,8 +2402,13 @@ pub fn release_workflow(r: &Repo) -> Result<(), String> {
     )?;
     let check = w.runs("check")?.join("\n");
     ensure(
-        check.contains("[ \"$TAG\" != \"v$crate\" ]") && check.contains("[ \"$action\" != \"$crate\" ]"),
-        || format!("{path}: job `check` must refuse a tag that is not the crate's and the Action's version"),
+        check.contains("[ \"$TAG\" != \"v$crate\" ]")
+            && check.contains("[ \"$action\" != \"$crate\" ]"),
+        || {
+            format!(
+                "{path}: job `check` must refuse a tag that is not the crate's and the Action's version"
+            )
+        },
     )?;
     let build = w.job("build")?;
     ensure(needs(build).iter().any(|n| n == "check"), || {
@@ -2425,11 +2434,21 @@ pub fn release_workflow(r: &Repo) -> Result<(), String> {
     ensure(
         targets
             == [
-                ("aarch64-unknown-linux-musl".to_string(), "ubuntu-24.04-arm".to_string()),
-                ("x86_64-unknown-linux-musl".to_string(), "ubuntu-24.04".to_string()),
+                (
+                    "aarch64-unknown-linux-musl".to_string(),
+                    "ubuntu-24.04-arm".to_string(),
+                ),
+                (
+                    "x86_64-unknown-linux-musl".to_string(),
+                    "ubuntu-24.04".to_string(),
+                ),
             ]
             && field(build, "runs-on").as_deref() == Some("${{ matrix.runner }}"),
-        || format!("{path}: build must make x86_64 and aarch64 musl archives, each on its native runner; got {targets:?}"),
+        || {
+            format!(
+                "{path}: build must make x86_64 and aarch64 musl archives, each on its native runner; got {targets:?}"
+            )
+        },
     )?;
     ensure(
         w.runs("build")?
@@ -2438,23 +2457,28 @@ pub fn release_workflow(r: &Repo) -> Result<(), String> {
         || format!("{path}: build must pack with scripts/package-release.sh"),
     )?;
     ensure(
-        w.steps("build")?.iter().all(|s| {
-            uses(s) != Some("actions/cache") && uses(s) != Some("Swatinem/rust-cache")
-        }),
+        w.steps("build")?
+            .iter()
+            .all(|s| uses(s) != Some("actions/cache") && uses(s) != Some("Swatinem/rust-cache")),
         || format!("{path}: a release is built without any cache"),
     )?;
     let publish = w.job("publish")?;
     let perms = permissions(publish);
-    for want in [("contents", "write"), ("id-token", "write"), ("attestations", "write")] {
+    for want in [
+        ("contents", "write"),
+        ("id-token", "write"),
+        ("attestations", "write"),
+    ] {
         ensure(
             perms.iter().any(|(k, v)| k == want.0 && v == want.1),
             || format!("{path}: publish needs {}: {}", want.0, want.1),
         )?;
     }
     let runs = w.runs("publish")?.join("\n");
-    ensure(runs.contains("sha256sum vexgate-*.tar.gz > SHA256SUMS"), || {
-        format!("{path}: publish must write SHA256SUMS over the archives")
-    })?;
+    ensure(
+        runs.contains("sha256sum vexgate-*.tar.gz > SHA256SUMS"),
+        || format!("{path}: publish must write SHA256SUMS over the archives"),
+    )?;
     let attest = w.step_using("publish", "actions/attest")?;
     ensure(
         with(attest, "subject-path").as_deref() == Some("dist/vexgate-*.tar.gz")
@@ -2473,11 +2497,19 @@ pub fn release_workflow(r: &Repo) -> Result<(), String> {
     let release = pos(&|s| run(s).is_some_and(|t| t.contains("gh release create")));
     ensure(
         installer.is_some() && signs > installer && release > signs,
-        || format!("{path}: publish must install cosign, sign SHA256SUMS keylessly, then create the release"),
+        || {
+            format!(
+                "{path}: publish must install cosign, sign SHA256SUMS keylessly, then create the release"
+            )
+        },
     )?;
     let rel = steps[release.unwrap_or_default()];
     let rel_run = run(rel).unwrap_or_default();
-    for asset in ["dist/vexgate-*.tar.gz", "dist/SHA256SUMS", "dist/SHA256SUMS.sigstore.json"] {
+    for asset in [
+        "dist/vexgate-*.tar.gz",
+        "dist/SHA256SUMS",
+        "dist/SHA256SUMS.sigstore.json",
+    ] {
         ensure(rel_run.contains(asset), || {
             format!("{path}: the GitHub Release must carry {asset}")
         })?;
@@ -2503,7 +2535,11 @@ pub fn vexgate_image(r: &Repo) -> Result<(), String> {
         stage.contains("\nUSER 65532:65532\n")
             && stage.contains("ENTRYPOINT [\"/vexgate\"]")
             && stage.contains("COPY --from=vexgate-build /out/vexgate /vexgate"),
-        || format!("{path}: the vexgate stage must run /vexgate as 65532 from the vexgate-build stage"),
+        || {
+            format!(
+                "{path}: the vexgate stage must run /vexgate as 65532 from the vexgate-build stage"
+            )
+        },
     )?;
     let build: String = d
         .split("\nFROM ")
