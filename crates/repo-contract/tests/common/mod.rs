@@ -1708,6 +1708,20 @@ pub fn no_bake_file(r: &Repo) -> Result<(), String> {
             )
         })?;
     }
+    // Every other chapter of the book too.
+    let book = root().join("docs/src");
+    for e in std::fs::read_dir(&book).map_err(|e| format!("{}: {e}", book.display()))? {
+        let p = e.map_err(|e| e.to_string())?.path();
+        if p.extension().is_some_and(|x| x == "md") {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            ensure(!text.contains("buildx bake"), || {
+                format!(
+                    "{}: mentions `docker buildx bake`, which has no bake file",
+                    p.display()
+                )
+            })?;
+        }
+    }
     Ok(())
 }
 
