@@ -87,6 +87,10 @@ if grep -q '^\.TH vexgate-gate 1' "$work/unpacked/$name/man/vexgate-gate.1" &&
 else
   bad "man page of vexgate gate"
 fi
+if "$packed" --help | grep generate >/dev/null; then bad "vexgate --help lists the packaging-only generate subcommand"; else ok "generate is hidden from --help"; fi
+"$packed" generate man no-such-command >/dev/null 2>&1
+rc=$?
+if [ "$rc" = 2 ]; then ok "generate man of an unknown subcommand: exit 2"; else bad "generate man no-such-command: exit $rc"; fi
 # The README's first command (cargo run ... -p vexgate -- ARGS) with the packed binary.
 read -r -a readme_args < <(sed -n 's/^cargo run .*-p vexgate -- //p' "$root/README.md" | head -n 1)
 (cd "$root" && env -u VEXGATE_VEX -u VEXGATE_SEVERITY NO_COLOR=1 "$packed" "${readme_args[@]}" >"$work/readme.out" 2>&1)
