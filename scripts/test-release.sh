@@ -391,6 +391,17 @@ if [ "$failed" = "$failed_before" ]; then
   ok "every gate input reaches vexgate gate as its flag (recorded arguments)"
 fi
 
+# image: vexgate scan with the platforms and the same gate flags, reports saved under RUNNER_TEMP.
+: >"$work/argv"
+env -i PATH=/usr/bin:/bin STUB_ARGV="$work/argv" VEXGATE="$stubs/vexgate-argv" IMAGE=registry.example/app:1 \
+  PLATFORMS=linux/amd64,linux/arm64 SEVERITY=CRITICAL RUNNER_TEMP="$work" bash "$action_script" >/dev/null 2>&1
+want_scan="scan --reports-dir $work/vexgate-reports --platform linux/amd64 --platform linux/arm64 --severity CRITICAL --summary-md $work/vexgate-summary.md registry.example/app:1"
+if [ "$(head -n 12 "$work/argv" | tr '\n' ' ')" = "$want_scan " ]; then
+  ok "image: runs vexgate scan with the platforms and the gate flags"
+else
+  bad "image: vexgate got: $(tr '\n' ' ' <"$work/argv")"
+fi
+
 # The real binary through the Action's script.
 act() { # act LABEL VAR=VALUE...: exit status in $rc, outputs in $work/act-LABEL.out
   local label=$1
