@@ -40,6 +40,10 @@ ARG RUNTIME_BASE=distroless
 #   build-dev  compile here with a per-platform target/ cache mount (local development);
 #   prebuilt   copy dist/hello-$TARGETARCH from the context (offline build, CI artifacts).
 ARG BIN_STAGE=build
+# Where the vexgate image's binary comes from: vexgate-build (compile here, the default and
+# what CI uses) or vexgate-prebuilt (dist/vexgate-$TARGETARCH from the context: the offline
+# test, scripts/test-vexgate-image.sh).
+ARG VEXGATE_BIN_STAGE=vexgate-build
 
 FROM --platform=$BUILDPLATFORM rust:1.95.0-slim-bookworm@sha256:d7482085ff5b415f84dba5647ae71606650bdef00db7aeb69f4b3d170c3e4082 AS rust-upstream
 FROM gcr.io/distroless/static-debian13:nonroot@sha256:1c2c046bc09ed40fad370b599a0b1ae7987f55b01e247cf27a7c27cd97e5bbc7 AS distroless
@@ -179,6 +183,12 @@ RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=sh
     install -D -m 0555 "target/$triple/release/vexgate" /out/vexgate && \
     sh /src/scripts/check-static-binary.sh "$triple" /out/vexgate
 
+FROM scratch AS vexgate-prebuilt
+ARG TARGETARCH
+COPY --chmod=0555 dist/vexgate-${TARGETARCH} /out/vexgate
+
+FROM ${VEXGATE_BIN_STAGE} AS vexgate-bin
+
 FROM scratch AS vexgate
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -189,7 +199,7 @@ LABEL org.opencontainers.image.title="vexgate" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
-COPY --from=vexgate-build /out/vexgate /vexgate
+COPY --from=vexgate-bin /out/vexgate /vexgate
 USER 65532:65532
 ENTRYPOINT ["/vexgate"]
 

@@ -36,7 +36,7 @@ cargo test --workspace --locked
 step "mdbook build (pinned mdbook, scripts/build-docs.sh)"
 bash scripts/build-docs.sh
 
-for s in scripts/lint.sh scripts/test-release.sh scripts/test-helpers.sh scripts/test-image.sh scripts/test-image-stages.sh scripts/e2e.sh; do
+for s in scripts/lint.sh scripts/test-release.sh scripts/test-vexgate-image.sh scripts/test-helpers.sh scripts/test-image.sh scripts/test-image-stages.sh scripts/e2e.sh; do
   if [ -f "$s" ]; then
     step "$s"
     bash "$s"

@@ -979,8 +979,13 @@ contract!(
         ),
         (
             File::Dockerfile,
-            "COPY --from=vexgate-build /out/vexgate /vexgate\nUSER 65532:65532\n",
-            "COPY --from=vexgate-build /out/vexgate /vexgate\n"
+            "COPY --from=vexgate-bin /out/vexgate /vexgate\nUSER 65532:65532\n",
+            "COPY --from=vexgate-bin /out/vexgate /vexgate\n"
+        ),
+        (
+            File::Dockerfile,
+            "ARG VEXGATE_BIN_STAGE=vexgate-build\n",
+            "ARG VEXGATE_BIN_STAGE=vexgate-prebuilt\n"
         ),
         (
             File::Dockerfile,

@@ -2548,10 +2548,12 @@ pub fn vexgate_image(r: &Repo) -> Result<(), String> {
     ensure(
         stage.contains("\nUSER 65532:65532\n")
             && stage.contains("ENTRYPOINT [\"/vexgate\"]")
-            && stage.contains("COPY --from=vexgate-build /out/vexgate /vexgate"),
+            && stage.contains("COPY --from=vexgate-bin /out/vexgate /vexgate")
+            && d.contains("\nARG VEXGATE_BIN_STAGE=vexgate-build\n")
+            && d.contains("\nFROM ${VEXGATE_BIN_STAGE} AS vexgate-bin\n"),
         || {
             format!(
-                "{path}: the vexgate stage must run /vexgate as 65532 from the vexgate-build stage"
+                "{path}: the vexgate stage must run /vexgate as 65532, built by vexgate-build by default"
             )
         },
     )?;
