@@ -40,6 +40,10 @@ ARG RUNTIME_BASE=distroless
 #   build-dev  compile here with a per-platform target/ cache mount (local development);
 #   prebuilt   copy dist/hello-$TARGETARCH from the context (offline build, CI artifacts).
 ARG BIN_STAGE=build
+# Where the vexgate image's binary comes from: vexgate-build (compile here, the default and
+# what CI uses) or vexgate-prebuilt (dist/vexgate-$TARGETARCH from the context: the offline
+# test, scripts/test-vexgate-image.sh).
+ARG VEXGATE_BIN_STAGE=vexgate-build
 
 FROM --platform=$BUILDPLATFORM rust:1.95.0-slim-bookworm@sha256:d7482085ff5b415f84dba5647ae71606650bdef00db7aeb69f4b3d170c3e4082 AS rust-upstream
 FROM gcr.io/distroless/static-debian13:nonroot@sha256:1c2c046bc09ed40fad370b599a0b1ae7987f55b01e247cf27a7c27cd97e5bbc7 AS distroless
@@ -148,6 +152,56 @@ RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=sh
 FROM scratch AS prebuilt
 ARG TARGETARCH
 COPY --chmod=0555 dist/hello-${TARGETARCH} /out/hello
+
+# --- The vexgate image (`--target vexgate`): the gate itself, FROM scratch ---------------
+#   docker buildx build --target vexgate -t vexgate:local .
+#   docker run --rm -v "$PWD:/work" -w /work vexgate:local gate --vex none trivy.json
+# The same toolchain, dependency layers, static musl build, cargo auditable crate list and
+# static-binary check as hello; the pipeline builds, scans and gates it like hello
+# (.github/workflows/vexgate-image.yml). No shell, no OS, user 65532; outputs go to a
+# mounted directory (vexgate writes a temp file beside each output and renames it).
+FROM deps AS vexgate-build
+COPY --from=planner /src/recipe.json recipe.json
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
+    . /etc/hello-linker.sh && \
+    if [ -s /run/secrets/cargo_registry_token ]; then \
+      CARGO_REGISTRIES_PRIVATE_TOKEN=$(cat /run/secrets/cargo_registry_token) && export CARGO_REGISTRIES_PRIVATE_TOKEN; \
+    fi && \
+    cargo chef cook --release --locked --target "$(cat /etc/hello-target)" --package vexgate --recipe-path recipe.json
+COPY . .
+RUN --mount=type=cache,id=cargo-git-db,target=/usr/local/cargo/git/db,sharing=shared \
+    --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=secret,id=cargo_registry_token,target=/run/secrets/cargo_registry_token,required=false \
+    . /etc/hello-linker.sh && \
+    if [ -s /run/secrets/cargo_registry_token ]; then \
+      CARGO_REGISTRIES_PRIVATE_TOKEN=$(cat /run/secrets/cargo_registry_token) && export CARGO_REGISTRIES_PRIVATE_TOKEN; \
+    fi && \
+    triple=$(cat /etc/hello-target) && \
+    cargo auditable build --release --locked --target "$triple" --package vexgate --bin vexgate && \
+    install -D -m 0555 "target/$triple/release/vexgate" /out/vexgate && \
+    sh /src/scripts/check-static-binary.sh "$triple" /out/vexgate
+
+FROM scratch AS vexgate-prebuilt
+ARG TARGETARCH
+COPY --chmod=0555 dist/vexgate-${TARGETARCH} /out/vexgate
+
+FROM ${VEXGATE_BIN_STAGE} AS vexgate-bin
+
+FROM scratch AS vexgate
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="vexgate" \
+      org.opencontainers.image.description="Gate Trivy JSON reports with Trivy's exact filter and OpenVEX semantics: static binary, non-root, no shell" \
+      org.opencontainers.image.source="https://github.com/OWNER/secure-docker-images" \
+      org.opencontainers.image.url="https://github.com/OWNER/secure-docker-images" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+COPY --from=vexgate-bin /out/vexgate /vexgate
+USER 65532:65532
+ENTRYPOINT ["/vexgate"]
 
 FROM ${BIN_STAGE} AS bin
 

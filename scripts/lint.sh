@@ -50,11 +50,18 @@ if [ -f .github/dependabot.yml ]; then
   check "check-jsonschema (vendor.dependabot)" \
     check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 fi
+# The composite Action at the repository root (zizmor below reads it too).
+if [ -f action.yml ]; then
+  check "check-jsonschema (vendor.github-actions)" \
+    check-jsonschema --builtin-schema vendor.github-actions action.yml
+fi
 check "actionlint $(actionlint --version | head -n 1)" \
   actionlint -shellcheck "$venv/bin/shellcheck" "${workflows[@]}"
 # zizmor exits 0 only with no finding at all (ignored ones carry a reason inline).
+zizmor_inputs=(.github/)
+if [ -f action.yml ]; then zizmor_inputs+=(action.yml); fi
 check "zizmor --offline $(zizmor --version | cut -d' ' -f2)" \
-  zizmor --offline --no-progress .github/
+  zizmor --offline --no-progress "${zizmor_inputs[@]}"
 
 # Every shell script in the repository, tracked or not, outside build/tool dirs.
 mapfile -t scripts < <(find . \

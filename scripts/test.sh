@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs the pinned tools, then runs
-# formatting, lints, every Rust test, the workflow/script linters, the offline image
+# formatting, lints, every Rust test (the book's command examples included), the book
+# (mdbook build), the workflow/script linters, the release archive and the Action's
+# installer (scripts/test-release.sh), the offline image
 # tests (the prebuilt-binary image, and the Dockerfile's real build stages with buildah)
 # and the end-to-end local-workflow test. This is the README's test command;
 # .ci/run calls it.
@@ -31,7 +33,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
-for s in scripts/lint.sh scripts/test-helpers.sh scripts/test-image.sh scripts/test-image-stages.sh scripts/e2e.sh; do
+step "mdbook build (pinned mdbook, scripts/build-docs.sh)"
+bash scripts/build-docs.sh
+
+for s in scripts/lint.sh scripts/test-release.sh scripts/test-vexgate-image.sh scripts/test-helpers.sh scripts/test-image.sh scripts/test-image-stages.sh scripts/e2e.sh; do
   if [ -f "$s" ]; then
     step "$s"
     bash "$s"

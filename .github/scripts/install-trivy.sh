@@ -15,7 +15,7 @@
 # binary however it was delivered. When TRIVY_VERSION changes (Renovate proposes that), the
 # old pins stop matching and this script refuses the new release until its digests are
 # pinned here too: take them from the release's own checksums.txt after verifying that file's
-# cosign signature (docs/ci-cd.md, "Updating Trivy").
+# cosign signature (docs/src/ci-cd.md, "Updating Trivy").
 #
 # Environment: INSTALL_TRIVY_ARCH overrides `uname -m` (tests).
 # Exit status: 0 installed; 1 refused or failed; 2 usage error.

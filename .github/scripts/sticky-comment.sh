@@ -21,7 +21,14 @@ case "$pr" in
 esac
 : "${GITHUB_REPOSITORY:?sticky-comment: GITHUB_REPOSITORY is not set}"
 
-marker='<!-- vexgate-report -->'
+# STICKY_KEY (optional, e.g. the image name): one comment per key, so that two pipelines on
+# the same pull request (the hello image and the vexgate image) keep one comment each.
+key=${STICKY_KEY:-}
+[[ "$key" =~ ^[a-z0-9._/-]*$ ]] || {
+  echo "sticky-comment: STICKY_KEY must be lowercase letters, digits, . _ / -, got '$key'" >&2
+  exit 2
+}
+marker="<!-- vexgate-report${key:+ $key} -->"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 {

@@ -20,7 +20,7 @@
 # Exit status: 0 a DB is in place; 1 no usable DB; 2 usage error.
 set -euo pipefail
 
-# Trivy 0.76's default DB repositories, tried in this order by Trivy itself (docs/ci-cd.md).
+# Trivy 0.76's default DB repositories, tried in this order by Trivy itself (docs/src/ci-cd.md).
 DEFAULT_REPOSITORIES=mirror.gcr.io/aquasec/trivy-db:2,ghcr.io/aquasecurity/trivy-db:2
 
 log() { printf 'trivy-db: %s\n' "$*" >&2; }

@@ -691,6 +691,15 @@ fn install_trivy_fails_closed() {
 // --- .github/scripts/sticky-comment.sh ---------------------------------------------------
 
 fn sticky(existing: &str, pr: &str, body: &str) -> (Sandbox, Output) {
+    sticky_env(existing, pr, body, &[])
+}
+
+fn sticky_env(
+    existing: &str,
+    pr: &str,
+    body: &str,
+    extra_env: &[(&str, String)],
+) -> (Sandbox, Output) {
     let sb = Sandbox::new();
     // `gh api --paginate .../comments --jq ...` prints the ids of our earlier comments.
     sb.stub(
@@ -711,7 +720,7 @@ fn sticky(existing: &str, pr: &str, body: &str) -> (Sandbox, Output) {
             body_file.display()
         ),
         sb.path(),
-        &[("GITHUB_REPOSITORY", "acme/app".into())],
+        &[&[("GITHUB_REPOSITORY", "acme/app".into())][..], extra_env].concat(),
     );
     (sb, out)
 }
@@ -766,6 +775,33 @@ fn sticky_comment_creates_one_when_none_exists_and_truncates() {
     let sent = std::fs::read_to_string(sb.path().join("sent.md")).expect("sent body");
     assert!(sent.len() < 65_536, "{} characters", sent.len());
     assert!(sent.ends_with("(truncated: the full report is in the job summary)\n"));
+}
+
+#[test]
+fn sticky_comment_keeps_one_comment_per_key() {
+    let (sb, out) = sticky_env(
+        "101\n202\n",
+        "7",
+        "## vexgate: pass\n",
+        &[("STICKY_KEY", "acme/app/vexgate".into())],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let sent = std::fs::read_to_string(sb.path().join("sent.md")).expect("sent body");
+    assert_eq!(
+        sent,
+        "<!-- vexgate-report acme/app/vexgate -->\n## vexgate: pass\n"
+    );
+    // The marker the stub's jq filter looked for carries the key too.
+    assert!(
+        sb.calls()[0]
+            .iter()
+            .any(|a| a.contains("<!-- vexgate-report acme/app/vexgate -->")),
+        "{:?}",
+        sb.calls()
+    );
+    let (sb, out) = sticky_env("", "7", "x", &[("STICKY_KEY", "a -->b".into())]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(sb.calls().is_empty());
 }
 
 #[test]

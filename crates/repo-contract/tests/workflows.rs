@@ -157,8 +157,8 @@ contract!(
         ),
         (
             File::Pipeline,
-            "      - name: Cargo cache (non-publishing runs only)\n        if: ${{ !inputs.push }}\n",
-            "      - name: Cargo cache (non-publishing runs only)\n"
+            "      - name: Cargo cache (non-publishing source builds only)\n        if: ${{ !inputs.push && inputs.vexgate-version == 'source' }}\n",
+            "      - name: Cargo cache (non-publishing source builds only)\n        if: ${{ inputs.vexgate-version == 'source' }}\n"
         ),
         (
             File::PlanScript,
@@ -868,6 +868,135 @@ contract!(
             File::Pipeline,
             "      - name: SOURCE_DATE_EPOCH (the commit time)\n        run: echo \"SOURCE_DATE_EPOCH=$(git -C src log -1 --pretty=%ct)\" >> \"$GITHUB_ENV\"\n      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n      - uses: docker/login-action",
             "      - uses: docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0\n      - uses: docker/login-action"
+        ),
+    ]
+);
+
+// The vexgate Action: composite, verified install through the tested script, the crate's
+// version by default; the pipeline gets vexgate through it.
+contract!(
+    vexgate_action,
+    common::vexgate_action,
+    [
+        (
+            File::Action,
+            "    default: \"0.1.0\"",
+            "    default: \"0.0.9\""
+        ),
+        (
+            File::Pipeline,
+            "        default: \"0.1.0\"",
+            "        default: \"latest\""
+        ),
+        (
+            File::Action,
+            "  blocking:\n    description:",
+            "  blocked:\n    description:"
+        ),
+        (
+            File::Action,
+            "        bash \"$GITHUB_ACTION_PATH/.github/scripts/install-vexgate.sh\" \\",
+            "        curl -fsSL \"https://example.invalid/vexgate\" -o vexgate; echo \\"
+        ),
+        (
+            File::InstallVexgate,
+            "    cosign verify-blob \\",
+            "    true \\"
+        ),
+        (
+            File::Pipeline,
+            "        id: install\n        uses: ./pipeline",
+            "        id: install-old\n        uses: ./pipeline"
+        ),
+        (
+            File::Pipeline,
+            "      - name: cargo install vexgate (vexgate-version source)\n        if: ${{ inputs.vexgate-version == 'source' }}\n",
+            "      - name: cargo install vexgate (vexgate-version source)\n"
+        ),
+        (File::Ci, "      vexgate-version: source\n", ""),
+        (File::VexgateImage, "      vexgate-version: source\n", ""),
+        (File::Action, "  using: composite", "  using: node24"),
+    ]
+);
+
+// Releases on v* tags: two native musl archives, SHA256SUMS, provenance, a keyless signature.
+contract!(
+    release_workflow,
+    common::release_workflow,
+    [
+        (
+            File::Release,
+            "    tags: [\"v*.*.*\"]",
+            "    tags: [\"v*.*.*\"]\n    branches: [main]"
+        ),
+        (
+            File::Release,
+            "          - target: aarch64-unknown-linux-musl\n            runner: ubuntu-24.04-arm",
+            "          - target: aarch64-unknown-linux-musl\n            runner: ubuntu-24.04"
+        ),
+        (
+            File::Release,
+            "          - target: x86_64-unknown-linux-musl",
+            "          - target: x86_64-unknown-linux-gnu"
+        ),
+        (
+            File::Release,
+            "          subject-path: dist/vexgate-*.tar.gz",
+            "          subject-path: dist/SHA256SUMS"
+        ),
+        (
+            File::Release,
+            "          cosign sign-blob --yes --bundle SHA256SUMS.sigstore.json SHA256SUMS\n",
+            ""
+        ),
+        (
+            File::Release,
+            " dist/SHA256SUMS dist/SHA256SUMS.sigstore.json",
+            " dist/SHA256SUMS"
+        ),
+        (
+            File::Release,
+            "          if [ \"$TAG\" != \"v$crate\" ] || [ \"$action\" != \"$crate\" ]; then",
+            "          if false; then"
+        ),
+        (
+            File::Release,
+            "      contents: write # create the release",
+            "      contents: read"
+        ),
+    ]
+);
+
+// The vexgate image: FROM scratch, non-root, built and gated by the same pipeline.
+contract!(
+    vexgate_image,
+    common::vexgate_image,
+    [
+        (
+            File::Dockerfile,
+            "FROM scratch AS vexgate\n",
+            "FROM gcr.io/distroless/static-debian13:nonroot@sha256:1c2c046bc09ed40fad370b599a0b1ae7987f55b01e247cf27a7c27cd97e5bbc7 AS vexgate\n"
+        ),
+        (
+            File::Dockerfile,
+            "COPY --from=vexgate-bin /out/vexgate /vexgate\nUSER 65532:65532\n",
+            "COPY --from=vexgate-bin /out/vexgate /vexgate\n"
+        ),
+        (
+            File::Dockerfile,
+            "ARG VEXGATE_BIN_STAGE=vexgate-build\n",
+            "ARG VEXGATE_BIN_STAGE=vexgate-prebuilt\n"
+        ),
+        (
+            File::Dockerfile,
+            "    cargo auditable build --release --locked --target \"$triple\" --package vexgate --bin vexgate",
+            "    cargo build --release --locked --target \"$triple\" --package vexgate --bin vexgate"
+        ),
+        (File::VexgateImage, "      target: vexgate\n", ""),
+        (
+            File::VexgateImage,
+            "      push: ${{ github.event_name == 'push' }}",
+            "      push: true"
         ),
     ]
 );

@@ -37,6 +37,11 @@ pub enum File {
     InstallTrivy,
     Docs,
     Readme,
+    Release,
+    VexgateImage,
+    Action,
+    InstallVexgate,
+    VexgateCargo,
 }
 
 impl File {
@@ -58,16 +63,30 @@ impl File {
             File::CiRun => ".ci/run",
             File::SetupTools => "scripts/setup-tools.sh",
             File::InstallTrivy => ".github/scripts/install-trivy.sh",
-            File::Docs => "docs/ci-cd.md",
+            File::Docs => "docs/src/ci-cd.md",
             File::Readme => "README.md",
+            File::Release => ".github/workflows/release.yml",
+            File::VexgateImage => ".github/workflows/vexgate-image.yml",
+            File::Action => "action.yml",
+            File::InstallVexgate => ".github/scripts/install-vexgate.sh",
+            File::VexgateCargo => "crates/vexgate/Cargo.toml",
         }
     }
 
     fn is_workflow(self) -> bool {
-        matches!(self, File::Ci | File::Cd | File::Pipeline | File::Retention)
+        matches!(
+            self,
+            File::Ci
+                | File::Cd
+                | File::Pipeline
+                | File::Retention
+                | File::Release
+                | File::VexgateImage
+                | File::Action
+        )
     }
 
-    const ALL: [File; 18] = [
+    const ALL: [File; 23] = [
         File::Ci,
         File::Cd,
         File::Pipeline,
@@ -86,6 +105,11 @@ impl File {
         File::InstallTrivy,
         File::Docs,
         File::Readme,
+        File::Release,
+        File::VexgateImage,
+        File::Action,
+        File::InstallVexgate,
+        File::VexgateCargo,
     ];
 }
 
@@ -236,6 +260,10 @@ pub struct Repo {
     pub cd: Workflow,
     pub pipeline: Workflow,
     pub retention: Workflow,
+    pub release: Workflow,
+    pub vexgate_image: Workflow,
+    /// action.yml (not a workflow, but the same YAML helpers read it).
+    pub action: Workflow,
     texts: BTreeMap<File, String>,
 }
 
@@ -262,6 +290,9 @@ impl Repo {
             cd: wf(File::Cd),
             pipeline: wf(File::Pipeline),
             retention: wf(File::Retention),
+            release: wf(File::Release),
+            vexgate_image: wf(File::VexgateImage),
+            action: wf(File::Action),
             texts,
         }
     }
@@ -272,12 +303,22 @@ impl Repo {
             File::Cd => &self.cd.text,
             File::Pipeline => &self.pipeline.text,
             File::Retention => &self.retention.text,
+            File::Release => &self.release.text,
+            File::VexgateImage => &self.vexgate_image.text,
+            File::Action => &self.action.text,
             f => &self.texts[&f],
         }
     }
 
-    pub fn workflows(&self) -> [&Workflow; 4] {
-        [&self.ci, &self.cd, &self.pipeline, &self.retention]
+    pub fn workflows(&self) -> [&Workflow; 6] {
+        [
+            &self.ci,
+            &self.cd,
+            &self.pipeline,
+            &self.retention,
+            &self.release,
+            &self.vexgate_image,
+        ]
     }
 
     /// A copy with `from` replaced by `to` in `file` (every occurrence). Panics when
@@ -298,6 +339,9 @@ impl Repo {
                 File::Ci => r.ci = w,
                 File::Cd => r.cd = w,
                 File::Pipeline => r.pipeline = w,
+                File::Release => r.release = w,
+                File::VexgateImage => r.vexgate_image = w,
+                File::Action => r.action = w,
                 _ => r.retention = w,
             }
         } else {
@@ -321,6 +365,8 @@ pub const PLATFORMS: [(&str, &str); 2] = [
 ];
 
 const REUSABLE: &str = "./.github/workflows/pipeline.yml";
+/// The vexgate Action as the pipeline uses it: action.yml of the tooling checkout.
+pub const LOCAL_ACTION: &str = "./pipeline";
 const MATRIX: &str = "${{ fromJSON(needs.plan.outputs.matrix) }}";
 
 /// The one job of a caller (ci.yml, cd.yml): it must call the reusable workflow and do
@@ -610,7 +656,8 @@ pub fn release_cache_isolation(r: &Repo) -> Result<(), String> {
     // A publishing vexgate is built without any cache.
     let cargo_cache = p.step_using("vexgate", "actions/cache")?;
     ensure(
-        field(cargo_cache, "if").as_deref() == Some("${{ !inputs.push }}"),
+        field(cargo_cache, "if")
+            .is_some_and(|c| c == "${{ !inputs.push }}" || c.starts_with("${{ !inputs.push && ")),
         || format!("{path}: the cargo cache must be skipped on publishing runs"),
     )?;
     ensure(
@@ -1294,6 +1341,13 @@ pub fn sha_pinned_uses(r: &Repo) -> Result<(), String> {
             if spec == REUSABLE && wf.path != File::Pipeline.path() {
                 continue;
             }
+            // The vexgate Action from a checkout at a known commit: the pipeline's own
+            // repository (checked out at tooling-ref into pipeline/), or this commit.
+            if (spec == LOCAL_ACTION && wf.path == File::Pipeline.path())
+                || (spec == "./" && wf.path == File::Release.path())
+            {
+                continue;
+            }
             let (action, sha) = spec
                 .split_once('@')
                 .ok_or_else(|| at("uses without @<sha>"))?;
@@ -1328,7 +1382,51 @@ pub fn sha_pinned_uses(r: &Repo) -> Result<(), String> {
             )
         })?;
     }
+    // The composite Action's own steps.
+    let a = &r.action;
+    let mut seen = 0;
+    for (n, line) in a.text.lines().enumerate() {
+        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        let Some(rest) = t.strip_prefix("uses:") else {
+            continue;
+        };
+        seen += 1;
+        let (spec, comment) = rest.trim().split_once(" #").unwrap_or((rest.trim(), ""));
+        let at = |msg: &str| format!("{}:{}: {msg}: {}", a.path, n + 1, line.trim());
+        let (action, sha) = spec
+            .trim()
+            .split_once('@')
+            .ok_or_else(|| at("uses without @<sha>"))?;
+        ensure(
+            action.split('/').count() >= 2
+                && !action.starts_with('.')
+                && sha.len() == 40
+                && sha
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            || at("uses must be owner/repo@<full 40-hex commit SHA>"),
+        )?;
+        ensure(
+            is_semver_tag(comment.split_whitespace().next().unwrap_or("")),
+            || at("the pin needs a `# vX.Y.Z` version comment"),
+        )?;
+    }
+    let parsed = action_steps(a)
+        .iter()
+        .filter(|s| s.get("uses").is_some())
+        .count();
+    ensure(seen == parsed && parsed > 0, || {
+        format!(
+            "{}: {parsed} uses in the YAML but {seen} `uses:` lines checked",
+            a.path
+        )
+    })?;
     Ok(())
+}
+
+/// `runs.steps` of a composite action.
+pub fn action_steps(a: &Workflow) -> Vec<&Value> {
+    a.doc.get("runs").map(steps).unwrap_or_default()
 }
 
 /// Top-level `permissions: {}`, and every job states its own permissions.
@@ -1610,6 +1708,20 @@ pub fn no_bake_file(r: &Repo) -> Result<(), String> {
             )
         })?;
     }
+    // Every other chapter of the book too.
+    let book = root().join("docs/src");
+    for e in std::fs::read_dir(&book).map_err(|e| format!("{}: {e}", book.display()))? {
+        let p = e.map_err(|e| e.to_string())?.path();
+        if p.extension().is_some_and(|x| x == "md") {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            ensure(!text.contains("buildx bake"), || {
+                format!(
+                    "{}: mentions `docker buildx bake`, which has no bake file",
+                    p.display()
+                )
+            })?;
+        }
+    }
     Ok(())
 }
 
@@ -1680,7 +1792,9 @@ pub fn codeowners_of(text: &str, path: &str) -> Option<Vec<String>> {
 }
 
 /// Files whose change can let a finding through, or change what runs with a write token.
-pub const GUARDED: [&str; 12] = [
+pub const GUARDED: [&str; 14] = [
+    "action.yml",
+    ".github/scripts/install-vexgate.sh",
     "vex.openvex.json",
     ".trivyignore",
     ".trivyignore.yaml",
@@ -2150,5 +2264,326 @@ pub fn reproducible_builds(r: &Repo) -> Result<(), String> {
             "{}: must run the reproducibility check (check-reproducible: true)",
             r.ci.path
         )
+    })
+}
+
+// --- Distribution: the vexgate Action, releases, the vexgate image --------------------------
+
+/// `version = "..."` of crates/vexgate/Cargo.toml.
+pub fn crate_version(r: &Repo) -> Option<String> {
+    r.text(File::VexgateCargo)
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .map(str::to_string)
+}
+
+/// The vexgate Action: a composite action whose install step runs the tested installer
+/// (which verifies a signature and fails closed), whose default version is the crate's, with
+/// the outputs the docs promise; the pipeline gets its vexgate through it (a verified release
+/// by default, a source build only when asked), and this repository's callers ask for the
+/// source build so every change is gated by its own vexgate.
+pub fn vexgate_action(r: &Repo) -> Result<(), String> {
+    let a = &r.action;
+    let path = a.path;
+    ensure(
+        a.doc.get("runs").and_then(|x| field(x, "using")).as_deref() == Some("composite"),
+        || format!("{path}: must be a composite action"),
+    )?;
+    for out in ["verdict", "blocking", "summary-path", "sarif-path"] {
+        ensure(
+            a.doc.get("outputs").and_then(|o| o.get(out)).is_some(),
+            || format!("{path}: output `{out}` is missing"),
+        )?;
+    }
+    let version = a
+        .doc
+        .get("inputs")
+        .and_then(|i| i.get("version"))
+        .and_then(|v| field(v, "default"));
+    let krate = crate_version(r);
+    ensure(version.is_some() && version == krate, || {
+        format!(
+            "{path}: input version must default to the crate's version {krate:?}; got {version:?}"
+        )
+    })?;
+    let pipeline_default = field(r.pipeline.input("vexgate-version")?, "default");
+    ensure(pipeline_default == krate, || {
+        format!(
+            "{}: input vexgate-version must default to the crate's version {krate:?}; got {pipeline_default:?}",
+            r.pipeline.path
+        )
+    })?;
+    let steps = action_steps(a);
+    let install = steps
+        .iter()
+        .find(|s| field(s, "id").as_deref() == Some("install"))
+        .ok_or_else(|| format!("{path}: no step with id `install`"))?;
+    let script = run(install).unwrap_or_default();
+    ensure(
+        script.contains("bash \"$GITHUB_ACTION_PATH/.github/scripts/install-vexgate.sh\"")
+            && script.contains("--verifier \"$VERIFIER\""),
+        || {
+            format!(
+                "{path}: the install step must run .github/scripts/install-vexgate.sh with the verifier"
+            )
+        },
+    )?;
+    let inst = r.text(File::InstallVexgate);
+    ensure(
+        inst.contains(
+            "    cosign verify-blob \\\n      --bundle \"$work/SHA256SUMS.sigstore.json\"",
+        ) && inst.contains("gh attestation verify")
+            && inst.contains("cosign not found: refusing")
+            && inst.contains(r"\\.github/workflows/release\\.yml@refs/tags/v"),
+        || {
+            format!(
+                "{}: must verify the signature (cosign or gh) for release.yml on a v* tag and refuse without a verifier",
+                File::InstallVexgate.path()
+            )
+        },
+    )?;
+    // The pipeline's vexgate job: the Action, no unconditional compile.
+    let p = &r.pipeline;
+    let job_steps = p.steps("vexgate")?;
+    let via_action = job_steps
+        .iter()
+        .find(|s| field(s, "id").as_deref() == Some("install"))
+        .filter(|s| uses(s) == Some(LOCAL_ACTION))
+        .ok_or_else(|| {
+            format!(
+                "{}: job `vexgate` must install vexgate with the Action (`uses: {LOCAL_ACTION}`, id install)",
+                p.path
+            )
+        })?;
+    ensure(
+        with(via_action, "version").is_some_and(|v| v.contains("inputs.vexgate-version")),
+        || format!("{}: the Action must install inputs.vexgate-version", p.path),
+    )?;
+    for s in &job_steps {
+        if run(s).is_some_and(|t| t.contains("cargo") && t.contains("install")) {
+            ensure(
+                field(s, "if").as_deref() == Some("${{ inputs.vexgate-version == 'source' }}"),
+                || {
+                    format!(
+                        "{}: job `vexgate` compiles vexgate only when vexgate-version is `source`",
+                        p.path
+                    )
+                },
+            )?;
+        }
+    }
+    for wf in [&r.ci, &r.cd, &r.vexgate_image] {
+        let v = with(caller_job_any(wf)?, "vexgate-version");
+        ensure(v.as_deref() == Some("source"), || {
+            format!(
+                "{}: this repository gates with its own vexgate (vexgate-version: source); got {v:?}",
+                wf.path
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The one job of a workflow that calls the reusable pipeline (any caller).
+fn caller_job_any(wf: &Workflow) -> Result<&Value, String> {
+    wf.jobs()
+        .into_iter()
+        .find(|(_, j)| field(j, "uses").as_deref() == Some(REUSABLE))
+        .map(|(_, j)| j)
+        .ok_or_else(|| format!("{}: no job calls {REUSABLE}", wf.path))
+}
+
+/// Releases: on v* tags only; one static musl archive per architecture built on its native
+/// runner by scripts/package-release.sh; SHA256SUMS over the archives; a provenance
+/// attestation for every archive; a keyless cosign bundle for SHA256SUMS; all of them on the
+/// GitHub Release; and the tag must equal the crate's version.
+pub fn release_workflow(r: &Repo) -> Result<(), String> {
+    let w = &r.release;
+    let path = w.path;
+    let on = w.on()?;
+    let tags: Vec<String> = on
+        .get("push")
+        .and_then(|p| p.get("tags"))
+        .and_then(Value::as_sequence)
+        .map(|s| s.iter().filter_map(scalar).collect())
+        .unwrap_or_default();
+    ensure(
+        on.as_mapping().is_some_and(|m| m.len() == 1)
+            && on.get("push").and_then(|p| p.get("branches")).is_none()
+            && tags == ["v*.*.*"],
+        || format!("{path}: must run on pushes of v*.*.* tags only"),
+    )?;
+    let check = w.runs("check")?.join("\n");
+    ensure(
+        check.contains("[ \"$TAG\" != \"v$crate\" ]")
+            && check.contains("[ \"$action\" != \"$crate\" ]"),
+        || {
+            format!(
+                "{path}: job `check` must refuse a tag that is not the crate's and the Action's version"
+            )
+        },
+    )?;
+    let build = w.job("build")?;
+    ensure(needs(build).iter().any(|n| n == "check"), || {
+        format!("{path}: build must need check")
+    })?;
+    let mut targets: Vec<(String, String)> = build
+        .get("strategy")
+        .and_then(|s| s.get("matrix"))
+        .and_then(|m| m.get("include"))
+        .and_then(Value::as_sequence)
+        .map(|s| {
+            s.iter()
+                .map(|e| {
+                    (
+                        field(e, "target").unwrap_or_default(),
+                        field(e, "runner").unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    targets.sort();
+    ensure(
+        targets
+            == [
+                (
+                    "aarch64-unknown-linux-musl".to_string(),
+                    "ubuntu-24.04-arm".to_string(),
+                ),
+                (
+                    "x86_64-unknown-linux-musl".to_string(),
+                    "ubuntu-24.04".to_string(),
+                ),
+            ]
+            && field(build, "runs-on").as_deref() == Some("${{ matrix.runner }}"),
+        || {
+            format!(
+                "{path}: build must make x86_64 and aarch64 musl archives, each on its native runner; got {targets:?}"
+            )
+        },
+    )?;
+    ensure(
+        w.runs("build")?
+            .iter()
+            .any(|t| t.contains("scripts/package-release.sh --target \"$TARGET\"")),
+        || format!("{path}: build must pack with scripts/package-release.sh"),
+    )?;
+    ensure(
+        w.steps("build")?
+            .iter()
+            .all(|s| uses(s) != Some("actions/cache") && uses(s) != Some("Swatinem/rust-cache")),
+        || format!("{path}: a release is built without any cache"),
+    )?;
+    let publish = w.job("publish")?;
+    let perms = permissions(publish);
+    for want in [
+        ("contents", "write"),
+        ("id-token", "write"),
+        ("attestations", "write"),
+    ] {
+        ensure(
+            perms.iter().any(|(k, v)| k == want.0 && v == want.1),
+            || format!("{path}: publish needs {}: {}", want.0, want.1),
+        )?;
+    }
+    let runs = w.runs("publish")?.join("\n");
+    ensure(
+        runs.contains("sha256sum vexgate-*.tar.gz > SHA256SUMS"),
+        || format!("{path}: publish must write SHA256SUMS over the archives"),
+    )?;
+    let attest = w.step_using("publish", "actions/attest")?;
+    ensure(
+        with(attest, "subject-path").as_deref() == Some("dist/vexgate-*.tar.gz")
+            && with(attest, "predicate").is_none()
+            && with(attest, "sbom-path").is_none(),
+        || format!("{path}: publish must attest build provenance for every archive"),
+    )?;
+    let steps = w.steps("publish")?;
+    let pos = |pred: &dyn Fn(&Value) -> bool| steps.iter().position(|s| pred(s));
+    let installer = pos(&|s| uses(s) == Some("sigstore/cosign-installer"));
+    let signs = pos(&|s| {
+        run(s).is_some_and(|t| {
+            t.contains("cosign sign-blob --yes --bundle SHA256SUMS.sigstore.json SHA256SUMS")
+        })
+    });
+    let release = pos(&|s| run(s).is_some_and(|t| t.contains("gh release create")));
+    ensure(
+        installer.is_some() && signs > installer && release > signs,
+        || {
+            format!(
+                "{path}: publish must install cosign, sign SHA256SUMS keylessly, then create the release"
+            )
+        },
+    )?;
+    let rel = steps[release.unwrap_or_default()];
+    let rel_run = run(rel).unwrap_or_default();
+    for asset in [
+        "dist/vexgate-*.tar.gz",
+        "dist/SHA256SUMS",
+        "dist/SHA256SUMS.sigstore.json",
+    ] {
+        ensure(rel_run.contains(asset), || {
+            format!("{path}: the GitHub Release must carry {asset}")
+        })?;
+    }
+    Ok(())
+}
+
+/// The vexgate image: a `vexgate` stage FROM scratch, non-root, the binary built like hello's
+/// (cargo auditable, static musl, the static-binary check), built, scanned and gated by the
+/// same reusable pipeline; it publishes only on pushes.
+pub fn vexgate_image(r: &Repo) -> Result<(), String> {
+    let d = r.text(File::Dockerfile);
+    let path = File::Dockerfile.path();
+    let stage: String = d
+        .split("\nFROM ")
+        .find(|b| b.starts_with("scratch AS vexgate\n"))
+        .unwrap_or_default()
+        .to_string();
+    ensure(!stage.is_empty(), || {
+        format!("{path}: no `FROM scratch AS vexgate` stage")
+    })?;
+    ensure(
+        stage.contains("\nUSER 65532:65532\n")
+            && stage.contains("ENTRYPOINT [\"/vexgate\"]")
+            && stage.contains("COPY --from=vexgate-bin /out/vexgate /vexgate")
+            && d.contains("\nARG VEXGATE_BIN_STAGE=vexgate-build\n")
+            && d.contains("\nFROM ${VEXGATE_BIN_STAGE} AS vexgate-bin\n"),
+        || {
+            format!(
+                "{path}: the vexgate stage must run /vexgate as 65532, built by vexgate-build by default"
+            )
+        },
+    )?;
+    let build: String = d
+        .split("\nFROM ")
+        .find(|b| b.starts_with("deps AS vexgate-build\n"))
+        .unwrap_or_default()
+        .to_string();
+    ensure(
+        build.contains("cargo auditable build --release --locked --target \"$triple\" --package vexgate --bin vexgate")
+            && build.contains("sh /src/scripts/check-static-binary.sh \"$triple\" /out/vexgate"),
+        || format!("{path}: vexgate-build must build with cargo auditable for the musl target and check the static binary"),
+    )?;
+    let w = &r.vexgate_image;
+    let job = caller_job_any(w)?;
+    ensure(with(job, "target").as_deref() == Some("vexgate"), || {
+        format!("{}: must build the Dockerfile's vexgate target", w.path)
+    })?;
+    ensure(
+        with(job, "push").as_deref() == Some("${{ github.event_name == 'push' }}")
+            && with(job, "image-name").is_some_and(|n| n.ends_with("/vexgate")),
+        || format!("{}: publishes …/vexgate on pushes only", w.path),
+    )?;
+    let push = w.on()?.get("push").cloned().unwrap_or(Value::Null);
+    let tags: Vec<String> = push
+        .get("tags")
+        .and_then(Value::as_sequence)
+        .map(|s| s.iter().filter_map(scalar).collect())
+        .unwrap_or_default();
+    ensure(tags == ["v*.*.*"], || {
+        format!("{}: must publish on v*.*.* tags", w.path)
     })
 }

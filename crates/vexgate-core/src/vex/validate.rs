@@ -34,8 +34,7 @@ use crate::vex::decode::{self, go_time};
 use crate::vex::model::{self, CONTEXT_V020, Flavor, JUSTIFICATIONS};
 
 /// The OpenVEX v0.2.0 JSON schema (openvex/spec@d29fab0 `openvex_json_schema.json`).
-pub const SCHEMA: &str =
-    include_str!("../../../../testdata/upstream/openvex/spec/openvex_json_schema.json");
+pub const SCHEMA: &str = include_str!("../../schema/openvex_json_schema.json");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

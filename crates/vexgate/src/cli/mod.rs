@@ -1,6 +1,7 @@
 //! Subcommands, one file each. Each parses nothing itself (clap did) and calls the library.
 
 pub mod gate;
+pub mod generate;
 pub mod progress;
 pub mod scan;
 pub mod vex;
@@ -31,6 +32,9 @@ pub enum Command {
     /// Author, validate, list and audit OpenVEX documents.
     #[command(subcommand)]
     Vex(vex::VexCommand),
+    /// Shell completions and man pages (release packaging).
+    #[command(subcommand, hide = true)]
+    Generate(generate::GenerateCommand),
 }
 
 /// The gate's policy and output flags. Shared verbatim by `scan`, so a scan followed by a
@@ -134,5 +138,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gate(args) => gate::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Vex(cmd) => vex::run(cmd),
+        Command::Generate(cmd) => generate::run(cmd),
     }
 }
