@@ -7,11 +7,9 @@
 //! The DB is written by crates/fixture-db from testdata/db/hello.json; its UpdatedAt is set
 //! relative to the clock read at run time.
 
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-#[allow(dead_code)]
-mod common;
 
 fn have(tool: &str, path: Option<&Path>) -> bool {
     let found = match path {

@@ -6,9 +6,8 @@
 //! out in one or more ways (a text edit that keeps the YAML valid). A check that does
 //! not notice every removal fails its second test.
 
-mod common;
-
-use common::{Check, File, Repo};
+use crate::common;
+use crate::common::{Check, File, Repo};
 
 fn assert_holds(name: &str, check: Check) {
     let repo = Repo::load();

@@ -3,14 +3,11 @@
 //! binaries. Checked on cargo's own view of the workspace (`cargo metadata`, `cargo tree`),
 //! offline and without building anything.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CLI_CRATES: [&str; 3] = ["clap", "indicatif", "ctrlc"];
+use crate::common::root;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+const CLI_CRATES: [&str; 3] = ["clap", "indicatif", "ctrlc"];
 
 fn cargo(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))

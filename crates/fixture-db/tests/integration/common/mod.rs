@@ -1,5 +1,4 @@
 //! Shared by the integration tests.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

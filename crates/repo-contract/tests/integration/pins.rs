@@ -16,13 +16,11 @@
 //! updates. `holds` runs the check on the repository; `fails_when_removed` removes an
 //! update path in several ways and expects the check to name the stranded pin.
 
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use regex::Regex;
-
-#[allow(dead_code)]
-mod common;
 
 /// Numbers that look like pins but are not, and pins no tool can move, with why.
 const NOT_UPDATED_BY_A_TOOL: &[(&str, &str, &str)] = &[

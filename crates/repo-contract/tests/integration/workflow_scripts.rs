@@ -4,15 +4,13 @@
 //! .github/scripts, so these tests follow any edit. install-trivy.sh runs on the real
 //! Trivy binary of the test suite.
 
-#[allow(dead_code)]
-mod common;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{Repo, run as step_run};
+use crate::common;
+use crate::common::{Repo, run as step_run};
 
 struct Sandbox {
     dir: tempfile::TempDir,

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod common;
-use common::large_fixture;
+use crate::common;
+use crate::common::large_fixture;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fixture-db"))

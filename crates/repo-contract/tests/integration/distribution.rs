@@ -4,14 +4,11 @@
 //! is byte for byte the upstream file the tests read. Read from `cargo metadata`, offline.
 //! (`cargo publish --dry-run` and `cargo install` themselves run in scripts/test-release.sh.)
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PUBLISHED: [&str; 2] = ["vexgate-core", "vexgate"];
+use crate::common::root;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+const PUBLISHED: [&str; 2] = ["vexgate-core", "vexgate"];
 
 fn metadata() -> serde_json::Value {
     let out = Command::new(env!("CARGO"))

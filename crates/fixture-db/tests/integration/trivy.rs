@@ -7,13 +7,12 @@
 //! `<workspace>/.venv/bin/trivy`, else `trivy` on PATH; skipped with a reason when missing
 //! unless `VEXGATE_REQUIRE_TOOLS=1`.
 
+use crate::common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fixture_db::dpkg::next_update;
-
-mod common;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -6,10 +6,9 @@
 //! project's required tool set, so the test skips with a printed reason when they are missing,
 //! unless VEXGATE_REQUIRE_GO_BBOLT=1.
 
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-mod common;
 
 const GOPATH: &str = "/usr/share/gocode";
 

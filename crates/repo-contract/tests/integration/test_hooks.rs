@@ -6,12 +6,9 @@
 //! build must turn it on, and no build recipe may ask for it. scripts/test-image.sh then
 //! checks the built binaries themselves (the image's /hello and vexgate).
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::root;
 
 /// The features cargo enables on `krate` in a build of `pkg` with the given dependency edges.
 fn features(pkg: &str, krate: &str, edges: &str) -> String {
