@@ -240,7 +240,6 @@ contract!(
     vex_auto_detection,
     common::vex_auto_detection,
     [
-        (File::VexgateCli, "./vex.openvex.json", "./vex.json"),
         (
             File::Pipeline,
             "          if [ -n \"$VEX_FILE\" ]; then vex=(--vex \"$VEX_FILE\"); fi\n          \"$RUNNER_TEMP/bin/vexgate\" gate",
