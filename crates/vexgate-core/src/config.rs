@@ -286,7 +286,7 @@ impl PartialConfig {
             }
         }
         if let Some(l) = &self.vex {
-            let list = l.items();
+            let list: Vec<String> = l.items().into_iter().filter(|s| !s.is_empty()).collect();
             if list.len() > 1 && list.iter().any(|s| s == "none") {
                 return Err(
                     "--vex none disables VEX and cannot be combined with VEX files".to_string(),
@@ -486,6 +486,12 @@ mod partial_tests {
 
     #[test]
     fn flag_errors_are_usage_errors() {
+        // Empty items are dropped before the `none` rule: `--vex none,` is `--vex none`.
+        let vex_none = PartialConfig {
+            vex: Some(List::One("none,".into())),
+            ..Default::default()
+        };
+        assert!(vex_none.validate().unwrap().vex.is_empty());
         let flags = PartialConfig {
             severity: Some(List::Many(vec![])),
             ..Default::default()
