@@ -2,7 +2,7 @@
 # Build every fuzz target on the stable toolchain and run each in turn, one job at a time.
 #   bash fuzz/run-all.sh [SECONDS_PER_TARGET] [TARGET...]
 # SECONDS_PER_TARGET defaults to 180. With no TARGET, every target in fuzz/Cargo.toml.
-# Set FUZZ_NO_BUILD=1 to run binaries already built by `cargo fuzz build --sanitizer none`.
+# Set FUZZ_NO_BUILD=1 to run binaries already built by `cargo fuzz build -a --sanitizer none`.
 # Corpora grow in fuzz/corpus/<target>/ (seeded read-only from testdata and fuzz/seeds);
 # crashes land in fuzz/artifacts/<target>/. Each target's log is fuzz/logs/<target>.log.
 set -euo pipefail
@@ -28,7 +28,8 @@ seeds() {
 
 cd "$here"
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
-  cargo fuzz build --sanitizer none
+  # -a: overflow checks and debug assertions on, as under `cargo test`.
+  cargo fuzz build -a --sanitizer none
 fi
 triple=$(rustc -vV | sed -n 's/^host: //p')
 bin_dir=${CARGO_TARGET_DIR:-$here/target}/$triple/release
