@@ -3,9 +3,15 @@
 # the venv that scripts/setup-tools.sh installs (.venv/bin, or $VEXGATE_VENV/bin):
 #   check-jsonschema (GitHub workflow, Dependabot and Renovate schemas), actionlint (calls shellcheck on run:
 #   blocks), zizmor --offline (default persona, zero findings), shellcheck on every
-#   *.sh in the repository, hadolint on the Dockerfile when there is one.
+#   *.sh in the repository, hadolint on the Dockerfile when there is one, and
+#   cargo-machete (no unused dependency in crates/), installed pinned by this script into
+#   the per-machine tools dir ($HELLO_TOOLS_DIR, default ~/.cache/vexgate/tools) as
+#   scripts/build-image-offline.sh installs cargo-auditable.
 # Prints each tool's result and exits non-zero if any tool reported anything.
 set -euo pipefail
+
+# renovate: datasource=crate depName=cargo-machete
+CARGO_MACHETE_VERSION=0.9.2
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -81,6 +87,17 @@ if [ "${#present[@]}" -gt 0 ]; then
 else
   printf '\n--> hadolint: no Dockerfile yet, skipped\n'
 fi
+
+# Unused dependencies of the workspace crates (the fuzz crate outside the workspace is not
+# scanned). cargo-machete exits 1 when it finds one.
+tools=${HELLO_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vexgate/tools}
+machete_root=$tools/cargo-machete-$CARGO_MACHETE_VERSION
+if ! cargo install --list --root "$machete_root" 2>/dev/null | grep -qx "cargo-machete v$CARGO_MACHETE_VERSION:"; then
+  echo "lint: installing cargo-machete $CARGO_MACHETE_VERSION into $machete_root"
+  cargo install --locked --quiet cargo-machete --version "$CARGO_MACHETE_VERSION" \
+    --root "$machete_root" --target-dir "${CARGO_TARGET_DIR:-$root/target}/tools"
+fi
+check "cargo-machete $CARGO_MACHETE_VERSION (crates/)" "$machete_root/bin/cargo-machete" crates
 
 echo
 if [ "${#failed[@]}" -gt 0 ]; then

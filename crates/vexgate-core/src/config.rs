@@ -1,11 +1,25 @@
-//! The gate's resolved settings: the policy and the outputs, after the binary has merged
-//! flags, `VEXGATE_*` variables, `vexgate.toml` and the defaults.
+//! The gate's settings, cargo-deny style: one [`PartialConfig`] type for every layer (the
+//! flags with their `VEXGATE_*` variables, `vexgate.toml`), merged with
+//! [`PartialConfig::or`] (the higher layer wins field by field) and then validated once,
+//! defaults filled in, into [`Settings`], the library's resolved policy and outputs.
+//!
+//! `vexgate.toml` keys are the flag names in kebab-case: `severity`, `ignore-unfixed`,
+//! `ignore-status`, `ignorefile`, `vex`, `image-repo`, `format`, `summary-md`, `sarif`,
+//! `show-suppressed`, `require-coverage`. Lists may be TOML arrays or comma-separated
+//! strings. Relative paths in the file are relative to the file's directory. An unknown key,
+//! and a value that is wrong on its own (an unknown severity, `severity = []`), is an error
+//! naming the file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 
 use crate::decision::{PolicyView, Warning};
+use crate::diags::Code;
+use crate::error::{Error, Result};
 use crate::policy;
 use crate::report::Platform;
+use crate::severity::Severity;
 
 /// The default settings file, read from the working directory when present.
 pub const DEFAULT_CONFIG: &str = "vexgate.toml";
@@ -102,5 +116,402 @@ impl Settings {
             config_file: None,
             warnings: Vec::new(),
         }
+    }
+}
+
+/// A list given as a TOML array or a comma-separated string (a flag gives the items).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum List {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl List {
+    /// The items: a string is split at commas and each part trimmed.
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            List::One(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
+            List::Many(v) => v.clone(),
+        }
+    }
+}
+
+impl From<Vec<String>> for List {
+    fn from(v: Vec<String>) -> Self {
+        List::Many(v)
+    }
+}
+
+/// One layer of settings: every field unset until a layer sets it. The `vexgate.toml` keys
+/// are the serde names; `report-platform`, `output-report` and `output-dir` are flags only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PartialConfig {
+    pub severity: Option<List>,
+    pub ignore_unfixed: Option<bool>,
+    pub ignore_status: Option<List>,
+    pub ignorefile: Option<PathBuf>,
+    /// VEX sources, `none` to disable the default one.
+    pub vex: Option<List>,
+    pub image_repo: Option<String>,
+    pub format: Option<String>,
+    pub summary_md: Option<PathBuf>,
+    pub sarif: Option<PathBuf>,
+    pub show_suppressed: Option<bool>,
+    pub require_coverage: Option<bool>,
+    #[serde(skip)]
+    pub report_platform: Vec<String>,
+    #[serde(skip)]
+    pub output_report: Option<PathBuf>,
+    #[serde(skip)]
+    pub output_dir: Option<PathBuf>,
+    /// The settings file this layer was read from (`None` for flags and variables).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+impl PartialConfig {
+    /// Parse a `vexgate.toml` read from `path`: unknown keys and values wrong on their own
+    /// are input errors naming `path`, in one line. Relative paths are resolved against
+    /// `path`'s directory.
+    pub fn from_toml(path: &Path, text: &str) -> Result<Self> {
+        let mut layer: PartialConfig = toml::from_str(text).map_err(|e| {
+            // toml's message spans lines (it quotes the source); keep one line.
+            let msg = e.message().replace(['\n', '\r'], " ");
+            let at = e
+                .span()
+                .map(|s| {
+                    let end = s.start.min(text.len());
+                    let line = text.as_bytes()[..end]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+                        + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            Error::input(path, format!("invalid vexgate.toml{at}: {msg}"))
+        })?;
+        layer.check(true).map_err(|why| Error::input(path, why))?;
+        let rel = |p: PathBuf| relative_to(path, p);
+        layer.ignorefile = layer.ignorefile.map(rel);
+        layer.summary_md = layer.summary_md.map(rel);
+        layer.sarif = layer.sarif.map(rel);
+        layer.vex = layer.vex.map(|l| {
+            List::Many(
+                l.items()
+                    .into_iter()
+                    .map(|s| {
+                        if s == "none" || s.is_empty() {
+                            s
+                        } else {
+                            relative_to(path, PathBuf::from(s)).display().to_string()
+                        }
+                    })
+                    .collect(),
+            )
+        });
+        layer.file = Some(path.to_path_buf());
+        Ok(layer)
+    }
+
+    /// Read and parse a settings file (bounded like every input; a directory is an error).
+    pub fn read_file(path: &Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::input(path, "is a directory, not a vexgate.toml"));
+        }
+        let text = crate::report::text::read_text(path)?;
+        Self::from_toml(path, &text)
+    }
+
+    /// Field by field, `self`'s value if set, else `lower`'s.
+    pub fn or(self, lower: PartialConfig) -> PartialConfig {
+        PartialConfig {
+            severity: self.severity.or(lower.severity),
+            ignore_unfixed: self.ignore_unfixed.or(lower.ignore_unfixed),
+            ignore_status: self.ignore_status.or(lower.ignore_status),
+            ignorefile: self.ignorefile.or(lower.ignorefile),
+            vex: self.vex.or(lower.vex),
+            image_repo: self.image_repo.or(lower.image_repo),
+            format: self.format.or(lower.format),
+            summary_md: self.summary_md.or(lower.summary_md),
+            sarif: self.sarif.or(lower.sarif),
+            show_suppressed: self.show_suppressed.or(lower.show_suppressed),
+            require_coverage: self.require_coverage.or(lower.require_coverage),
+            report_platform: if self.report_platform.is_empty() {
+                lower.report_platform
+            } else {
+                self.report_platform
+            },
+            output_report: self.output_report.or(lower.output_report),
+            output_dir: self.output_dir.or(lower.output_dir),
+            file: self.file.or(lower.file),
+        }
+    }
+
+    /// The rules one layer can break on its own; for flags the message names the flag.
+    fn check(&self, from_file: bool) -> std::result::Result<(), String> {
+        let flag = |name: &str, var: &str| {
+            if from_file {
+                String::new()
+            } else {
+                format!("{name} (or {var}): ")
+            }
+        };
+        if let Some(l) = &self.severity {
+            let severities = policy::parse_severities(&l.items()).map_err(|e| e.to_string())?;
+            if severities.is_empty() {
+                return Err(format!(
+                    "{}severity is empty, so nothing could ever block: name at least one of {}",
+                    flag("--severity", "VEXGATE_SEVERITY"),
+                    Severity::names()
+                ));
+            }
+        }
+        if let Some(l) = &self.ignore_status {
+            let statuses = policy::parse_statuses(&l.items()).map_err(|e| e.to_string())?;
+            // Every vulnerability has one of these statuses, so ignoring all of them would let
+            // no vulnerability block whatever its severity.
+            if policy::STATUSES
+                .iter()
+                .all(|s| statuses.iter().any(|x| x == s))
+            {
+                return Err(format!(
+                    "{}ignore-status lists every status, so no vulnerability could ever block: \
+                     drop at least one (--ignore-unfixed ignores all but fixed)",
+                    flag("--ignore-status", "VEXGATE_IGNORE_STATUS")
+                ));
+            }
+        }
+        if let Some(l) = &self.vex {
+            let list: Vec<String> = l.items().into_iter().filter(|s| !s.is_empty()).collect();
+            if list.len() > 1 && list.iter().any(|s| s == "none") {
+                return Err(
+                    "--vex none disables VEX and cannot be combined with VEX files".to_string(),
+                );
+            }
+        }
+        if let Some(f) = &self.format
+            && !matches!(f.as_str(), "table" | "json")
+        {
+            return Err(format!("invalid --format {f:?}: expected table or json"));
+        }
+        for p in &self.report_platform {
+            parse_report_platform(p)?;
+        }
+        if self.output_report.is_some() && self.output_dir.is_some() {
+            return Err("--output-report and --output-dir cannot be used together".to_string());
+        }
+        Ok(())
+    }
+
+    /// Validate the merged layers into [`Settings`], with the defaults for what no layer set.
+    /// The default ignore file and VEX document are used when they exist in the working
+    /// directory. Errors left at this point come from flags (the file was checked when read):
+    /// usage errors.
+    pub fn validate(self) -> Result<Settings> {
+        self.check(false).map_err(Error::usage)?;
+        let mut warnings = Vec::new();
+        let severities = match &self.severity {
+            Some(l) => policy::parse_severities(&l.items())?,
+            None => policy::DEFAULT_SEVERITIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+        // pkg/flag/vulnerability_flags.go ToOptions (Trivy v0.76): an explicit ignore-status
+        // wins over ignore-unfixed, with a warning only when ignore-unfixed was set
+        // explicitly too. Our default ignore-unfixed=true is silently replaced.
+        let statuses = match &self.ignore_status {
+            Some(l) => policy::parse_statuses(&l.items())?,
+            None => Vec::new(),
+        };
+        let (ignore_statuses, ignore_unfixed) = if !statuses.is_empty() {
+            if self.ignore_unfixed == Some(true) {
+                warnings.push(Warning {
+                    code: Code::IgnoreUnfixedOverridden,
+                    message: "'--ignore-unfixed' is ignored because '--ignore-status' is specified"
+                        .to_string(),
+                });
+            }
+            (statuses, false)
+        } else if self.ignore_unfixed.unwrap_or(true) {
+            (policy::ignore_unfixed_statuses(), true)
+        } else {
+            (Vec::new(), false)
+        };
+        let ignorefile = match self.ignorefile {
+            Some(path) => Some(IgnoreFileChoice {
+                path,
+                explicit: true,
+            }),
+            None if Path::new(DEFAULT_IGNOREFILE).exists() => Some(IgnoreFileChoice {
+                path: PathBuf::from(DEFAULT_IGNOREFILE),
+                explicit: false,
+            }),
+            None => None,
+        };
+        let vex = match &self.vex {
+            Some(l) => {
+                let list: Vec<String> = l.items().into_iter().filter(|s| !s.is_empty()).collect();
+                if list.iter().any(|s| s == "none") {
+                    Vec::new()
+                } else {
+                    list
+                }
+            }
+            None if Path::new(DEFAULT_VEX).exists() => vec![DEFAULT_VEX.to_string()],
+            None => Vec::new(),
+        };
+        let report_platforms = self
+            .report_platform
+            .iter()
+            .map(|s| parse_report_platform(s).map_err(Error::usage))
+            .collect::<Result<Vec<_>>>()?;
+        let format = match self.format.as_deref() {
+            Some("json") => Format::Json,
+            _ => Format::Table,
+        };
+        Ok(Settings {
+            severities,
+            ignore_statuses,
+            ignore_unfixed,
+            ignorefile,
+            vex,
+            image_repo: self.image_repo,
+            report_platforms,
+            format,
+            output_report: self.output_report,
+            output_dir: self.output_dir,
+            summary_md: self.summary_md,
+            sarif: self.sarif,
+            show_suppressed: self.show_suppressed.unwrap_or(false),
+            require_coverage: self.require_coverage.unwrap_or(false),
+            config_file: self.file,
+            warnings,
+        })
+    }
+}
+
+/// Resolve a path from the settings file against the file's directory.
+fn relative_to(base: &Path, p: PathBuf) -> PathBuf {
+    if p.is_absolute() {
+        return p;
+    }
+    match base.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(p),
+        _ => p,
+    }
+}
+
+/// `--report-platform FILE=os/arch` (split at the last `=`).
+pub fn parse_report_platform(s: &str) -> std::result::Result<(PathBuf, Platform), String> {
+    let bad = || {
+        format!("--report-platform {s:?}: expected FILE=OS/ARCH, e.g. trivy-arm64.json=linux/arm64")
+    };
+    let (file, plat) = s.rsplit_once('=').ok_or_else(bad)?;
+    if file.is_empty() {
+        return Err(bad());
+    }
+    let platform = Platform::parse(plat).ok_or_else(bad)?;
+    Ok((PathBuf::from(file), platform))
+}
+
+#[cfg(test)]
+mod partial_tests {
+    use super::*;
+
+    fn layer(toml: &str) -> Result<PartialConfig> {
+        PartialConfig::from_toml(Path::new("/cfg/vexgate.toml"), toml)
+    }
+
+    #[test]
+    fn report_platform_syntax() {
+        let (f, p) = parse_report_platform("a=b.json=linux/arm64").unwrap();
+        assert_eq!(f, PathBuf::from("a=b.json"));
+        assert_eq!(p.to_string(), "linux/arm64");
+        assert!(parse_report_platform("x.json").is_err());
+        assert!(parse_report_platform("=linux/amd64").is_err());
+        assert!(parse_report_platform("x.json=linux").is_err());
+    }
+
+    #[test]
+    fn file_layer_paths_are_relative_to_the_file_and_higher_layers_win() {
+        let file = layer(
+            "severity = \"low,critical\"\nignorefile = \"ig.yaml\"\nvex = [\"a.json\", \"none\"]\nshow-suppressed = true\n",
+        );
+        // `none` with a file in one list is refused, naming the file.
+        let e = file.unwrap_err().to_string();
+        assert!(e.starts_with("/cfg/vexgate.toml: "), "{e}");
+        assert!(e.contains("--vex none"), "{e}");
+        let file = layer(
+            "severity = \"low,critical\"\nignorefile = \"ig.yaml\"\nvex = [\"a.json\", \"/abs/b.json\"]\nshow-suppressed = true\n",
+        )
+        .unwrap();
+        assert_eq!(file.ignorefile, Some(PathBuf::from("/cfg/ig.yaml")));
+        let flags = PartialConfig {
+            severity: Some(List::Many(vec!["medium".into()])),
+            ..Default::default()
+        };
+        let s = flags.clone().or(file.clone()).validate().unwrap();
+        assert_eq!(s.severities, ["MEDIUM"]);
+        assert_eq!(s.vex, ["/cfg/a.json", "/abs/b.json"]);
+        assert!(s.show_suppressed);
+        assert_eq!(s.config_file, Some(PathBuf::from("/cfg/vexgate.toml")));
+        let s = PartialConfig::default().or(file).validate().unwrap();
+        assert_eq!(s.severities, ["LOW", "CRITICAL"]);
+    }
+
+    #[test]
+    fn values_wrong_on_their_own_name_the_file() {
+        for (toml, want) in [
+            ("severty = \"HIGH\"\n", "invalid vexgate.toml at line 1"),
+            ("severity = []\n", "nothing could ever block"),
+            ("severity = \"SEVERE\"\n", "invalid severity \"SEVERE\""),
+            ("format = \"xml\"\n", "invalid --format \"xml\""),
+            (
+                "ignore-status = \"unknown,not_affected,affected,fixed,under_investigation,will_not_fix,fix_deferred,end_of_life\"\n",
+                "no vulnerability could ever block",
+            ),
+            ("severity = \"a\nb\"\n", "invalid vexgate.toml at line 2"),
+        ] {
+            let e = layer(toml).unwrap_err().to_string();
+            assert!(e.starts_with("/cfg/vexgate.toml: "), "{toml}: {e}");
+            assert!(e.contains(want), "{toml}: {e}");
+            assert!(!e.contains('\n'), "{toml}: {e}");
+        }
+    }
+
+    #[test]
+    fn flag_errors_are_usage_errors() {
+        // Empty items are dropped before the `none` rule: `--vex none,` is `--vex none`.
+        let vex_none = PartialConfig {
+            vex: Some(List::One("none,".into())),
+            ..Default::default()
+        };
+        assert!(vex_none.validate().unwrap().vex.is_empty());
+        let flags = PartialConfig {
+            severity: Some(List::Many(vec![])),
+            ..Default::default()
+        };
+        let e = flags.validate().unwrap_err();
+        assert_eq!(e.exit_code(), crate::EXIT_INPUT);
+        assert!(
+            e.to_string().contains("--severity (or VEXGATE_SEVERITY)"),
+            "{e}"
+        );
+        let both = PartialConfig {
+            output_report: Some("a".into()),
+            output_dir: Some("b".into()),
+            ..Default::default()
+        };
+        assert!(
+            both.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("cannot be used together")
+        );
     }
 }

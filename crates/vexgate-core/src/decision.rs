@@ -109,8 +109,9 @@ pub struct Warning {
     pub message: String,
 }
 
-/// The effective policy, for display in every output.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The effective policy, for display in every output; serialised as is (field names and
+/// order) as the `policy` object of the `vexgate/gate/v1` JSON output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PolicyView {
     /// Blocking severities, upper case, in UNKNOWN..CRITICAL order.
     pub severities: Vec<String>,

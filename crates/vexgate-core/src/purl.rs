@@ -337,18 +337,37 @@ pub fn oci_purl_from_repo_digests(
     Ok(Some(oci_purl(&repo, &digest, arch)))
 }
 
+/// An image reference split into repository, tag and digest: `repo[:tag][@digest]`, the
+/// tag being a `:` in the last path segment (a registry port is not a tag). Trimmed, case
+/// kept. The one place `--image-repo` (gate and `vex add`) and RepoTags are taken apart.
+pub fn split_image_reference(reference: &str) -> (String, Option<String>, Option<String>) {
+    let mut s = reference.trim().to_string();
+    let mut digest = None;
+    if let Some(i) = s.find('@') {
+        digest = Some(s[i + 1..].to_string());
+        s.truncate(i);
+    }
+    let mut tag = None;
+    let last_slash = s.rfind('/').map_or(0, |i| i + 1);
+    if let Some(i) = s[last_slash..].rfind(':') {
+        let i = last_slash + i;
+        tag = Some(s[i + 1..].to_string());
+        s.truncate(i);
+    }
+    (s, tag, digest)
+}
+
 /// The root identity vexgate assumes for an unpushed image from `--image-repo`
 /// (e.g. `ghcr.io/OWNER/REPO`): lowercased (registries store lowercase names, and GitHub's
 /// `github.repository` keeps the owner's case), `docker.io` normalised, no version.
 pub fn oci_purl_from_image_repo(image_repo: &str, arch: Option<&str>) -> Result<Purl, String> {
-    let s = image_repo.trim().to_lowercase();
-    if s.contains('@') {
+    let (s, tag, digest) = split_image_reference(&image_repo.to_lowercase());
+    if digest.is_some() {
         return Err(format!(
             "--image-repo {image_repo:?}: give a repository without a digest, e.g. ghcr.io/owner/repo"
         ));
     }
-    let last = s.rsplit('/').next().unwrap_or("");
-    if last.contains(':') {
+    if tag.is_some() {
         return Err(format!(
             "--image-repo {image_repo:?}: give a repository without a tag, e.g. ghcr.io/owner/repo"
         ));

@@ -902,3 +902,58 @@ fn add_to_a_document_trivy_refuses_rewrites_it_as_v020() {
     }
     assert!(n >= 4);
 }
+
+/// `--out` naming a device or a FIFO: exit 2 with one line, at once, nothing read or
+/// written, and no lock file beside it (none in `/dev`). A device as the report is read up
+/// to the cap and refused the same way.
+#[test]
+fn non_regular_out_is_refused_without_a_lock_file() {
+    let r = report();
+    let r = r.to_str().unwrap();
+    let lock = Path::new("/dev/.full.lock");
+    let had_lock = lock.exists();
+    let started = Instant::now();
+    let o = add(Path::new("/dev/full"), Some(T0), &glob_args(r));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(
+        e,
+        "vexgate: error: /dev/full: is not a regular file (a device, FIFO or socket): the VEX document must be a regular file\n"
+    );
+    assert!(
+        had_lock || !lock.exists(),
+        "a lock file was created in /dev"
+    );
+    let mut dry = glob_args(r);
+    dry.push("--dry-run");
+    let o = add(Path::new("/dev/full"), Some(T0), &dry);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // A FIFO with no writer would block a reader forever: refused before it is opened.
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("vex.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let o = add(&fifo, Some(T0), &glob_args(r));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("is not a regular file"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    let names: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["vex.json"], "no lock file beside the FIFO");
+
+    // The report from an endless device: capped, one line, exit 2.
+    let out = d.path().join("out.json");
+    let mut args = glob_args("/dev/zero");
+    args[4] = "/dev/zero";
+    let o = add(&out, Some(T0), &args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.starts_with("vexgate: error: /dev/zero: "), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(!out.exists());
+    assert!(started.elapsed() < Duration::from_secs(60));
+}

@@ -319,3 +319,31 @@ fn bad_input_is_exit_2() {
         );
     }
 }
+
+/// `vex validate`, `vex list` and `vex audit` reading an endless device (as the document or
+/// as a report): exit 2 with one line naming it, after at most the cap, never until memory
+/// runs out.
+#[test]
+fn endless_devices_are_refused_by_every_vex_reader() {
+    let report = oracle("npm.json");
+    let report = report.to_str().unwrap();
+    let vex = oracle("../../vex/priority-first.openvex.json");
+    let vex = vex.to_str().unwrap();
+    for args in [
+        vec!["vex", "validate", "/dev/zero"],
+        vec!["vex", "list", "/dev/zero"],
+        vec!["vex", "audit", "/dev/zero", "--report", report],
+        vec!["vex", "audit", vex, "--report", "/dev/zero"],
+        vec!["vex", "audit", vex, "--report", "/dev/urandom"],
+    ] {
+        let o = vexgate(0, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("vexgate: error: /dev/zero: ")
+                || err.starts_with("vexgate: error: /dev/urandom: "),
+            "{args:?}: {err}"
+        );
+    }
+}

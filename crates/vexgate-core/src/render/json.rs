@@ -70,7 +70,7 @@ use serde::ser::SerializeMap;
 
 use super::RenderOptions;
 use super::view::{SeverityCounts, View, coverage_word, platform_label, platform_labels};
-use crate::decision::{Decision, Origin};
+use crate::decision::{Decision, Origin, PolicyView};
 
 /// The `schema` value of this output.
 pub const SCHEMA: &str = "vexgate/gate/v1";
@@ -80,24 +80,13 @@ struct Output<'a> {
     schema: &'static str,
     verdict: &'static str,
     coverage_failed: bool,
-    policy: Policy<'a>,
+    policy: &'a PolicyView,
     reports: Vec<Report>,
     blocking: Vec<Blocking<'a>>,
     suppressed: Vec<Suppressed<'a>>,
     other_blocking: Vec<Other<'a>>,
     counts: Counts,
     warnings: Vec<Warning<'a>>,
-}
-
-#[derive(Serialize)]
-struct Policy<'a> {
-    severities: &'a [String],
-    ignore_statuses: &'a [String],
-    ignore_unfixed: bool,
-    ignorefile: Option<&'a str>,
-    vex: &'a [String],
-    image_repo: Option<&'a str>,
-    require_coverage: bool,
 }
 
 #[derive(Serialize)]
@@ -263,15 +252,7 @@ pub(super) fn render(
         schema: SCHEMA,
         verdict: if view.blocked { "blocked" } else { "pass" },
         coverage_failed: decision.coverage_failed,
-        policy: Policy {
-            severities: &p.severities,
-            ignore_statuses: &p.ignore_statuses,
-            ignore_unfixed: p.ignore_unfixed,
-            ignorefile: p.ignorefile.as_deref(),
-            vex: &p.vex,
-            image_repo: p.image_repo.as_deref(),
-            require_coverage: p.require_coverage,
-        },
+        policy: p,
         reports: view
             .reports
             .iter()

@@ -5,7 +5,7 @@
 //! the relationships `default_component_of`, `installed_on` and `installed_with` read as
 //! product (`relates_to_product_reference`) → subcomponent (`product_reference`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -94,21 +94,25 @@ pub struct Threat {
 pub const RELATIONSHIP_CATEGORIES: [&str; 3] =
     ["default_component_of", "installed_on", "installed_with"];
 
+/// One relationship, by product id: its PURLs are looked up when matching, so n
+/// relationships naming a product with n PURLs cost n, not n² (compilation stays linear).
 #[derive(Debug)]
 struct Rel {
-    products: Vec<Purl>,
-    subproducts: Vec<Purl>,
+    /// `relates_to_product_reference`: the product.
+    product: Option<String>,
+    /// `product_reference`: the subcomponent.
+    sub: Option<String>,
 }
 
 #[derive(Debug)]
 struct CompiledVuln {
-    /// (status, product ids) with not_affected first.
+    /// (status, product ids) with not_affected first; each id once, in first-seen order.
     statuses: Vec<(&'static str, Vec<String>)>,
     /// `threats[category=impact][0].details` (csaf.go statement:169-177).
     statement: String,
 }
 
-/// A compiled CSAF document.
+/// A compiled CSAF document. Its size is linear in the document's.
 #[derive(Debug, Default)]
 pub struct CompiledCsaf {
     /// product id → helper PURLs (full product names, branches, relationships, in
@@ -123,12 +127,48 @@ pub struct CompiledCsaf {
     pub invalid_purls: Vec<String>,
 }
 
+/// Each id once, in first-seen order: listing a product twice changes no answer.
+fn distinct(ids: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    ids.iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Per query, whether a PURL matches some helper PURL of a product id: each id's PURLs are
+/// compared at most once per query, however many statuses and relationships name it.
+struct Memo<'c> {
+    purls: &'c HashMap<String, Vec<Purl>>,
+    target: &'c Purl,
+    seen: HashMap<&'c str, bool>,
+}
+
+impl<'c> Memo<'c> {
+    fn new(purls: &'c HashMap<String, Vec<Purl>>, target: &'c Purl) -> Self {
+        Self {
+            purls,
+            target,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn matches(&mut self, id: &'c str) -> bool {
+        let (purls, target) = (self.purls, self.target);
+        *self.seen.entry(id).or_insert_with(|| {
+            purls
+                .get(id)
+                .is_some_and(|ps| ps.iter().any(|p| constraint_matches_parsed(p, target)))
+        })
+    }
+}
+
 impl CompiledCsaf {
     pub fn compile(adv: &Advisory) -> Self {
         let mut out = CompiledCsaf::default();
         let empty = ProductTree::default();
         let tree = adv.product_tree.as_ref().unwrap_or(&empty);
-        let mut add = |fpn: &FullProductName, out: &mut CompiledCsaf| {
+        let add = |fpn: &FullProductName, out: &mut CompiledCsaf| {
             let (Some(id), Some(h)) = (&fpn.product_id, &fpn.product_identification_helper) else {
                 return;
             };
@@ -141,20 +181,13 @@ impl CompiledCsaf {
         for f in &tree.full_product_names {
             add(f, &mut out);
         }
-        fn walk(
-            b: &Branch,
-            out: &mut CompiledCsaf,
-            add: &mut dyn FnMut(&FullProductName, &mut CompiledCsaf),
-        ) {
+        // Branches nest: walk them with an explicit stack, depth-first in document order.
+        let mut stack: Vec<&Branch> = tree.branches.iter().rev().collect();
+        while let Some(b) = stack.pop() {
             if let Some(p) = &b.product {
-                add(p, out);
+                add(p, &mut out);
             }
-            for c in &b.branches {
-                walk(c, out, add);
-            }
-        }
-        for b in &tree.branches {
-            walk(b, &mut out, &mut add);
+            stack.extend(b.branches.iter().rev());
         }
         for r in &tree.relationships {
             if let Some(f) = &r.full_product_name {
@@ -172,17 +205,10 @@ impl CompiledCsaf {
             if !RELATIONSHIP_CATEGORIES.contains(&r.category.as_deref().unwrap_or("")) {
                 continue;
             }
-            let lookup = |id: &Option<String>| -> Vec<Purl> {
-                id.as_ref()
-                    .and_then(|i| out.purls.get(i))
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let rel = Rel {
-                products: lookup(&r.relates_to_product_reference),
-                subproducts: lookup(&r.product_reference),
-            };
-            out.rels.entry(full_id).or_default().push(rel);
+            out.rels.entry(full_id).or_default().push(Rel {
+                product: r.relates_to_product_reference.clone(),
+                sub: r.product_reference.clone(),
+            });
         }
         for (i, v) in adv.vulnerabilities.iter().enumerate() {
             let ps = v.product_status.as_ref();
@@ -196,9 +222,10 @@ impl CompiledCsaf {
                 statuses: vec![
                     (
                         "not_affected",
-                        ps.map(|p| p.known_not_affected.clone()).unwrap_or_default(),
+                        ps.map(|p| distinct(&p.known_not_affected))
+                            .unwrap_or_default(),
                     ),
-                    ("fixed", ps.map(|p| p.fixed.clone()).unwrap_or_default()),
+                    ("fixed", ps.map(|p| distinct(&p.fixed)).unwrap_or_default()),
                 ],
                 statement,
             });
@@ -213,21 +240,41 @@ impl CompiledCsaf {
         self.by_cve.contains_key(vuln)
     }
 
+    /// How many PURLs and relationship entries the compiled document holds (its size).
+    #[cfg(test)]
+    fn stored(&self) -> usize {
+        self.purls.values().map(Vec::len).sum::<usize>()
+            + self.rels.values().map(Vec::len).sum::<usize>()
+            + self
+                .vulns
+                .iter()
+                .flat_map(|v| &v.statuses)
+                .map(|s| s.1.len())
+                .sum::<usize>()
+    }
+
     /// Trivy `CSAF.NotAffected` (csaf.go:36-83): the status and statement when the
     /// product, or the (product, subcomponent) relationship, is listed as
     /// known_not_affected or fixed. Trivy iterates a Go map over the two statuses (random
     /// order); vexgate checks not_affected first.
-    pub fn not_affected(
-        &self,
+    pub fn not_affected<'s>(
+        &'s self,
         vuln: &str,
-        product: Ident<'_>,
-        sub: Option<Ident<'_>>,
-    ) -> Option<(&'static str, &str)> {
+        product: Ident<'s>,
+        sub: Option<Ident<'s>>,
+    ) -> Option<(&'static str, &'s str)> {
         let v = &self.vulns[*self.by_cve.get(vuln)?];
-        let prod = product.purl?;
+        let mut as_product = Memo::new(&self.purls, product.purl?);
+        // Trivy dereferences a nil subcomponent in matchRelationship (a crash); vexgate
+        // treats "no subcomponent" as no relationship match.
+        let mut as_sub = sub.and_then(|s| s.purl).map(|p| Memo::new(&self.purls, p));
         for (status, ids) in &v.statuses {
             for id in ids {
-                if self.match_product(id, prod) || self.match_relationship(id, prod, sub) {
+                if as_product.matches(id)
+                    || as_sub
+                        .as_mut()
+                        .is_some_and(|s| self.match_relationship(id, &mut as_product, s))
+                {
                     return Some((status, &v.statement));
                 }
             }
@@ -235,27 +282,18 @@ impl CompiledCsaf {
         None
     }
 
-    /// csaf.go matchProduct:85-92.
-    fn match_product(&self, id: &str, product: &Purl) -> bool {
-        self.purls
-            .get(id)
-            .is_some_and(|ps| ps.iter().any(|p| constraint_matches_parsed(p, product)))
-    }
-
-    /// csaf.go matchRelationship:94-110. Trivy dereferences a nil subcomponent here (a
-    /// crash); vexgate treats "no subcomponent" as no match.
-    fn match_relationship(&self, id: &str, product: &Purl, sub: Option<Ident<'_>>) -> bool {
-        let Some(sub) = sub.and_then(|s| s.purl) else {
-            return false;
-        };
+    /// csaf.go matchRelationship:94-110: some relationship of `id` whose product matches
+    /// the product and whose subcomponent matches the subcomponent.
+    fn match_relationship<'c>(
+        &'c self,
+        id: &str,
+        as_product: &mut Memo<'c>,
+        as_sub: &mut Memo<'c>,
+    ) -> bool {
         self.rels.get(id).is_some_and(|rels| {
             rels.iter().any(|r| {
-                r.products
-                    .iter()
-                    .any(|p| constraint_matches_parsed(p, product))
-                    && r.subproducts
-                        .iter()
-                        .any(|p| constraint_matches_parsed(p, sub))
+                r.product.as_deref().is_some_and(|p| as_product.matches(p))
+                    && r.sub.as_deref().is_some_and(|s| as_sub.matches(s))
             })
         })
     }
@@ -328,5 +366,58 @@ mod tests {
                 .is_some()
         );
         assert_eq!(c.not_affected("CVE-2024-0001", parent, None), None);
+    }
+
+    /// n full product names sharing one product id, n relationships naming it as both
+    /// product and subcomponent, and the id listed n times as known_not_affected: the
+    /// compiled document holds O(n) entries (copying the id's PURLs into each relationship
+    /// held n², over 8 GB at n = 4,000) and a query answers in O(n).
+    #[test]
+    fn shared_product_id_compiles_linearly() {
+        let n = 4_000;
+        let fpn: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"product_id":"P","product_identification_helper":{{"purl":"pkg:golang/example.com/m{i}@v1.0.0"}}}}"#
+                )
+            })
+            .collect();
+        let rels: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"category":"default_component_of","product_reference":"P","relates_to_product_reference":"P","full_product_name":{{"product_id":"R{i}"}}}}"#
+                )
+            })
+            .collect();
+        let mut listed: Vec<String> = vec![r#""P""#.to_string(); n];
+        listed.extend((0..n).map(|i| format!(r#""R{i}""#)));
+        let doc = format!(
+            r#"{{"product_tree":{{"full_product_names":[{}],"relationships":[{}]}},"vulnerabilities":[{{"cve":"CVE-2024-0001","product_status":{{"known_not_affected":[{}]}}}}]}}"#,
+            fpn.join(","),
+            rels.join(","),
+            listed.join(",")
+        );
+        let adv: Advisory = serde_json::from_str(&doc).unwrap();
+        let c = CompiledCsaf::compile(&adv);
+        // n PURLs + n relationships + (1 + n) distinct listed ids.
+        assert_eq!(c.stored(), 3 * n + 1);
+        // The last PURL of P is found as a product; no PURL of P matches an unrelated
+        // product, which makes every relationship and every listed id be tried.
+        let (t, p) = id(&format!("pkg:golang/example.com/m{}@v1.0.0", n - 1));
+        let hit = Ident {
+            text: &t,
+            purl: p.as_ref(),
+        };
+        let (ot, op) = id("pkg:golang/example.com/other@v1.0.0");
+        let miss = Ident {
+            text: &ot,
+            purl: op.as_ref(),
+        };
+        let start = std::time::Instant::now();
+        assert!(c.not_affected("CVE-2024-0001", hit, None).is_some());
+        assert_eq!(c.not_affected("CVE-2024-0001", miss, Some(hit)), None);
+        assert!(c.not_affected("CVE-2024-0001", hit, Some(miss)).is_some());
+        // Quadratic matching took minutes here; linear takes milliseconds.
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
     }
 }

@@ -60,18 +60,33 @@ impl Drop for TargetLock {
     }
 }
 
-/// Read `target` (`None` when it does not exist). Other read errors are input errors.
-pub fn read_existing(target: &Path) -> Result<Option<String>> {
-    match fs::read(target) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(s) => Ok(Some(s)),
-            Err(_) => Err(Error::input(target, "is not UTF-8 text")),
-        },
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == ErrorKind::IsADirectory => {
-            Err(Error::input(target, "is a directory"))
-        }
+/// Refuse a target that exists and is not a regular file (a device such as `/dev/full`, a
+/// FIFO, a socket, a directory): it is never read, locked or replaced, and no lock file is
+/// created beside it. A missing target is fine (it will be created).
+pub fn check_target(target: &Path) -> Result<()> {
+    match fs::metadata(target) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) if m.is_dir() => Err(Error::input(target, "is a directory")),
+        Ok(_) => Err(Error::input(
+            target,
+            "is not a regular file (a device, FIFO or socket): the VEX document must be a regular file",
+        )),
+        // Missing (or under a path that is not a directory): the writer says why it cannot
+        // create it.
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => Ok(()),
         Err(e) => Err(Error::io(target, e)),
+    }
+}
+
+/// Read `target` (`None` when it does not exist), with the bounds of every input. A target
+/// that is not a regular file is refused ([`check_target`]); other read errors are input
+/// errors.
+pub fn read_existing(target: &Path) -> Result<Option<String>> {
+    check_target(target)?;
+    match crate::report::text::read_text(target) {
+        Ok(s) => Ok(Some(s)),
+        Err(_) if !target.exists() => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -87,6 +102,8 @@ pub fn update<T>(
     target: &Path,
     modify: impl FnOnce(Option<&str>) -> Result<(Option<String>, T)>,
 ) -> Result<T> {
+    // Before the lock: no lock file beside a device or a FIFO.
+    check_target(target)?;
     let _lock = TargetLock::acquire(target)?;
     let old = read_existing(target)?;
     let (new, out) = modify(old.as_deref())?;

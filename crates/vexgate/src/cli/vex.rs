@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use vexgate_core::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Result};
+use vexgate_core::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Error, Result};
 use vexgate_core::escape::{line_start_path, term, term_path};
-use vexgate_core::vex::author::{self, AddOptions, PurlDetail, Scope};
+use vexgate_core::vex::author::{self, AddOptions, PurlDetail, Scope, StatusFields};
+use vexgate_core::vex::model::{JUSTIFICATIONS, Status};
 use vexgate_core::vex::{audit, validate};
 
 #[derive(Debug, Subcommand)]
@@ -34,15 +35,16 @@ pub enum VexCommand {
     Audit(AuditArgs),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum ScopeArg {
     /// pkg:oci/<name>?repository_url=… with the package PURLs as subcomponents.
+    #[default]
     Image,
     /// The package PURLs as products: works for unpushed images and in every scanner.
     Package,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct AddArgs {
     /// The vulnerability ID as the report shows it (CVE-…, GHSA-…, or a vendor ID such as DSA-…).
     #[arg(value_name = "CVE-ID")]
@@ -171,19 +173,15 @@ pub fn run(cmd: VexCommand) -> Result<i32> {
 
 fn run_add(a: Box<AddArgs>) -> Result<i32> {
     let a = *a;
+    let fields = status_fields(&a)?;
     let o = AddOptions {
         vuln: a.vuln,
         image_repo: a.image_repo,
         trivy_json: a.trivy_json,
-        status: a.status,
-        justification: a.justification,
-        comment: a.comment,
+        fields,
         out: a.out,
         author: a.author,
         vex_id: a.vex_id,
-        impact_statement: a.impact_statement,
-        action_statement: a.action_statement,
-        status_notes: a.status_notes,
         products: a.products,
         scope: match a.scope {
             ScopeArg::Image => Scope::Image,
@@ -228,6 +226,89 @@ fn run_add(a: Box<AddArgs>) -> Result<i32> {
         );
     }
     Ok(EXIT_PASS)
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Validate status and justification and place the comment where the spec says
+/// (OPENVEX-SPEC.md "Statement Fields"; go-vex `Statement.Validate`): `impact_statement` for
+/// not_affected, `action_statement` for affected, `status_notes` otherwise. not_affected
+/// needs a justification or an impact statement; affected needs an action statement; a
+/// justification or impact statement on another status, or an action statement on a
+/// status other than affected, is refused.
+fn status_fields(o: &AddArgs) -> Result<StatusFields> {
+    let status = o.status.trim();
+    if !Status::parse(status).is_spec() {
+        return Err(Error::usage(format!(
+            "--status {status:?} is not an OpenVEX status (one of: {})",
+            Status::spec_names()
+        )));
+    }
+    let justification = nonempty(&o.justification);
+    if let Some(j) = &justification {
+        if !JUSTIFICATIONS.contains(&j.as_str()) {
+            return Err(Error::usage(format!(
+                "--justification {j:?} is not an OpenVEX justification (one of: {})",
+                JUSTIFICATIONS.join(", ")
+            )));
+        }
+        if status != "not_affected" {
+            return Err(Error::usage(format!(
+                "--justification is only allowed with --status not_affected, not {status} \
+                 (use --comment or --status-notes to explain)"
+            )));
+        }
+    }
+    let comment = nonempty(&o.comment);
+    let mut f = StatusFields {
+        status: status.to_string(),
+        justification,
+        impact_statement: nonempty(&o.impact_statement),
+        action_statement: nonempty(&o.action_statement),
+        status_notes: nonempty(&o.status_notes),
+    };
+    let slot = match status {
+        "not_affected" => (&mut f.impact_statement, "--impact-statement"),
+        "affected" => (&mut f.action_statement, "--action-statement"),
+        _ => (&mut f.status_notes, "--status-notes"),
+    };
+    if let Some(c) = comment {
+        if slot.0.is_some() {
+            return Err(Error::usage(format!(
+                "--comment goes to the same field as {} for status {status}; give only one",
+                slot.1
+            )));
+        }
+        *slot.0 = Some(c);
+    }
+    if f.impact_statement.is_some() && status != "not_affected" {
+        return Err(Error::usage(format!(
+            "--impact-statement is only allowed with --status not_affected, not {status}"
+        )));
+    }
+    if f.action_statement.is_some() && status != "affected" {
+        return Err(Error::usage(format!(
+            "--action-statement is only allowed with --status affected, not {status}"
+        )));
+    }
+    if status == "not_affected" && f.justification.is_none() && f.impact_statement.is_none() {
+        return Err(Error::usage(
+            "--status not_affected needs --justification (one of the five labels) or an impact \
+             statement (--comment or --impact-statement)",
+        ));
+    }
+    if status == "affected" && f.action_statement.is_none() {
+        return Err(Error::usage(
+            "--status affected needs an action statement (--comment or --action-statement): \
+             what users should do",
+        ));
+    }
+    Ok(f)
 }
 
 fn run_validate(a: ValidateArgs) -> Result<i32> {
@@ -317,4 +398,76 @@ fn run_audit(a: AuditArgs) -> Result<i32> {
     } else {
         EXIT_PASS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(status: &str) -> AddArgs {
+        AddArgs {
+            vuln: "CVE-1".into(),
+            status: status.into(),
+            ..AddArgs::default()
+        }
+    }
+
+    #[test]
+    fn comment_goes_where_the_spec_says() {
+        let mut o = opts("not_affected");
+        o.comment = Some("c".into());
+        let f = status_fields(&o).unwrap();
+        assert_eq!(f.impact_statement.as_deref(), Some("c"));
+        assert_eq!(f.action_statement, None);
+        let mut o = opts("affected");
+        o.comment = Some("c".into());
+        assert_eq!(
+            status_fields(&o).unwrap().action_statement.as_deref(),
+            Some("c")
+        );
+        for s in ["fixed", "under_investigation"] {
+            let mut o = opts(s);
+            o.comment = Some("c".into());
+            let f = status_fields(&o).unwrap();
+            assert_eq!(f.status_notes.as_deref(), Some("c"));
+            assert_eq!((f.impact_statement, f.action_statement), (None, None));
+        }
+    }
+
+    #[test]
+    fn status_rules() {
+        assert!(status_fields(&opts("bogus")).is_err());
+        assert!(
+            status_fields(&opts("not_affected")).is_err(),
+            "needs justification or impact"
+        );
+        assert!(
+            status_fields(&opts("affected")).is_err(),
+            "needs an action statement"
+        );
+        assert!(status_fields(&opts("fixed")).is_ok());
+        let mut o = opts("fixed");
+        o.justification = Some("component_not_present".into());
+        assert!(
+            status_fields(&o)
+                .unwrap_err()
+                .to_string()
+                .contains("only allowed with --status not_affected")
+        );
+        let mut o = opts("not_affected");
+        o.justification = Some("not_a_label".into());
+        assert!(status_fields(&o).is_err());
+        o.justification = Some("component_not_present".into());
+        assert!(status_fields(&o).is_ok());
+        let mut o = opts("under_investigation");
+        o.impact_statement = Some("x".into());
+        assert!(status_fields(&o).is_err());
+        let mut o = opts("fixed");
+        o.action_statement = Some("x".into());
+        assert!(status_fields(&o).is_err());
+        // An empty --comment (create_vex.sh's default) is no comment.
+        let mut o = opts("affected");
+        o.comment = Some("  ".into());
+        assert!(status_fields(&o).is_err());
+    }
 }
