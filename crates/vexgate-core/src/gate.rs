@@ -24,30 +24,14 @@ pub fn read_reports(paths: &[PathBuf]) -> Result<Vec<ReportFile>> {
     paths.iter().map(|p| ReportFile::read(p)).collect()
 }
 
-/// Parse every report with the typed model; several reports parse on separate threads,
-/// sharing the CPUs (one large report is itself parsed on several threads).
+/// Parse every report with the typed model. Several reports parse on the report pool
+/// (bounded, see [`crate::report::pool`]), one large report's findings too.
 pub fn parse_reports(files: &[ReportFile]) -> Result<Vec<Report<'_>>> {
-    let threads = crate::report::parse_threads();
+    use rayon::prelude::*;
     if files.len() < 2 {
-        return files
-            .iter()
-            .map(|f| f.parse_with_threads(threads))
-            .collect();
+        return files.iter().map(ReportFile::parse).collect();
     }
-    let each = (threads / files.len()).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .iter()
-            .map(|f| s.spawn(move || f.parse_with_threads(each)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::usage("internal error: report parser panicked")))
-            })
-            .collect()
-    })
+    crate::report::pool::pool()?.install(|| files.par_iter().map(ReportFile::parse).collect())
 }
 
 /// Load the ignore file the settings name: an explicit file must exist (Trivy's

@@ -1,13 +1,15 @@
 //! Trivy JSON reports: reading files, the typed model, platforms and coverage.
 
+pub mod gojson;
 pub mod model;
-pub(crate) mod parallel;
+pub mod pool;
 pub mod text;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use model::*;
+pub use pool::parse_threads;
 pub use text::ReportText;
 
 use crate::error::{Error, Result};
@@ -43,30 +45,25 @@ impl ReportFile {
     pub fn parse(&self) -> Result<Report<'_>> {
         parse_report(&self.path, &self.text)
     }
-
-    /// [`ReportFile::parse`] with at most `threads` threads.
-    pub fn parse_with_threads(&self, threads: usize) -> Result<Report<'_>> {
-        parse_report_with_threads(&self.path, &self.text, threads)
-    }
 }
 
-/// The threads a parse may use: the CPUs this process may run on, at most 8.
-pub fn parse_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-}
+/// Documents from this size on are decoded on the report pool ([`pool`]); smaller ones on
+/// the calling thread.
+pub const PARALLEL_MIN: usize = 4 << 20;
 
-/// Parse `text` (from `path`, used in messages) as a Trivy SchemaVersion 2 report. Large
-/// reports are parsed on several threads (see `parallel`), with the same result.
+/// Parse `text` (from `path`, used in messages) as a Trivy SchemaVersion 2 report, decoded
+/// as Trivy's Go decoder reads it ([`gojson`]). A large report's `Vulnerabilities` are
+/// decoded on the report pool, into the same model, with the same result.
 pub fn parse_report<'a>(path: &Path, text: &'a str) -> Result<Report<'a>> {
-    parse_report_with_threads(path, text, parse_threads())
+    parse_report_on(
+        path,
+        text,
+        text.len() >= PARALLEL_MIN && parse_threads() >= 2,
+    )
 }
 
-/// [`parse_report`] with at most `threads` threads.
-pub fn parse_report_with_threads<'a>(
-    path: &Path,
-    text: &'a str,
-    threads: usize,
-) -> Result<Report<'a>> {
+/// [`parse_report`] on the calling thread only (`parallel == false`) or on the pool.
+pub fn parse_report_on<'a>(path: &Path, text: &'a str, parallel: bool) -> Result<Report<'a>> {
     // Reject JSON that is valid but not an object first, for a clearer message.
     let first = text.trim_start().as_bytes().first().copied();
     if first.is_some() && first != Some(b'{') {
@@ -79,9 +76,18 @@ pub fn parse_report_with_threads<'a>(
             "is JSON but not a Trivy report (expected an object with SchemaVersion 2)",
         ));
     }
-    let report: Report<'a> = match parallel::parse(text, threads) {
-        Some(report) => report,
-        None => serde_json::from_str(text).map_err(|e| Error::json(path, &e))?,
+    let sequential = || serde_json::from_str::<Report<'a>>(text).map_err(|e| Error::json(path, &e));
+    let report = if parallel {
+        let decoded = pool::pool()?
+            .install(|| gojson::with_parallel(|| serde_json::from_str::<Report<'a>>(text)));
+        match decoded {
+            Ok(report) => report,
+            // An element's error has its position inside the element: decode again on this
+            // thread for the message with the line and column in the file.
+            Err(_) => sequential()?,
+        }
+    } else {
+        sequential()?
     };
     match report.schema_version {
         Some(2) => Ok(report),
@@ -321,5 +327,158 @@ mod tests {
         assert!(e.to_string().contains("not a Trivy report"), "{e}");
         let e = parse_report(Path::new("r.json"), r#"{"a":1}"#).unwrap_err();
         assert!(e.to_string().contains("not a Trivy report"), "{e}");
+    }
+
+    fn vulns(text: &str) -> Vec<String> {
+        let doc = format!(
+            r#"{{"SchemaVersion":2,"Results":[{{"Target":"t","Vulnerabilities":{text}}}]}}"#
+        );
+        let r = parse_report(Path::new("r.json"), &doc).unwrap_or_else(|e| panic!("{e}"));
+        r.results[0]
+            .vulnerabilities
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {} {}",
+                    v.vulnerability_id,
+                    v.pkg_name,
+                    v.effective_severity()
+                )
+            })
+            .collect()
+    }
+
+    /// Keys match fields as Go's encoding/json matches them: exactly, else ASCII case-folded
+    /// with `ſ` as s and the Kelvin sign as k.
+    #[test]
+    fn keys_fold_as_go_folds_them() {
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","PkgName":"a","severity":"HIGH"}]"#),
+            ["CVE-1 a HIGH"]
+        );
+        assert_eq!(
+            vulns(r#"[{"vulnerabilityid":"CVE-1","PKGNAME":"a","ſeverity":"CRITICAL"}]"#),
+            ["CVE-1 a CRITICAL"]
+        );
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","P\u212agName":"a","Severity":"LOW"}]"#),
+            ["CVE-1 a LOW"]
+        );
+        // Not a fold of `Severity`: ignored.
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","Sévérity":"HIGH","Severity_":"HIGH"}]"#),
+            ["CVE-1  UNKNOWN"]
+        );
+        // Both keys select `Severity`: the last wins.
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","Severity":"LOW","severity":"HIGH"}]"#),
+            ["CVE-1  HIGH"]
+        );
+    }
+
+    /// The last of duplicate keys wins; objects merge; `null` leaves a string alone.
+    #[test]
+    fn duplicates_and_null_as_go_decodes_them() {
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","Severity":"LOW","Severity":"CRITICAL"}]"#),
+            ["CVE-1  CRITICAL"]
+        );
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","Severity":"HIGH","Severity":null}]"#),
+            ["CVE-1  HIGH"]
+        );
+        assert_eq!(
+            vulns(r#"[{"VulnerabilityID":"CVE-1","Severity":null}]"#),
+            ["CVE-1  UNKNOWN"]
+        );
+        let doc = r#"{"SchemaVersion":2,"Metadata":{"ImageConfig":{"os":"linux"}},"Metadata":{"ImageConfig":{"architecture":"arm64"}}}"#;
+        let r = parse_report(Path::new("r.json"), doc).unwrap();
+        assert_eq!(
+            Platform::from_report(&r).unwrap().to_string(),
+            "linux/arm64"
+        );
+        // A second array is decoded over the first, element by element, then cut.
+        let doc = r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"VulnerabilityID":"A","Severity":"HIGH"},{"VulnerabilityID":"B"}],"Vulnerabilities":[{"VulnerabilityID":"C"}]}]}"#;
+        let r = parse_report(Path::new("r.json"), doc).unwrap();
+        let v = &r.results[0].vulnerabilities;
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            (&*v[0].vulnerability_id, v[0].effective_severity()),
+            ("C", "HIGH")
+        );
+        // `null` empties a slice.
+        let doc = r#"{"SchemaVersion":2,"Results":[{"Target":"t"}],"Results":null}"#;
+        assert!(
+            parse_report(Path::new("r.json"), doc)
+                .unwrap()
+                .results
+                .is_empty()
+        );
+    }
+
+    /// A value of the wrong JSON type refuses the whole report, naming the file.
+    #[test]
+    fn wrong_types_refuse_the_report() {
+        for bad in [
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[["CVE-1"]]}]}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":{"VulnerabilityID":"CVE-1"}}]}"#,
+            r#"{"SchemaVersion":2,"Results":{"Target":"t"}}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"Severity":["HIGH"]}]}]}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"Severity":3}]}]}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"CweIDs":"CWE-1"}]}]}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"VendorSeverity":[3]}]}]}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"PublishedDate":"yesterday"}]}]}"#,
+            r#"{"SchemaVersion":2,"Results":[{"Target":"t","Vulnerabilities":[{"Description":{}}]}]}"#,
+            r#"{"SchemaVersion":2.5}"#,
+            r#"{"SchemaVersion":2,"Metadata":[]}"#,
+        ] {
+            for parallel in [false, true] {
+                let e = parse_report_on(Path::new("r.json"), bad, parallel).unwrap_err();
+                let msg = e.to_string();
+                assert!(msg.starts_with("r.json: "), "{bad}: {msg}");
+                assert!(!msg.contains('\n'), "{bad}: {msg}");
+                assert_eq!(e.exit_code(), 2);
+            }
+        }
+    }
+
+    /// Decoding `Vulnerabilities` on the pool (every array, in tests) gives exactly the
+    /// sequential result, on every report in testdata.
+    #[test]
+    fn pool_decode_equals_sequential_decode() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+        let mut stack = vec![root];
+        let mut checked = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if !text.contains("\"SchemaVersion\"") {
+                    continue;
+                }
+                let seq = parse_report_on(&path, &text, false);
+                let par = parse_report_on(&path, &text, true);
+                match (seq, par) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", path.display());
+                        if !a.results.iter().all(|r| r.vulnerabilities.is_empty()) {
+                            checked += 1;
+                        }
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (a, b) => panic!("{}: {:?} vs {:?}", path.display(), a.is_ok(), b.is_ok()),
+                }
+            }
+        }
+        assert!(
+            checked >= 15,
+            "only {checked} reports with findings checked"
+        );
     }
 }
