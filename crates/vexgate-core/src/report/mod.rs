@@ -1,4 +1,9 @@
 //! Trivy JSON reports: reading files, the typed model, platforms and coverage.
+//!
+//! - [`text`]: reading a file into memory, bounded;
+//! - [`model`]: the one typed, borrowing model of a report;
+//! - [`gojson`]: how the model decodes, as Go's `encoding/json` decodes Trivy's structs;
+//! - [`pool`]: the bounded thread pool large reports are read and decoded on.
 
 pub mod gojson;
 pub mod model;
