@@ -17,7 +17,7 @@ mod bench_report;
 use vexgate_core::config::Settings;
 use vexgate_core::gate;
 use vexgate_core::render::{self, RenderOptions};
-use vexgate_core::report::{ReportFile, parse_report_on};
+use vexgate_core::report::{ReportFile, parse_report};
 use vexgate_core::vex::VexSet;
 
 fn default_settings() -> Settings {
@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
 
         group.bench_function(format!("bare typed parse {mb} MB"), |b| {
             b.iter(|| {
-                let r = parse_report_on(&file.path, &file.text, false).unwrap();
+                let r = parse_report(&file.path, &file.text).unwrap();
                 r.results.len()
             })
         });

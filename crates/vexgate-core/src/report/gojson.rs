@@ -18,12 +18,9 @@
 //! - **null.** `null` leaves a string, number, bool or struct as it is (its zero value when
 //!   the key was not seen before) and sets a slice, map or pointer to nil.
 //!
-//! Unknown keys are skipped. Large `Vulnerabilities` arrays are decoded on the reader's
-//! bounded thread pool ([`super::pool`]): each element is first taken as a raw slice of the
-//! document, then decoded into the same model type on a pool thread.
+//! Unknown keys are skipped.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserializer;
@@ -100,7 +97,7 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 
 /// Implements [`GoDecode`] and `serde::Deserialize` for a report struct: each field with
 /// its JSON name, and for a field kept as raw JSON, the JSON type Go's field has
-/// ([`RawKind`]); `par` marks a `Vec` decoded in parallel when large ([`decode_par_vec`]).
+/// ([`RawKind`]), or `status` for trivy-db's status type ([`StatusSlot`]).
 macro_rules! go_struct {
     ($ty:ident { $($field:ident : $name:literal $(as $kind:ident)?),* $(,)? }) => {
         impl<'de: 'a, 'a> $crate::report::gojson::GoDecode<'de> for $ty<'a> {
@@ -158,9 +155,6 @@ macro_rules! go_struct {
     };
     (@value $map:ident, $slot:expr, status) => {
         $map.next_value_seed($crate::report::gojson::StatusSlot(&mut $slot))?
-    };
-    (@value $map:ident, $slot:expr, par) => {
-        $map.next_value_seed($crate::report::gojson::ParVec(&mut $slot))?
     };
     (@value $map:ident, $slot:expr, $kind:ident) => {
         $map.next_value_seed($crate::report::gojson::Raw(
@@ -455,89 +449,6 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for StatusSlot<'_, 'a> {
 
 fn known_status(s: &str) -> bool {
     s != "unknown" && crate::policy::STATUSES.contains(&s)
-}
-
-thread_local! {
-    /// Set while the reader decodes a large document on the pool ([`with_parallel`]).
-    static PARALLEL: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Arrays whose elements span fewer bytes than this are decoded on the calling thread.
-const PAR_MIN_BYTES: usize = if cfg!(test) { 1 } else { 256 << 10 };
-
-/// Run `f` (a decode on a pool thread) with parallel `Vulnerabilities` decoding enabled.
-pub fn with_parallel<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            PARALLEL.with(|p| p.set(self.0));
-        }
-    }
-    let _reset = Reset(PARALLEL.with(|p| p.replace(true)));
-    f()
-}
-
-/// A `Vec` field decoded like any slice, except that a large array met inside
-/// [`with_parallel`] is split into its raw elements, which the current rayon pool decodes.
-pub struct ParVec<'s, T>(pub &'s mut Vec<T>);
-
-impl<'de, T> DeserializeSeed<'de> for ParVec<'_, T>
-where
-    T: GoDecode<'de> + Default + Send,
-{
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if !PARALLEL.with(Cell::get) {
-            return self.0.go_decode(d);
-        }
-        decode_par_vec(self.0, d)
-    }
-}
-
-fn decode_par_vec<'de, T, D>(v: &mut Vec<T>, d: D) -> Result<(), D::Error>
-where
-    T: GoDecode<'de> + Default + Send,
-    D: Deserializer<'de>,
-{
-    use rayon::prelude::*;
-    let raws: Option<Vec<&'de RawValue>> = serde::Deserialize::deserialize(d)?;
-    let Some(raws) = raws else {
-        v.clear();
-        return Ok(());
-    };
-    let decode = |slot: &mut T, raw: &'de RawValue| -> Result<(), serde_json::Error> {
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        slot.go_decode(&mut de)?;
-        de.end()
-    };
-    let bytes: usize = raws.iter().map(|r| r.get().len()).sum();
-    // Elements that land on existing ones (a duplicate key) are decoded here, in order.
-    let reuse = v.len().min(raws.len());
-    for (slot, raw) in v.iter_mut().zip(&raws[..reuse]) {
-        decode(slot, raw).map_err(de::Error::custom)?;
-    }
-    v.truncate(raws.len());
-    let fresh = &raws[reuse..];
-    let new: Result<Vec<T>, serde_json::Error> = if bytes < PAR_MIN_BYTES {
-        fresh
-            .iter()
-            .map(|raw| {
-                let mut t = T::default();
-                decode(&mut t, raw).map(|()| t)
-            })
-            .collect()
-    } else {
-        fresh
-            .par_iter()
-            .with_min_len(64)
-            .map(|raw| {
-                let mut t = T::default();
-                decode(&mut t, raw).map(|()| t)
-            })
-            .collect()
-    };
-    v.extend(new.map_err(de::Error::custom)?);
-    Ok(())
 }
 
 #[cfg(test)]

@@ -361,7 +361,7 @@ go_struct!(ScanResult {
     class: "Class",
     kind: "Type",
     packages: "Packages",
-    vulnerabilities: "Vulnerabilities" as par,
+    vulnerabilities: "Vulnerabilities",
     misconf_summary: "MisconfSummary" as Object,
     misconfigurations: "Misconfigurations",
     secrets: "Secrets",
