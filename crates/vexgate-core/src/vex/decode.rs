@@ -280,7 +280,7 @@ static VEX: Struct = Struct {
 };
 
 /// The JSON keys go-vex's statement, vulnerability, product and document structs read, for
-/// [`go_field`] callers outside this module (`vex validate`).
+/// [`go_field`] callers outside this module (`vex validate`, the fast load).
 pub mod keys {
     pub const DOCUMENT: [&str; 10] = [
         "@context",

@@ -5,6 +5,7 @@
 //! - [`matching`]: go-vex/Trivy matching rules, one function each;
 //! - [`csaf`]: CSAF VEX input;
 //! - [`decode`]: what Trivy's decoder reads from an OpenVEX file, and what it refuses;
+//! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`);
 //! - [`lint`]: statements that can never match.
 //!
 //! [`apply`] is Trivy's `vex.Filter` (pkg/vex/vex.go) over a report the policy already
@@ -15,6 +16,7 @@ pub mod audit;
 pub mod author;
 pub mod csaf;
 pub mod decode;
+pub mod fast;
 pub mod graph;
 pub mod lint;
 pub mod matching;
@@ -197,8 +199,19 @@ fn load_file(src: &str) -> Result<VexSource> {
 /// OpenVEX (decodes, and `@context` is non-empty), then CSAF (`vulnerabilities` present).
 /// An OpenVEX document is read as Trivy reads it ([`decode::read`]): whatever Trivy's decoder
 /// refuses is an input error quoting the field, the expected type and Trivy's message.
+///
+/// A plain v0.2.0 OpenVEX document takes [`fast::load_openvex`]; anything else (and every
+/// error) the general path below.
 pub fn load_text(src: &str, text: &str) -> Result<VexSource> {
     let path = Path::new(src);
+    if let Some((compiled, lints)) = fast::load_openvex(text) {
+        return Ok(VexSource {
+            source: src.to_string(),
+            kind: SourceKind::OpenVex { compiled },
+            lints,
+            notes: Vec::new(),
+        });
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
     let Value::Object(root) = value else {
         return Err(Error::input(
