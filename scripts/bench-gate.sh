@@ -13,10 +13,14 @@
 #   - trivy convert --severity HIGH,CRITICAL --format json
 #   - the same plus a Rego --ignore-policy emulating --ignore-unfixed
 #   - two jq counting passes (HIGH, then CRITICAL), the shell check vexgate replaces
+#   - in the run of the largest size, vexgate gate --vex on the VEX benchmark's report
+#     (bench_report gen-vex-report, ~101 MB) with the smallest and the largest OpenVEX
+#     document of BENCH_VEX (bench_report gen-vex N), and the baseline's too
 # and takes each one's peak RSS from /usr/bin/time -v. Prints medians, RSS and the target
 # ratios. Trivy cases are skipped (with a note) when Trivy is missing.
 #
-# Env: BENCH_SIZES ("10 100"), BENCH_RUNS (10), BENCH_BASELINE (a second vexgate binary), BENCH_STRICT=1 (exit 1 when a target is
+# Env: BENCH_SIZES ("10 100"), BENCH_RUNS (10), BENCH_BASELINE (a second vexgate binary),
+# BENCH_VEX ("1000 100000" statements; empty: no VEX cases), BENCH_STRICT=1 (exit 1 when a target is
 # missed), BENCH_KEEP=DIR (keep the work dir there), VEXGATE_TRIVY (Trivy binary),
 # CARGO_TARGET_DIR (as for cargo), SKIP_BUILD=1 (use already-built binaries).
 set -euo pipefail
@@ -87,6 +91,22 @@ for mb in $sizes; do
         names+=("baseline gate")
         cmds+=("$BENCH_BASELINE gate $report")
     fi
+    read -r -a vex_sizes <<< "${BENCH_VEX-1000 100000}"
+    largest=${sizes##* }
+    vex_small='' vex_large=''
+    if (( ${#vex_sizes[@]} >= 2 )) && [[ $mb == "$largest" ]]; then
+        vex_small=${vex_sizes[0]} vex_large=${vex_sizes[-1]}
+        [[ -s vex-report.json ]] || "$bench_report" gen-vex-report vex-report.json
+        for n in "$vex_small" "$vex_large"; do
+            [[ -s vex-$n.json ]] || "$bench_report" gen-vex "$n" "vex-$n.json"
+            names+=("vexgate gate --vex $n")
+            cmds+=("$vexgate gate vex-report.json --vex vex-$n.json")
+            if [[ -n "${BENCH_BASELINE:-}" ]]; then
+                names+=("baseline gate --vex $n")
+                cmds+=("$BENCH_BASELINE gate vex-report.json --vex vex-$n.json")
+            fi
+        done
+    fi
     if [[ -n "$trivy" ]]; then
         tc="$trivy convert --quiet --cache-dir $work/trivy-cache --severity HIGH,CRITICAL --format json -o trivy-$mb.json $report"
         names+=("trivy convert" "trivy convert + rego")
@@ -125,6 +145,14 @@ for mb in $sizes; do
     check "(gate peak RSS - 10 MB) / file size" "$(calc "(${rss["vexgate gate"]} * 1024 - 10485760) / $bytes")" "<=" 1.6
     if [[ -n "${BENCH_BASELINE:-}" ]]; then
         printf '  %-48s %7.2f\n' "vexgate gate / baseline gate" "$(calc "$g / ${med["baseline gate"]}")"
+    fi
+    if [[ -n "$vex_small" ]]; then
+        check "gate --vex $vex_large / gate --vex $vex_small" \
+            "$(calc "${med["vexgate gate --vex $vex_large"]} / ${med["vexgate gate --vex $vex_small"]}")" "<=" 3
+        if [[ -n "${BENCH_BASELINE:-}" ]]; then
+            printf '  %-48s %7.2f\n' "baseline: gate --vex $vex_large / --vex $vex_small" \
+                "$(calc "${med["baseline gate --vex $vex_large"]} / ${med["baseline gate --vex $vex_small"]}")"
+        fi
     fi
     check "--output-report peak RSS / file size" "$(calc "${rss["vexgate gate --output-report"]} * 1024 / $bytes")" "<=" 2.5
     unset med rss

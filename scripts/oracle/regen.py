@@ -172,6 +172,42 @@ SCENARIOS = [
       {"remaining": ["CVE-2019-0001 org.example:bar", "CVE-2019-0001 org.example:bar",
                      "CVE-2019-0002 org.example:baz"], "suppressed": [], "exit": 1},
       severity=ALL_SEV),
+    # ---------------- trivy convert: how Go's encoding/json reads a report ----------------------
+    C("convert-go-keys-ascii-case",
+      "Keys in another ASCII case select the field (Go matches keys case-insensitively): \"severity\": \"HIGH\", "
+      "\"SEVERITY\": \"CRITICAL\" and a finding with every key in lower case all count; the \"sEvErItY\": \"LOW\" "
+      "one goes under --severity HIGH,CRITICAL.",
+      "convert/inputs/go-keys-ascii-case.json",
+      {"remaining": ["CVE-2019-0101 example.com/lower", "CVE-2019-0102 example.com/upper",
+                     "CVE-2019-0104 example.com/allkeys"], "suppressed": [], "exit": 1},
+      severity="HIGH,CRITICAL"),
+    C("convert-go-keys-unicode-fold",
+      "Go's Unicode key folding: \"\u017feverity\" (long s, raw and escaped) is Severity and \"P\u212agName\" "
+      "(Kelvin sign) is PkgName; \"S\u00e9verity\", \"Severity\u017f\" and \"Sever\u0131ty\" (dotless i) fold to no "
+      "field, so those two findings have no severity (UNKNOWN) and go under --severity HIGH,CRITICAL.",
+      "convert/inputs/go-keys-unicode-fold.json",
+      {"remaining": ["CVE-2019-0201 example.com/longs", "CVE-2019-0202 example.com/longs-escaped",
+                     "CVE-2019-0203 example.com/kelvin"], "suppressed": [], "exit": 1},
+      severity="HIGH,CRITICAL"),
+    C("convert-go-duplicate-keys",
+      "Duplicate keys: the last wins (LOW then CRITICAL is CRITICAL; CRITICAL then LOW is LOW; \"Severity\" then "
+      "\"severity\" is the second; Status fixed then affected is affected).",
+      "convert/inputs/go-duplicate-keys.json",
+      {"remaining": ["CVE-2019-0301 example.com/dup", "CVE-2019-0304 example.com/dup"], "suppressed": [], "exit": 1},
+      severity="HIGH,CRITICAL"),
+    C("convert-go-null-values",
+      "null leaves a string as it was (no severity: UNKNOWN; CRITICAL then null: CRITICAL) and makes the status "
+      "unknown (trivy-db types.Status reads null as unknown).",
+      "convert/inputs/go-null-values.json",
+      {"remaining": ["CVE-2019-0401 example.com/null", "CVE-2019-0402 example.com/null",
+                     "CVE-2019-0403 example.com/null"], "suppressed": [], "exit": 1},
+      severity=ALL_SEV),
+    C("convert-go-array-vulnerability",
+      "An array where a vulnerability object belongs: Go's decoder fails and Trivy refuses the whole report.",
+      "convert/inputs/go-array-vulnerability.json",
+      {"fatal": "json: cannot unmarshal array into Report.Results.0.Vulnerabilities.1 of type "
+                "types.DetectedVulnerability", "exit": 1},
+      severity="HIGH,CRITICAL"),
     # ---------------- trivy convert on the upstream goldens ----------------------------------
     C("upstream-centos-7-medium",
       "centos-7 golden, --severity MEDIUM + ignore-unfixed (Rego stand-in): reproduces expected/centos-7-medium.",
@@ -637,7 +673,10 @@ def fatal_error(stderr):
         return "; ".join(items)
     for line in stderr.splitlines():
         if "FATAL" in line:
-            return line.split("VEX error: ")[-1].strip()
+            if "VEX error: " in line:
+                return line.split("VEX error: ")[-1].strip()
+            # A report Trivy cannot decode (`trivy convert`): Go's error.
+            return line.split("json decode error: ")[-1].strip()
     return None
 
 
@@ -915,7 +954,7 @@ def main():
         if sc["kind"] == "convert":
             unfiltered = sc["input"]
             cmd = ["convert", "--format", "json", "--exit-code", "1"] + trivy_args + [sc["input"]]
-            code, warns, fatal = run_trivy(cmd, expected)
+            code, warns, fatal = run_trivy(cmd, expected, expect_fatal=fatal_expected)
             shown = cmd
         else:
             base, rest = scan_base(sc["target"])

@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the gate in-process on 10 MB and 100 MB reports generated
 //! deterministically from the real Trivy goldens (examples/bench_report.rs): the bare typed
-//! parse, the default gate (parse + policy + table), and the gate with the Trivy-schema
-//! report. End-to-end timings against Trivy and jq are in scripts/bench-gate.sh.
+//! parse on one thread, the default gate as `vexgate gate` runs it (parse on the report
+//! pool, VEX loading, decision, table), and the gate with the Trivy-schema report. End-to-end timings against Trivy and jq are in scripts/bench-gate.sh.
 //!
 //! Run: `cargo bench -p vexgate --bench gate` (BENCH_SIZES="10" to skip the 100 MB case).
 
@@ -18,6 +18,7 @@ use vexgate_core::config::Settings;
 use vexgate_core::gate;
 use vexgate_core::render::{self, RenderOptions};
 use vexgate_core::report::{ReportFile, parse_report};
+use vexgate_core::vex::VexSet;
 
 fn default_settings() -> Settings {
     // The default policy, no ignore file and no VEX: nothing from the working directory.
@@ -51,7 +52,15 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("default gate {mb} MB"), |b| {
             b.iter(|| {
                 let reports = gate::parse_reports(files).unwrap();
-                let d = gate::decide(files, &reports, &settings, jiff::Timestamp::now()).unwrap();
+                let vex = VexSet::read(&settings.vex).unwrap();
+                let d = gate::decide_with_vex(
+                    files,
+                    &reports,
+                    &settings,
+                    jiff::Timestamp::now(),
+                    Ok(&vex),
+                )
+                .unwrap();
                 render::table(&d, &RenderOptions::default(), &mut io::sink()).unwrap();
                 d.blocked()
             })
@@ -60,7 +69,15 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("gate + output-report {mb} MB"), |b| {
             b.iter(|| {
                 let reports = gate::parse_reports(files).unwrap();
-                let d = gate::decide(files, &reports, &settings, jiff::Timestamp::now()).unwrap();
+                let vex = VexSet::read(&settings.vex).unwrap();
+                let d = gate::decide_with_vex(
+                    files,
+                    &reports,
+                    &settings,
+                    jiff::Timestamp::now(),
+                    Ok(&vex),
+                )
+                .unwrap();
                 render::table(&d, &RenderOptions::default(), &mut io::sink()).unwrap();
                 render::trivy_report(&d.reports[0], &mut io::sink()).unwrap();
                 d.blocked()

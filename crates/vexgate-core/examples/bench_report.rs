@@ -10,8 +10,7 @@
 //! `bench_report parse FILE` is the bare typed parse: read the file
 //! into memory and deserialize it with vexgate's borrowing report model on one thread,
 //! nothing else (the floor the gate is measured against). The gate itself reads large files
-//! on several threads and parses them on all CPUs (report::text, report::parallel), so it
-//! can beat this floor.
+//! on the report pool (report::text, report::pool), so it can beat this floor.
 //!
 //! For `scripts/bench-vex.sh` and `benches/vex.rs` (the same data in both):
 //! `bench_report gen-vex-report OUT` writes the VEX benchmark's report ([`vex_report`]: a
@@ -189,11 +188,10 @@ fn main() {
         Some("parse") if args.len() == 3 => {
             let path = Path::new(&args[2]);
             let text = std::fs::read_to_string(path).expect("read");
-            let report = vexgate_core::report::parse_report_with_threads(path, &text, 1)
-                .unwrap_or_else(|e| {
-                    eprintln!("{e}");
-                    std::process::exit(2)
-                });
+            let report = vexgate_core::report::parse_report(path, &text).unwrap_or_else(|e| {
+                eprintln!("{e}");
+                std::process::exit(2)
+            });
             let n: usize = report.results.iter().map(|r| r.vulnerabilities.len()).sum();
             println!("{n}");
         }

@@ -24,30 +24,14 @@ pub fn read_reports(paths: &[PathBuf]) -> Result<Vec<ReportFile>> {
     paths.iter().map(|p| ReportFile::read(p)).collect()
 }
 
-/// Parse every report with the typed model; several reports parse on separate threads,
-/// sharing the CPUs (one large report is itself parsed on several threads).
+/// Parse every report with the typed model. Several reports parse on the report pool
+/// (bounded, see [`crate::report::pool`]), one large report's findings too.
 pub fn parse_reports(files: &[ReportFile]) -> Result<Vec<Report<'_>>> {
-    let threads = crate::report::parse_threads();
+    use rayon::prelude::*;
     if files.len() < 2 {
-        return files
-            .iter()
-            .map(|f| f.parse_with_threads(threads))
-            .collect();
+        return files.iter().map(ReportFile::parse).collect();
     }
-    let each = (threads / files.len()).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .iter()
-            .map(|f| s.spawn(move || f.parse_with_threads(each)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::usage("internal error: report parser panicked")))
-            })
-            .collect()
-    })
+    crate::report::pool::pool()?.install(|| files.par_iter().map(ReportFile::parse).collect())
 }
 
 /// Load the ignore file the settings name: an explicit file must exist (Trivy's
@@ -136,24 +120,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Build the decision over all reports. `now` is the clock for ignore-file expiry.
-/// Loads the settings' VEX documents and frees them before returning.
-pub fn decide<'r>(
-    files: &'r [ReportFile],
-    reports: &'r [Report<'r>],
-    settings: &Settings,
-    now: Timestamp,
-) -> Result<Decision<'r>> {
-    match VexSet::read(&settings.vex) {
-        Ok(set) => decide_with_vex(files, reports, settings, now, Ok(&set)),
-        Err(e) => decide_with_vex(files, reports, settings, now, Err(e)),
-    }
-}
-
-/// [`decide`] with the settings' VEX documents already loaded by the caller
-/// ([`VexSet::read`] of `settings.vex`, or its error), so the caller owns the set: `gate`
-/// loads it while the reports parse, and does not free it at exit. A VEX error is
-/// reported where [`decide`] reports it (after an ignore-file error).
+/// Build the decision over all reports. `now` is the clock for ignore-file expiry. The
+/// settings' VEX documents come loaded by the caller ([`VexSet::read`] of `settings.vex`,
+/// or its error), so the caller owns the set: `gate` loads it while the reports parse. A
+/// VEX error is reported after an ignore-file error.
 pub fn decide_with_vex<'r>(
     files: &'r [ReportFile],
     reports: &'r [Report<'r>],
@@ -246,7 +216,8 @@ mod tests {
     fn blocking_set(path: &Path, s: &Settings) -> Vec<Key> {
         let files = read_reports(&[path.to_path_buf()]).unwrap();
         let reports = parse_reports(&files).unwrap();
-        let d = decide(&files, &reports, s, Timestamp::now()).unwrap();
+        let vex = VexSet::read(&s.vex).unwrap();
+        let d = decide_with_vex(&files, &reports, s, Timestamp::now(), Ok(&vex)).unwrap();
         let mut out = Vec::new();
         for rd in &d.reports {
             for (r, res) in rd.report.results.iter().zip(&rd.results) {

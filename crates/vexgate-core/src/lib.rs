@@ -1,7 +1,8 @@
 //! vexgate-core: gate saved Trivy JSON reports with Trivy's exact filter and OpenVEX semantics,
 //! and author correct OpenVEX.
 //!
-//! Data flows one way: [`report`] (typed view of Trivy's JSON) → [`policy`] and [`vex`]
+//! Data flows one way: [`report`] (typed view of Trivy's JSON, decoded as Trivy's Go
+//! decoder reads it, large reports on one bounded thread pool) → [`policy`] and [`vex`]
 //! (Trivy's filters and VEX rules, one named function per rule) → [`decision`] (the one
 //! type every renderer consumes) → [`render`] (table, JSON, Markdown, SARIF, Trivy-schema
 //! report). [`scan`] drives Trivy per platform. [`config`] holds the resolved settings.

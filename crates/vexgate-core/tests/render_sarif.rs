@@ -12,7 +12,7 @@ use vexgate_core::render::{self, RenderOptions};
 
 fn sarif(d: &Decision<'_>, show_suppressed: bool) -> Value {
     let text = render_string(|b| {
-        render::sarif_with_options(
+        render::sarif(
             d,
             &RenderOptions {
                 show_suppressed,
@@ -162,7 +162,7 @@ fn one_run_per_platform_and_suppressions() {
     };
     let d = decision(default_policy(), vec![rd(&amd, &amd_r), rd(&arm, &arm_r)]);
 
-    let plain = render_string(|b| render::sarif(&d, b));
+    let plain = render_string(|b| render::sarif(&d, &RenderOptions::default(), b));
     check_shape(&plain);
     let s: Value = serde_json::from_str(&plain).unwrap();
     let runs = s["runs"].as_array().unwrap();

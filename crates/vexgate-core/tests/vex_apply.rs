@@ -21,12 +21,19 @@ struct Applied {
     warnings: Vec<Warning>,
 }
 
+/// `gate`'s VEX loading: the set, its warnings appended to `warnings`.
+fn load(sources: &[String], warnings: &mut Vec<Warning>) -> vexgate_core::Result<VexSet> {
+    let set = VexSet::read(sources)?;
+    warnings.extend(set.warnings());
+    Ok(set)
+}
+
 fn apply(report: &str, vex_files: &[&str], image_repo: Option<&str>) -> Applied {
     let text = std::fs::read_to_string(format!("{D}/{report}")).unwrap();
     let report = parse_report(Path::new(report), &text).unwrap();
     let mut warnings = Vec::new();
     let sources: Vec<String> = vex_files.iter().map(|f| format!("{D}/{f}")).collect();
-    let set = VexSet::load(&sources, &mut warnings).unwrap_or_else(|e| panic!("{e}"));
+    let set = load(&sources, &mut warnings).unwrap_or_else(|e| panic!("{e}"));
     let mut decisions: Vec<ResultDecision> = report
         .results
         .iter()
@@ -194,7 +201,7 @@ fn every_path_reaches_the_blocked_image() {
 /// vex_test.go TestFilter `unknown format`.
 #[test]
 fn unknown_format_is_an_error() {
-    let e = VexSet::load(&[format!("{D}/unknown.json")], &mut Vec::new()).unwrap_err();
+    let e = load(&[format!("{D}/unknown.json")], &mut Vec::new()).unwrap_err();
     assert!(e.to_string().contains("unable to load VEX"), "{e}");
     assert!(
         e.to_string().starts_with(&format!("{D}/unknown.json: ")),
@@ -208,7 +215,7 @@ fn unknown_format_is_an_error() {
 /// (repo_test.go) and `--vex oci` (`VEX attestation from OCI registry`, TestNewOCI)).
 #[test]
 fn cyclonedx_vex_is_refused_clearly() {
-    let e = VexSet::load(&[format!("{D}/cyclonedx.json")], &mut Vec::new()).unwrap_err();
+    let e = load(&[format!("{D}/cyclonedx.json")], &mut Vec::new()).unwrap_err();
     assert!(
         e.to_string().contains("CycloneDX VEX is not supported"),
         "{e}"
@@ -223,7 +230,7 @@ fn gomod_root_module_product() {
     let text = std::fs::read_to_string("../../testdata/oracle/scan/unfiltered/gomod.json").unwrap();
     let report = parse_report(Path::new("gomod.json"), &text).unwrap();
     let mut w = Vec::new();
-    let set = VexSet::load(&[format!("{D}/gomod-local.openvex.json")], &mut w).unwrap();
+    let set = load(&[format!("{D}/gomod-local.openvex.json")], &mut w).unwrap();
     let mut d: Vec<ResultDecision> = report
         .results
         .iter()
@@ -339,7 +346,7 @@ fn upstream_golden_without_packages() {
 #[test]
 fn bad_vex_input_names_file_and_statement() {
     let err = |f: &str| {
-        VexSet::load(&[format!("{D}/{f}")], &mut Vec::new())
+        load(&[format!("{D}/{f}")], &mut Vec::new())
             .unwrap_err()
             .to_string()
     };
@@ -377,7 +384,7 @@ fn bad_vex_input_names_file_and_statement() {
 #[test]
 fn never_matching_statements_warn() {
     let mut w = Vec::new();
-    VexSet::load(&[format!("{D}/never-match.openvex.json")], &mut w).unwrap();
+    load(&[format!("{D}/never-match.openvex.json")], &mut w).unwrap();
     let msgs: Vec<&str> = w
         .iter()
         .filter(|w| w.code == "vex-never-matches")
@@ -470,7 +477,7 @@ fn new_never_match_lints_warn_at_load() {
         ),
     ] {
         let mut w = Vec::new();
-        VexSet::load(&[format!("../../testdata/oracle/vex/{f}")], &mut w).unwrap();
+        load(&[format!("../../testdata/oracle/vex/{f}")], &mut w).unwrap();
         assert!(
             w.iter().any(|w| w.code == code && w.message.contains(want)),
             "{f}: {w:#?}"
@@ -484,7 +491,7 @@ fn new_never_match_lints_warn_at_load() {
 fn what_trivy_ignores_is_a_warning() {
     let mut w = Vec::new();
     let f = "../../testdata/oracle/vex/as-trivy-reads/v001-context-statement-subcomponents.openvex.json";
-    VexSet::load(&[f.to_string()], &mut w).unwrap();
+    load(&[f.to_string()], &mut w).unwrap();
     let msgs: Vec<&str> = w
         .iter()
         .filter(|w| w.code == "vex-as-trivy-reads")

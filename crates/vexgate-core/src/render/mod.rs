@@ -58,18 +58,10 @@ pub fn markdown(
 }
 
 /// SARIF 2.1.0, one run per platform, the platform in the run's automation id / category.
-/// Only blocking findings are results; see [`sarif_with_options`] to add suppressed ones.
-pub fn sarif(decision: &Decision<'_>, out: &mut dyn Write) -> io::Result<()> {
-    sarif::render(decision, &RenderOptions::default(), out)
-}
-
-/// [`sarif`], and with `opts.show_suppressed` also the suppressed vulnerabilities as results
-/// carrying an `external` suppression (GitHub shows them as closed alerts).
-pub fn sarif_with_options(
-    decision: &Decision<'_>,
-    opts: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// Blocking findings are results; with `opts.show_suppressed` the suppressed
+/// vulnerabilities are too, carrying an `external` suppression (GitHub shows them as closed
+/// alerts).
+pub fn sarif(decision: &Decision<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     sarif::render(decision, opts, out)
 }
 

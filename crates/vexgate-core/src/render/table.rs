@@ -229,7 +229,7 @@ const PARALLEL_ROWS: usize = 1024;
 /// Up to [`PARALLEL_ROWS`] rows this is one comfy-table `Table` with the dynamic layout
 /// and `constraints`. Above it, every chunk must have the same column widths, so they are
 /// fixed up front by [`fit_widths`] (the same constraints, applied to the widest content of
-/// each column); each chunk is then built and formatted on its own thread, and the chunks
+/// each column); each chunk is then built and formatted on the report pool, and the chunks
 /// are joined by dropping the inner bottom and top borders. The condensed style has no
 /// separator lines between rows, so the joined text is exactly the one table with those
 /// widths (`tests::chunked_table_is_one_table`).
@@ -242,8 +242,13 @@ fn write_table<T: Sync>(
     items: &[T],
     cells: impl Fn(&T) -> Vec<Cell> + Sync,
 ) -> io::Result<()> {
-    let threads = crate::report::parse_threads();
-    let text = if items.len() <= PARALLEL_ROWS || threads < 2 {
+    // The report pool (bounded); without it (it could not start) one table on this thread.
+    let pool = crate::report::pool::pool()
+        .ok()
+        .filter(|p| p.current_num_threads() >= 2);
+    let text = if let Some(pool) = pool.filter(|_| items.len() > PARALLEL_ROWS) {
+        chunked_table(width, color, names, constraints, items, &cells, pool)
+    } else {
         let mut t = new_table(width, color);
         t.set_header(header(names));
         for (i, c) in constraints {
@@ -255,8 +260,6 @@ fn write_table<T: Sync>(
             t.add_row(cells(item));
         }
         t.to_string()
-    } else {
-        chunked_table(width, color, names, constraints, items, &cells, threads)
     };
     writeln!(out, "{text}")
 }
@@ -268,9 +271,10 @@ fn chunked_table<T: Sync>(
     constraints: &[(usize, ColumnConstraint)],
     items: &[T],
     cells: &(impl Fn(&T) -> Vec<Cell> + Sync),
-    threads: usize,
+    pool: &rayon::ThreadPool,
 ) -> String {
-    let chunk = items.len().div_ceil(threads).max(1);
+    use rayon::prelude::*;
+    let chunk = items.len().div_ceil(pool.current_num_threads()).max(1);
     let build = |i: usize, part: &[T]| {
         let mut t = new_table(width, color);
         if i == 0 {
@@ -282,20 +286,12 @@ fn chunked_table<T: Sync>(
         let widths = t.column_max_content_widths();
         (t, widths)
     };
-    let tables: Vec<(Table, Vec<u16>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
+    let tables: Vec<(Table, Vec<u16>)> = pool.install(|| {
+        items
+            .par_chunks(chunk)
             .enumerate()
-            .skip(1)
-            .map(|(i, part)| s.spawn(move || build(i, part)))
-            .collect();
-        let mut out = vec![build(0, &items[..chunk.min(items.len())])];
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("table chunk thread")),
-        );
-        out
+            .map(|(i, part)| build(i, part))
+            .collect()
     });
     let mut max = vec![0u16; names.len()];
     for (_, w) in &tables {
@@ -304,26 +300,19 @@ fn chunked_table<T: Sync>(
         }
     }
     let widths = fit_widths(&max, names, constraints, width);
-    let texts: Vec<String> = std::thread::scope(|s| {
-        // Each thread also frees its chunk's cells: tens of thousands of small strings.
-        let handles: Vec<_> = tables
-            .into_iter()
+    // Each task also frees its chunk's cells: tens of thousands of small strings.
+    let texts: Vec<String> = pool.install(|| {
+        tables
+            .into_par_iter()
             .map(|(mut t, _)| {
-                let widths = &widths;
-                s.spawn(move || {
-                    for (i, w) in widths.iter().enumerate() {
-                        if let Some(col) = t.column_mut(i) {
-                            // Absolute widths include the padding (one space each side).
-                            col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w + 2)));
-                        }
+                for (i, w) in widths.iter().enumerate() {
+                    if let Some(col) = t.column_mut(i) {
+                        // Absolute widths include the padding (one space each side).
+                        col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w + 2)));
                     }
-                    t.to_string()
-                })
+                }
+                t.to_string()
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("table chunk thread"))
             .collect()
     });
     let last = texts.len() - 1;
@@ -515,7 +504,11 @@ mod chunk_tests {
         }
         let want = whole.to_string();
         for threads in [2, 3, 7] {
-            let got = chunked_table(80, false, &NAMES, &constraints, &rows, &cells, threads);
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let got = chunked_table(80, false, &NAMES, &constraints, &rows, &cells, &pool);
             assert_eq!(got, want, "{threads} threads");
         }
         assert_eq!(

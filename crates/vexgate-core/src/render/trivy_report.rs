@@ -43,19 +43,17 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::decision::{FindingKind, Origin, ReportDecision, ResultDecision, Suppression};
-use crate::report::{ScanResult, parallel};
+use crate::report::gojson::go_fold_field;
+use crate::report::{ScanResult, Vulnerability};
 
 pub(super) fn render(rep: &ReportDecision<'_>, out: &mut dyn Write) -> io::Result<()> {
     let text = rep.file.text.as_str();
-    let raw = match parallel_raw(text, crate::report::parse_threads()) {
-        Some(raw) => raw,
-        None => serde_json::from_str(text).map_err(|e| {
-            invalid(format!(
-                "{}: cannot re-read the report for --output-report: {e}",
-                rep.file.path.display()
-            ))
-        })?,
-    };
+    let raw: RawReport<'_> = serde_json::from_str(text).map_err(|e| {
+        invalid(format!(
+            "{}: cannot re-read the report for --output-report: {e}",
+            rep.file.path.display()
+        ))
+    })?;
     let doc = build(rep, raw)?;
     let mut w = BufWriter::with_capacity(1 << 16, out);
     write_value(&mut w, &doc, 0)?;
@@ -112,13 +110,14 @@ impl<'de> Deserialize<'de> for RawReport<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(Key(k)) = map.next_key()? {
+                    let k = go_name(k, crate::report::Report::GO_FIELDS);
                     let v = if k == "Results" {
                         let results: Option<Vec<RawResult<'de>>> = map.next_value()?;
                         TopValue::Results(results.unwrap_or_default())
                     } else {
                         TopValue::Raw(map.next_value()?)
                     };
-                    entries.push((k, v));
+                    last_wins(&mut entries, k, v);
                 }
                 Ok(RawReport(entries))
             }
@@ -127,29 +126,22 @@ impl<'de> Deserialize<'de> for RawReport<'de> {
     }
 }
 
-/// [`RawReport`] read with `Results[]` split across threads, as the typed model is read
-/// (report::parallel). `None`: read it sequentially.
-fn parallel_raw(text: &str, threads: usize) -> Option<RawReport<'_>> {
-    if !parallel::worth_it(text, threads) {
-        return None;
+/// A key as the field name it selects in Trivy's struct (Go's matching, see
+/// `report::gojson`); a key that selects no field is kept as it is.
+fn go_name<'a>(k: Cow<'a, str>, fields: &[&'static str]) -> Cow<'a, str> {
+    if fields.contains(&k.as_ref()) {
+        return k;
     }
-    raw_on_threads(text, threads)
+    go_fold_field(&k, fields).map_or(k, Cow::Borrowed)
 }
 
-fn raw_on_threads(text: &str, threads: usize) -> Option<RawReport<'_>> {
-    let mut entries = Vec::new();
-    parallel::walk_object(text, |k, p| {
-        let v = if k == "Results" {
-            TopValue::Results(p.array(threads, parallel::RESULTS, &|c, _| {
-                c.value::<RawResult<'_>>()
-            })?)
-        } else {
-            TopValue::Raw(p.value()?)
-        };
-        entries.push((k, v));
-        Some(())
-    })?;
-    Some(RawReport(entries))
+/// Add an entry; a later one for the same field replaces it (Go keeps the last value; an
+/// array given twice is merged element by element by Go, replaced here).
+fn last_wins<'a, V>(entries: &mut Vec<(Cow<'a, str>, V)>, k: Cow<'a, str>, v: V) {
+    match entries.iter().position(|(e, _)| *e == k) {
+        Some(at) => entries[at].1 = v,
+        None => entries.push((k, v)),
+    }
 }
 
 impl<'de> Deserialize<'de> for RawResult<'de> {
@@ -163,13 +155,14 @@ impl<'de> Deserialize<'de> for RawResult<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(Key(k)) = map.next_key()? {
+                    let k = go_name(k, ScanResult::GO_FIELDS);
                     let v = if ITEM_KEYS.contains(&k.as_ref()) {
                         let items: Option<Vec<&'de RawValue>> = map.next_value()?;
                         ResultValue::Items(items.unwrap_or_default())
                     } else {
                         ResultValue::Raw(map.next_value()?)
                     };
-                    entries.push((k, v));
+                    last_wins(&mut entries, k, v);
                 }
                 Ok(RawResult(entries))
             }
@@ -311,7 +304,7 @@ fn build_result<'a>(
         let raw = get(FindingKind::Vulnerability, i)?;
         vulns.push(vulnerability(
             raw,
-            &typed.vulnerabilities[i].severity,
+            &typed.vulnerabilities[i],
             DEPTH_FINDING,
         )?);
     }
@@ -360,7 +353,7 @@ fn build_result<'a>(
     for (kind, i, s) in ours {
         let raw = get(*kind, *i)?;
         let finding = if *kind == FindingKind::Vulnerability {
-            vulnerability(raw, &typed.vulnerabilities[*i].severity, DEPTH_FINDING)?
+            vulnerability(raw, &typed.vulnerabilities[*i], DEPTH_FINDING)?
         } else {
             other_finding(*kind, raw)?
         };
@@ -523,32 +516,87 @@ fn is_empty_json(raw: &RawValue) -> bool {
     matches!(raw.get().trim(), "" | "null" | "[]" | "{}")
 }
 
-/// A vulnerability as it is, or with `"Severity": "UNKNOWN"` when it has none
-/// (trivy pkg/result/filter.go filterVulnerabilities sets it before keeping or recording).
-fn vulnerability<'a>(raw: &'a RawValue, severity: &str, depth: usize) -> io::Result<Out<'a>> {
-    if !severity.is_empty() {
-        return Ok(Out::Raw { raw, depth });
-    }
+/// One vulnerability as Trivy re-encodes it. A finding written as Trivy writes it (every key
+/// a field name, once, no `null`, a status Trivy knows, a severity) is copied as it is. Any
+/// other is rebuilt as Trivy's decoder read it (see `report::gojson`): keys by their field
+/// names, the last of duplicates, no `null`s, `Severity` and `Status` as the model decoded
+/// them (an empty severity is `UNKNOWN`, as `filterVulnerabilities` writes it). Keys Trivy
+/// does not know are passed through.
+fn vulnerability<'a>(
+    raw: &'a RawValue,
+    typed: &'a Vulnerability<'a>,
+    depth: usize,
+) -> io::Result<Out<'a>> {
     let obj: RawObject<'a> = serde_json::from_str(raw.get())
         .map_err(|e| invalid(format!("cannot re-read a vulnerability: {e}")))?;
-    let mut entries: Vec<(Cow<'a, str>, Out<'a>)> = Vec::with_capacity(obj.0.len() + 1);
-    let mut set = false;
-    for (k, v) in obj.0 {
-        if k == "Severity" {
-            entries.push((k, Out::Str("UNKNOWN")));
-            set = true;
-        } else {
-            entries.push((
-                k,
-                Out::Raw {
-                    raw: v,
-                    depth: depth + 1,
-                },
-            ));
+    let fields = Vulnerability::GO_FIELDS;
+    let name = |k: &str| -> Option<&'static str> {
+        fields
+            .iter()
+            .copied()
+            .find(|f| *f == k)
+            .or_else(|| go_fold_field(k, fields))
+    };
+    let mut seen = 0u64;
+    let mut as_written = !typed.severity.is_empty();
+    for (k, v) in &obj.0 {
+        let Some(i) = fields.iter().position(|f| *f == k.as_ref()) else {
+            as_written &= name(k).is_none();
+            continue;
+        };
+        as_written &= seen & (1 << i) == 0 && v.get() != "null";
+        seen |= 1 << i;
+        if k == "Status" {
+            as_written &= typed.status.is_some();
         }
     }
-    if !set {
-        entries.push((Cow::Borrowed("Severity"), Out::Str("UNKNOWN")));
+    if as_written {
+        return Ok(Out::Raw { raw, depth });
+    }
+    let mut entries: Vec<(Cow<'a, str>, Out<'a>)> = Vec::with_capacity(obj.0.len() + 1);
+    for (k, v) in obj.0 {
+        let out = Out::Raw {
+            raw: v,
+            depth: depth + 1,
+        };
+        let Some(field) = name(&k) else {
+            entries.push((k, out));
+            continue;
+        };
+        let value = match field {
+            "Severity" | "Status" => None,
+            _ if v.get() == "null" => None,
+            _ => Some(out),
+        };
+        match entries.iter().position(|(e, _)| e == field) {
+            Some(at) => match value {
+                Some(value) => entries[at].1 = value,
+                None if !matches!(field, "Severity" | "Status") => {
+                    entries.remove(at);
+                }
+                None => {}
+            },
+            None => match value {
+                Some(value) => entries.push((Cow::Borrowed(field), value)),
+                None if matches!(field, "Severity" | "Status") => {
+                    entries.push((Cow::Borrowed(field), Out::Literal("null")));
+                }
+                None => {}
+            },
+        }
+    }
+    let severity = Out::Str(typed.effective_severity());
+    match entries.iter().position(|(e, _)| e == "Severity") {
+        Some(at) => entries[at].1 = severity,
+        None => entries.push((Cow::Borrowed("Severity"), severity)),
+    }
+    if let Some(at) = entries.iter().position(|(e, _)| e == "Status") {
+        match typed.status.as_deref() {
+            Some(s) => entries[at].1 = Out::Str(s),
+            None => {
+                entries.remove(at);
+            }
+        }
     }
     Ok(Out::Object(entries))
 }
@@ -697,75 +745,40 @@ mod tests {
             r#"{"VulnerabilityID":"CVE-1"}"#,
             r#"{"VulnerabilityID":"CVE-1","Severity":""}"#,
         ] {
-            let raw: &RawValue = serde_json::from_str(text).unwrap();
-            let out = vulnerability(raw, "", 4).unwrap();
-            let mut buf = Vec::new();
-            write_value(&mut buf, &out, 4).unwrap();
-            let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+            let v = rewritten(text);
             assert_eq!(v["Severity"], "UNKNOWN");
             assert_eq!(v["VulnerabilityID"], "CVE-1");
         }
     }
 
-    fn dump(r: &RawReport<'_>) -> String {
-        let mut out = String::new();
-        for (k, v) in &r.0 {
-            out.push_str(&format!("{k}="));
-            match v {
-                TopValue::Raw(raw) => out.push_str(raw.get()),
-                TopValue::Results(results) => {
-                    for res in results {
-                        for (k, v) in &res.0 {
-                            out.push_str(&format!("\n  {k}="));
-                            match v {
-                                ResultValue::Raw(raw) => out.push_str(raw.get()),
-                                ResultValue::Items(items) => {
-                                    for i in items {
-                                        out.push_str(&format!("\n    {}", i.get()));
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            out.push('\n');
-        }
-        out
+    fn rewritten(text: &str) -> serde_json::Value {
+        let raw: &RawValue = serde_json::from_str(text).unwrap();
+        let typed: crate::report::Vulnerability<'_> = serde_json::from_str(text).unwrap();
+        let out = vulnerability(raw, &typed, 4).unwrap();
+        let mut buf = Vec::new();
+        write_value(&mut buf, &out, 4).unwrap();
+        serde_json::from_slice(&buf).unwrap()
     }
 
-    /// The raw document read on threads is the one read sequentially, on every real report
-    /// in testdata that has several Results.
+    /// A finding is written as Trivy's decoder read it: field names, the last duplicate,
+    /// no nulls, a known status or none; unknown keys pass through.
     #[test]
-    fn threaded_raw_read_agrees_with_sequential() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
-        let mut checked = 0;
-        let mut stack = vec![root];
-        while let Some(dir) = stack.pop() {
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let path = e.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                if !text.contains("\"SchemaVersion\": 2") || text.matches("\"Target\"").count() < 2
-                {
-                    continue;
-                }
-                let Ok(seq) = serde_json::from_str::<RawReport<'_>>(&text) else {
-                    continue;
-                };
-                for threads in [2, 3] {
-                    let par = raw_on_threads(&text, threads)
-                        .unwrap_or_else(|| panic!("{}: threaded read failed", path.display()));
-                    assert_eq!(dump(&par), dump(&seq), "{}", path.display());
-                }
-                checked += 1;
-            }
-        }
-        assert!(checked >= 15, "only {checked} reports checked");
+    fn findings_are_written_as_go_decoded_them() {
+        let v = rewritten(
+            r#"{"vulnerabilityid":"CVE-1","\u017feverity":"LOW","Severity":"HIGH","Title":null,"Status":"Fixed","X":1}"#,
+        );
+        assert_eq!(
+            v,
+            serde_json::json!({"VulnerabilityID":"CVE-1","Severity":"HIGH","X":1})
+        );
+        let v = rewritten(r#"{"VulnerabilityID":"CVE-1","Severity":"HIGH","status":"fixed"}"#);
+        assert_eq!(v["Status"], "fixed");
+        let text = r#"{"VulnerabilityID":"CVE-1","Severity":"HIGH","Status":"fixed"}"#;
+        let raw: &RawValue = serde_json::from_str(text).unwrap();
+        let typed: crate::report::Vulnerability<'_> = serde_json::from_str(text).unwrap();
+        assert!(matches!(
+            vulnerability(raw, &typed, 4).unwrap(),
+            Out::Raw { .. }
+        ));
     }
 }

@@ -379,7 +379,9 @@ fn suppressed_rows(rep: &ReportDecision<'_>) -> Vec<SuppressedRow> {
             };
             if let Some(v) = mf.vulnerability() {
                 fill_from_vuln(&mut row, &v);
-            } else if let Ok(o) = serde_json::from_str::<OtherId>(mf.finding.get()) {
+            } else if let Ok(o) =
+                serde_json::from_str::<OtherId>(mf.finding.map_or("null", |f| f.get()))
+            {
                 row.id = o.id();
                 row.severity = nonempty_sev(o.severity.as_deref().unwrap_or_default());
             }

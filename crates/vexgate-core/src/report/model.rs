@@ -1,8 +1,10 @@
 //! Typed, borrowing view of a Trivy JSON report (SchemaVersion 2).
 //!
-//! Every field of Trivy 0.76's JSON report (pkg/types/report.go) is modelled. Strings borrow from the file buffer whenever
-//! they contain no escapes (`Cow<'a, str>` with `#[serde(borrow)]`), so parsing a 100 MB
-//! report allocates little. Fields this model does not know are not kept here: the
+//! Every field of Trivy 0.76's JSON report (pkg/types/report.go) is modelled, and decoded
+//! as Go's `encoding/json` decodes it into Trivy's structs (keys folded, the last duplicate
+//! winning, wrong types refused: see [`super::gojson`]). Strings borrow from the file
+//! buffer whenever they contain no escapes (`Cow<'a, str>`), so parsing a 100 MB report
+//! allocates little. Fields this model does not know are not kept here: the
 //! Trivy-schema writer (`render::trivy_report`) re-emits from the raw document instead, so
 //! unknown fields survive a round trip.
 //!
@@ -17,260 +19,160 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
+
+use super::gojson::{GoDecode, go_struct};
 
 /// A whole report. `SchemaVersion` is checked by the loader.
 ///
-/// Large reports are parsed by `report::parallel`, which fills the fields of `Report` and
-/// `ScanResult` by hand: a field added here must be added there too (its test compares the
-/// two parses on every report in testdata).
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct Report<'a> {
-    #[serde(default)]
     pub schema_version: Option<i64>,
-    #[serde(borrow, default)]
     pub trivy: Option<TrivyInfo<'a>>,
-    #[serde(rename = "ReportID", borrow, default)]
     pub report_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub created_at: Option<Cow<'a, str>>,
-    #[serde(rename = "ArtifactID", borrow, default)]
     pub artifact_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub artifact_name: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub artifact_type: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub metadata: Metadata<'a>,
     /// Absent when nothing was found: that is an empty list here.
-    #[serde(borrow, default)]
     pub results: Vec<ScanResult<'a>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct TrivyInfo<'a> {
-    #[serde(borrow, default)]
     pub version: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct Metadata<'a> {
-    #[serde(default)]
     pub size: Option<i64>,
-    #[serde(rename = "OS", borrow, default)]
     pub os: Option<OsInfo<'a>>,
-    #[serde(rename = "ImageID", borrow, default)]
     pub image_id: Option<Cow<'a, str>>,
-    #[serde(rename = "DiffIDs", borrow, default)]
     pub diff_ids: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub repo_tags: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub repo_digests: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub reference: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub image_config: Option<ImageConfig<'a>>,
-    #[serde(borrow, default)]
     pub layers: Vec<Layer<'a>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct OsInfo<'a> {
-    #[serde(borrow, default)]
     pub family: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub name: Cow<'a, str>,
-    #[serde(rename = "EOSL", default)]
     pub eosl: bool,
-    #[serde(borrow, default)]
     pub supplier: Option<Cow<'a, str>>,
-    #[serde(rename = "extended", default)]
     pub extended: bool,
 }
 
 /// go-containerregistry `v1.ConfigFile`: keys are lowercase.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Default)]
 pub struct ImageConfig<'a> {
-    #[serde(borrow, default)]
     pub architecture: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub os: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub variant: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub created: Option<Cow<'a, str>>,
     /// `config` (User, Entrypoint, Labels, …) is kept raw: vexgate only passes it through.
-    #[serde(borrow, default)]
     pub config: Option<&'a RawValue>,
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default, Clone)]
 pub struct Layer<'a> {
-    #[serde(default)]
     pub size: Option<i64>,
-    #[serde(borrow, default)]
     pub digest: Option<Cow<'a, str>>,
-    #[serde(rename = "DiffID", borrow, default)]
     pub diff_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub created_by: Option<Cow<'a, str>>,
 }
 
-/// One `Results[]` entry (`types.Result`). Also filled by hand in
-/// `report::parallel` (see [`Report`]).
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+/// One `Results[]` entry (`types.Result`).
+#[derive(Debug, Default)]
 pub struct ScanResult<'a> {
-    #[serde(borrow, default)]
     pub target: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub class: Cow<'a, str>,
-    #[serde(rename = "Type", borrow, default)]
     pub kind: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub packages: Option<Vec<Package<'a>>>,
-    #[serde(borrow, default)]
     pub vulnerabilities: Vec<Vulnerability<'a>>,
-    #[serde(borrow, default)]
     pub misconf_summary: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub misconfigurations: Vec<Misconfiguration<'a>>,
-    #[serde(borrow, default)]
     pub secrets: Vec<Secret<'a>>,
-    #[serde(borrow, default)]
     pub licenses: Vec<License<'a>>,
-    #[serde(borrow, default)]
     pub custom_resources: Option<&'a RawValue>,
-    #[serde(rename = "ExperimentalModifiedFindings", borrow, default)]
     pub modified_findings: Vec<ModifiedFinding<'a>>,
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default, Clone)]
 pub struct PkgIdentifier<'a> {
-    #[serde(rename = "PURL", borrow, default)]
     pub purl: Option<Cow<'a, str>>,
-    #[serde(rename = "UID", borrow, default)]
     pub uid: Option<Cow<'a, str>>,
-    #[serde(rename = "BOMRef", borrow, default)]
     pub bom_ref: Option<Cow<'a, str>>,
 }
 
 /// `ftypes.Package`. Only what the VEX graph and the authoring tool use is
 /// typed in depth; the rest is kept raw.
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct Package<'a> {
-    #[serde(rename = "ID", borrow, default)]
     pub id: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub name: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub identifier: PkgIdentifier<'a>,
-    #[serde(borrow, default)]
     pub version: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub release: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub epoch: Option<i64>,
-    #[serde(borrow, default)]
     pub arch: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub dev: bool,
-    #[serde(borrow, default)]
     pub src_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub src_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub src_release: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub src_epoch: Option<i64>,
-    #[serde(borrow, default)]
     pub licenses: Vec<Cow<'a, str>>,
-    #[serde(default)]
     pub indirect: bool,
     /// `root` | `workspace` | `direct` | `indirect`; `unknown` is omitted by Trivy.
-    #[serde(borrow, default)]
     pub relationship: Option<Cow<'a, str>>,
     /// Package IDs (not UIDs) of packages in the same Result.
-    #[serde(borrow, default)]
     pub depends_on: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub layer: Option<Layer<'a>>,
-    #[serde(borrow, default)]
     pub file_path: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub analyzed_by: Option<Cow<'a, str>>,
 }
 
 /// `types.DetectedVulnerability`.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default, Clone)]
 pub struct Vulnerability<'a> {
-    #[serde(rename = "VulnerabilityID", borrow, default)]
     pub vulnerability_id: Cow<'a, str>,
     /// Kept raw (the gate never reads it; see [`Vulnerability::vendor_ids`]).
-    #[serde(rename = "VendorIDs", borrow, default)]
     pub vendor_ids: Option<&'a RawValue>,
-    #[serde(rename = "PkgID", borrow, default)]
     pub pkg_id: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub pkg_name: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub pkg_path: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub pkg_identifier: PkgIdentifier<'a>,
-    #[serde(borrow, default)]
     pub installed_version: Cow<'a, str>,
     /// Display text, not a version: may be a list or range text.
-    #[serde(borrow, default)]
     pub fixed_version: Cow<'a, str>,
-    /// Absent means `unknown` (Trivy omits the zero value) or a pre-0.35 report.
-    #[serde(borrow, default)]
+    /// Absent means `unknown` (Trivy omits the zero value) or a pre-0.35 report; a string
+    /// that names no status (`"Fixed"`) and `null` read as absent, as Trivy reads them.
     pub status: Option<Cow<'a, str>>,
     /// Kept raw: only re-emitted.
-    #[serde(borrow, default)]
     pub layer: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub severity_source: Option<Cow<'a, str>>,
-    #[serde(rename = "PrimaryURL", borrow, default)]
     pub primary_url: Option<Cow<'a, str>>,
     /// Kept raw: only re-emitted (typed on demand with [`Vulnerability::data_source`]).
-    #[serde(borrow, default)]
     pub data_source: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub fingerprint: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub title: Option<Cow<'a, str>>,
     /// Decoded on first use (descriptions often hold escapes, and decoding 30k of them up
     /// front cost a 100 MB report ~14 MB); `description.as_deref()` reads it.
-    #[serde(borrow, default)]
     pub description: LazyStr<'a>,
     /// Empty is treated as `UNKNOWN` by Trivy's filter.
-    #[serde(borrow, default)]
     pub severity: Cow<'a, str>,
     /// Kept raw; see [`Vulnerability::cwe_ids`].
-    #[serde(rename = "CweIDs", borrow, default)]
     pub cwe_ids: Option<&'a RawValue>,
     /// source → 0=UNKNOWN 1=LOW 2=MEDIUM 3=HIGH 4=CRITICAL (an integer, not a string).
     /// Kept raw; typed by [`Vulnerability::vendor_severity`].
-    #[serde(borrow, default)]
     pub vendor_severity: Option<&'a RawValue>,
-    #[serde(rename = "CVSS", borrow, default)]
     pub cvss: Option<&'a RawValue>,
     /// Kept raw; see [`Vulnerability::references`].
-    #[serde(borrow, default)]
     pub references: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub published_date: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     pub last_modified_date: Option<&'a RawValue>,
 }
 
@@ -347,91 +249,57 @@ impl<'a> Vulnerability<'a> {
     }
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default, Clone)]
 pub struct DataSource<'a> {
-    #[serde(rename = "ID", borrow, default)]
     pub id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(rename = "URL", borrow, default)]
     pub url: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct Misconfiguration<'a> {
-    #[serde(rename = "Type", borrow, default)]
     pub kind: Cow<'a, str>,
-    #[serde(rename = "ID", borrow, default)]
     pub id: Cow<'a, str>,
-    #[serde(rename = "AVDID", borrow, default)]
     pub avd_id: Option<Cow<'a, str>>,
     /// Other IDs of the check; the ignore file matches them too (pkg/result/filter.go).
-    #[serde(borrow, default)]
     pub aliases: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub title: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub message: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub severity: Cow<'a, str>,
     /// PASS / FAIL / EXCEPTION; only FAIL counts toward Trivy's exit code.
-    #[serde(borrow, default)]
     pub status: Cow<'a, str>,
-    #[serde(rename = "PrimaryURL", borrow, default)]
     pub primary_url: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct Secret<'a> {
-    #[serde(rename = "RuleID", borrow, default)]
     pub rule_id: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub category: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub severity: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub title: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub start_line: Option<i64>,
-    #[serde(default)]
     pub end_line: Option<i64>,
-    #[serde(borrow, default)]
     pub r#match: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct License<'a> {
-    #[serde(borrow, default)]
     pub severity: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub category: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub pkg_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub file_path: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub name: Cow<'a, str>,
 }
 
 /// `ExperimentalModifiedFindings[]` (`types.ModifiedFinding`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct ModifiedFinding<'a> {
-    #[serde(rename = "Type", borrow, default)]
     pub kind: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub status: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub statement: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub source: Cow<'a, str>,
     /// Decoded according to `Type`; kept raw and parsed on demand with [`Self::vulnerability`].
-    #[serde(borrow)]
-    pub finding: &'a RawValue,
+    pub finding: Option<&'a RawValue>,
 }
 
 impl<'a> ModifiedFinding<'a> {
@@ -440,9 +308,157 @@ impl<'a> ModifiedFinding<'a> {
         if self.kind != "vulnerability" {
             return None;
         }
-        serde_json::from_str(self.finding.get()).ok()
+        serde_json::from_str(self.finding?.get()).ok()
     }
 }
+
+// Go `encoding/json` decoding for every struct above (see `gojson`).
+go_struct!(Report {
+    schema_version: "SchemaVersion",
+    trivy: "Trivy",
+    report_id: "ReportID",
+    created_at: "CreatedAt",
+    artifact_id: "ArtifactID",
+    artifact_name: "ArtifactName",
+    artifact_type: "ArtifactType",
+    metadata: "Metadata",
+    results: "Results",
+});
+go_struct!(TrivyInfo { version: "Version" });
+go_struct!(Metadata {
+    size: "Size",
+    os: "OS",
+    image_id: "ImageID",
+    diff_ids: "DiffIDs",
+    repo_tags: "RepoTags",
+    repo_digests: "RepoDigests",
+    reference: "Reference",
+    image_config: "ImageConfig",
+    layers: "Layers",
+});
+go_struct!(OsInfo {
+    family: "Family",
+    name: "Name",
+    eosl: "EOSL",
+    supplier: "Supplier",
+    extended: "extended",
+});
+go_struct!(ImageConfig {
+    architecture: "architecture",
+    os: "os",
+    variant: "variant",
+    created: "created",
+    config: "config" as Object,
+});
+go_struct!(Layer {
+    size: "Size",
+    digest: "Digest",
+    diff_id: "DiffID",
+    created_by: "CreatedBy",
+});
+go_struct!(ScanResult {
+    target: "Target",
+    class: "Class",
+    kind: "Type",
+    packages: "Packages",
+    vulnerabilities: "Vulnerabilities",
+    misconf_summary: "MisconfSummary" as Object,
+    misconfigurations: "Misconfigurations",
+    secrets: "Secrets",
+    licenses: "Licenses",
+    custom_resources: "CustomResources" as Array,
+    modified_findings: "ExperimentalModifiedFindings",
+});
+go_struct!(PkgIdentifier {
+    purl: "PURL",
+    uid: "UID",
+    bom_ref: "BOMRef",
+});
+go_struct!(Package {
+    id: "ID",
+    name: "Name",
+    identifier: "Identifier",
+    version: "Version",
+    release: "Release",
+    epoch: "Epoch",
+    arch: "Arch",
+    dev: "Dev",
+    src_name: "SrcName",
+    src_version: "SrcVersion",
+    src_release: "SrcRelease",
+    src_epoch: "SrcEpoch",
+    licenses: "Licenses",
+    indirect: "Indirect",
+    relationship: "Relationship",
+    depends_on: "DependsOn",
+    layer: "Layer",
+    file_path: "FilePath",
+    analyzed_by: "AnalyzedBy",
+});
+go_struct!(Vulnerability {
+    vulnerability_id: "VulnerabilityID",
+    vendor_ids: "VendorIDs" as Array,
+    pkg_id: "PkgID",
+    pkg_name: "PkgName",
+    pkg_path: "PkgPath",
+    pkg_identifier: "PkgIdentifier",
+    installed_version: "InstalledVersion",
+    fixed_version: "FixedVersion",
+    status: "Status" as status,
+    layer: "Layer" as Object,
+    severity_source: "SeveritySource",
+    primary_url: "PrimaryURL",
+    data_source: "DataSource" as Object,
+    fingerprint: "Fingerprint",
+    title: "Title",
+    description: "Description",
+    severity: "Severity",
+    cwe_ids: "CweIDs" as Array,
+    vendor_severity: "VendorSeverity" as Object,
+    cvss: "CVSS" as Object,
+    references: "References" as Array,
+    published_date: "PublishedDate" as Time,
+    last_modified_date: "LastModifiedDate" as Time,
+});
+go_struct!(DataSource {
+    id: "ID",
+    name: "Name",
+    url: "URL",
+});
+go_struct!(Misconfiguration {
+    kind: "Type",
+    id: "ID",
+    avd_id: "AVDID",
+    aliases: "Aliases",
+    title: "Title",
+    message: "Message",
+    severity: "Severity",
+    status: "Status",
+    primary_url: "PrimaryURL",
+});
+go_struct!(Secret {
+    rule_id: "RuleID",
+    category: "Category",
+    severity: "Severity",
+    title: "Title",
+    start_line: "StartLine",
+    end_line: "EndLine",
+    r#match: "Match",
+});
+go_struct!(License {
+    severity: "Severity",
+    category: "Category",
+    pkg_name: "PkgName",
+    file_path: "FilePath",
+    name: "Name",
+});
+go_struct!(ModifiedFinding {
+    kind: "Type",
+    status: "Status",
+    statement: "Statement",
+    source: "Source",
+    finding: "Finding" as Object,
+});
 
 /// A JSON string kept as its raw text and decoded on first use. A string without escapes is
 /// returned straight from the file buffer; one with escapes is decoded once and cached.
@@ -470,13 +486,24 @@ impl<'a> LazyStr<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for LazyStr<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw: Option<&'a RawValue> = Option::deserialize(d)?;
-        Ok(Self {
-            raw: raw.filter(|r| r.get() != "null"),
-            decoded: std::sync::OnceLock::new(),
-        })
+/// Go `string`: `null` leaves it; anything but a string is an error.
+impl<'de: 'a, 'a> GoDecode<'de> for LazyStr<'a> {
+    fn go_decode<D: serde::Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
+        let raw = <&'a RawValue as serde::Deserialize>::deserialize(d)?;
+        match raw.get().as_bytes().first() {
+            Some(b'n') => {}
+            Some(b'"') => {
+                self.raw = Some(raw);
+                self.decoded = std::sync::OnceLock::new();
+            }
+            _ => {
+                return Err(serde::de::Error::invalid_type(
+                    super::gojson::unexpected(raw.get()),
+                    &"a string",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -90,58 +90,30 @@ impl ReportText {
     }
 }
 
-/// Read the `len` bytes of a regular file with positioned reads on up to
-/// [`super::parse_threads`] threads. A thread that cannot be started leaves its part to
-/// the calling thread. The first non-blank byte is checked as in [`read_bounded`].
+/// Read the `len` bytes of a regular file with positioned reads, in parts, on the report
+/// pool ([`super::pool`]). The first non-blank byte is checked as in [`read_bounded`].
 fn read_parallel(path: &Path, file: &File, len: u64) -> Result<Vec<u8>> {
+    use rayon::prelude::*;
     use std::os::unix::fs::FileExt;
     let len = usize::try_from(len).map_err(|_| too_large(path, len, true))?;
     // Zeroed memory from the allocator is not touched here: each thread faults in its part.
     let mut buf = vec![0u8; len];
-    let parts = super::parse_threads().max(1);
-    let part = len.div_ceil(parts);
-    let read_part = |at: usize, chunk: &mut [u8]| file.read_exact_at(chunk, at as u64);
-    let mut unstarted = Vec::new();
-    let mut results: Vec<std::io::Result<()>> = std::thread::scope(|s| {
-        let mut chunks = buf.chunks_mut(part).enumerate();
-        let first = chunks.next();
-        let mut handles = Vec::new();
-        for (i, chunk) in chunks {
-            let spawned =
-                std::thread::Builder::new().spawn_scoped(s, move || read_part(i * part, chunk));
-            match spawned {
-                Ok(h) => handles.push(h),
-                Err(_) => unstarted.push(i),
-            }
-        }
-        let mut out = Vec::new();
-        if let Some((_, chunk)) = first {
-            out.push(read_part(0, chunk));
-        }
-        for h in handles {
-            out.push(
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a reading thread panicked"))),
-            );
-        }
-        out
+    let pool = super::pool::pool()?;
+    let part = len.div_ceil(pool.current_num_threads().max(1)).max(1);
+    let read = pool.install(|| {
+        buf.par_chunks_mut(part)
+            .enumerate()
+            .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * part) as u64))
     });
-    // Parts whose thread could not be started are read here.
-    for i in unstarted {
-        let end = ((i + 1) * part).min(len);
-        results.push(read_part(i * part, &mut buf[i * part..end]));
-    }
-    for r in results {
-        match r {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return Err(Error::input(
-                    path,
-                    "shrank while vexgate was reading it; nothing was decided",
-                ));
-            }
-            Err(e) => return Err(Error::io(path, e)),
+    match read {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(Error::input(
+                path,
+                "shrank while vexgate was reading it; nothing was decided",
+            ));
         }
+        Err(e) => return Err(Error::io(path, e)),
     }
     check_start(path, &buf, 0)?;
     Ok(buf)

@@ -280,7 +280,7 @@ static VEX: Struct = Struct {
 };
 
 /// The JSON keys go-vex's statement, vulnerability, product and document structs read, for
-/// [`go_field`] callers outside this module (the fast load).
+/// [`go_field`] callers outside this module (`vex validate`, the fast load).
 pub mod keys {
     pub const DOCUMENT: [&str; 10] = [
         "@context",
@@ -312,27 +312,17 @@ pub mod keys {
     pub const COMPONENT: [&str; 4] = ["@id", "hashes", "identifiers", "supplier"];
 }
 
-/// Go `encoding/json`'s key folding (src/encoding/json/fold.go): ASCII case, plus the two
-/// non-ASCII runes that fold onto ASCII letters in the field names go-vex uses (`ſ` → s,
-/// the Kelvin sign → k).
-fn fold(key: &str) -> String {
-    key.chars()
-        .map(|c| match c {
-            '\u{17f}' => 's',
-            '\u{212a}' => 'k',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
-
 /// The go-vex field `key` decodes into among `fields`: the exact name, else the one it
-/// case-folds to (Go prefers an exact match, then accepts a case-insensitive one).
+/// case-folds to (Go prefers an exact match, then accepts one equal under Go's folding,
+/// [`crate::report::gojson::go_fold_eq`]).
 pub fn go_field<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
     if let Some(f) = fields.iter().find(|f| **f == key) {
         return Some(f);
     }
-    let k = fold(key);
-    fields.iter().find(|f| fold(f) == k).copied()
+    fields
+        .iter()
+        .find(|f| crate::report::gojson::go_fold_eq(key, f))
+        .copied()
 }
 
 // ---------------------------------------------------------------------------------------

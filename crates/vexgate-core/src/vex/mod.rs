@@ -26,7 +26,6 @@ pub mod write;
 
 use crate::diags::Code;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use serde_json::Value;
@@ -87,35 +86,6 @@ impl VexSource {
         });
         notes.chain(lints)
     }
-
-    /// `VEX.NotAffected(vuln, product, sub)` for this source: the suppression it records.
-    fn not_affected(
-        &self,
-        vuln: &str,
-        product: Ident<'_>,
-        sub: Option<Ident<'_>>,
-    ) -> Option<Suppression> {
-        let (status, statement) = match &self.kind {
-            SourceKind::OpenVex { compiled, .. } => {
-                let sub = sub.unwrap_or(Ident {
-                    text: "",
-                    purl: None,
-                });
-                let st = compiled.not_affected(vuln, product, sub)?;
-                (st.status.as_str().to_string(), st.justification.clone())
-            }
-            SourceKind::Csaf(c) => {
-                let (status, statement) = c.not_affected(vuln, product, sub)?;
-                (status.to_string(), statement.to_string())
-            }
-        };
-        Some(Suppression {
-            status,
-            statement,
-            source: self.source.clone(),
-            origin: Origin::Vex,
-        })
-    }
 }
 
 /// The VEX documents given to the gate, loaded and indexed, in priority order.
@@ -127,20 +97,8 @@ pub struct VexSet {
 impl VexSet {
     /// Load each `--vex` argument (a path; `none` handled by the caller). Bad VEX input is an
     /// error naming the file (and the statement index where there is one). Never-matching
-    /// statements become `vex-never-matches` warnings.
-    pub fn load(sources: &[String], warnings: &mut Vec<Warning>) -> Result<Self> {
-        let mut set = VexSet::default();
-        for src in sources {
-            let source = load_file(src)?;
-            warnings.extend(source.warnings());
-            set.sources.push(source);
-        }
-        Ok(set)
-    }
-
-    /// [`Self::load`] without the warnings; [`Self::warnings`] gives them, in the same
-    /// order. Lets a caller load the VEX on another thread (as `gate` does, while the
-    /// reports parse) and keep the set as long as it likes.
+    /// statements become warnings, which [`Self::warnings`] gives. A caller may load the VEX
+    /// on another thread (as `gate` does, while the reports parse).
     pub fn read(sources: &[String]) -> Result<Self> {
         let sources = sources
             .iter()
@@ -182,24 +140,10 @@ impl VexSet {
             .collect();
         any.then_some(out)
     }
-
-    /// Trivy `Client.NotAffected` (vex.go:139-146): sources in priority order, the first
-    /// that says not-affected wins.
-    pub fn not_affected(
-        &self,
-        vuln: &str,
-        product: Ident<'_>,
-        sub: Option<Ident<'_>>,
-    ) -> Option<Suppression> {
-        self.sources
-            .iter()
-            .find_map(|s| s.not_affected(vuln, product, sub))
-    }
 }
 
-/// [`VexSet::not_affected`] over candidates already looked up: the same answer
-/// ([`CompiledOpenVex::not_affected`] filters the same candidates, in the same order, with
-/// the same rules) without a lookup per node.
+/// Trivy `Client.NotAffected` (pkg/vex/vex.go, v0.76.0) over candidates already looked up
+/// (no lookup per node): sources in priority order, the first that says not-affected wins.
 fn candidates_not_affected(
     cands: &[(&VexSource, Candidates<'_>)],
     vuln: &str,
@@ -428,19 +372,6 @@ fn check_image_repo_mismatch(artifact: &str, repo: &str, p: &Purl, warnings: &mu
     }
 }
 
-/// How many suppressions in the input report Trivy already made with VEX
-/// (`ExperimentalModifiedFindings` with status not_affected or fixed).
-pub fn preexisting_vex_suppressions(report: &Report<'_>) -> usize {
-    report
-        .results
-        .iter()
-        .flat_map(|r| &r.modified_findings)
-        .filter(|m| {
-            m.kind == "vulnerability" && (m.status == "not_affected" || m.status == "fixed")
-        })
-        .count()
-}
-
 /// Apply VEX to one report with Trivy's exact semantics (pkg/vex/vex.go Filter), after the
 /// policy filters: move suppressed vulnerabilities from `results[i].vulnerabilities` into
 /// `results[i].suppressed`. `image_repo` is vexgate's PR-image identity (`--image-repo`).
@@ -544,30 +475,9 @@ fn node_not_affected(
 }
 
 /// A map keyed by graph node index. The keys are small integers chosen by vexgate, not by
-/// the input, so a multiplicative hash (as rustc's FxHash) is safe, and much cheaper than
-/// SipHash on the every-path rule's hot path.
-pub type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<NodeHasher>>;
-
-/// The hasher of [`NodeMap`]: one multiplication per `usize` key.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NodeHasher(u64);
-
-impl Hasher for NodeHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
+/// the input, so foldhash's fast hasher is safe here, and much cheaper than SipHash on the
+/// every-path rule's hot path.
+pub type NodeMap<V> = HashMap<usize, V, foldhash::fast::RandomState>;
 
 /// The outcome of [`reach_root`].
 #[derive(Debug, PartialEq)]

@@ -84,17 +84,21 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     let now = jiff::Timestamp::now();
     // The VEX documents load on a second thread while the reports are read and parsed;
     // errors keep their order (report errors first, then the ignore file, then VEX).
+    // A thread that cannot be started leaves the loading to this one.
     let vex_loader = (!settings.vex.is_empty()).then(|| {
         let sources = settings.vex.clone();
-        std::thread::spawn(move || VexSet::read(&sources))
+        std::thread::Builder::new()
+            .spawn(move || VexSet::read(&sources))
+            .map_err(|_| ())
     });
     let files = gate::read_reports(&cmd.reports)?;
     let reports = gate::parse_reports(&files)?;
     let vex = match vex_loader {
         None => Ok(VexSet::default()),
-        Some(h) => h
+        Some(Ok(h)) => h
             .join()
             .unwrap_or_else(|_| Err(Error::usage("internal error: VEX loader panicked"))),
+        Some(Err(())) => VexSet::read(&settings.vex),
     };
     let (vex_set, vex_err) = match vex {
         Ok(set) => (set, None),
@@ -242,7 +246,7 @@ fn write_outputs(
         write_file(path, |w| render::markdown(decision, opts, w))?;
     }
     if let Some(path) = &settings.sarif {
-        write_file(path, |w| render::sarif(decision, w))?;
+        write_file(path, |w| render::sarif(decision, opts, w))?;
     }
     Ok(())
 }

@@ -201,7 +201,7 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
     );
     let mut failures = Vec::new();
     let mut vex_scenarios = 0;
-    let (mut refused, mut lints) = (0, 0);
+    let (mut refused, mut lints, mut reports_refused) = (0, 0, 0);
     for s in scenarios {
         let name = s["name"].as_str().unwrap();
         let cwd = base.join(s["cwd"].as_str().unwrap_or("."));
@@ -215,6 +215,15 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
             vex_scenarios += 1;
         }
         let out = dir.path().join(format!("{name}.vexgate.json"));
+        if let Some(fatal) = s["trivy_fatal"].as_str()
+            && s["kind"] == "convert"
+        {
+            reports_refused += 1;
+            if let Some(f) = report_refused_differently(&cwd, s, &args, &out, fatal) {
+                failures.push(format!("{name}: {f}"));
+            }
+            continue;
+        }
         if let Some(fatal) = s["trivy_fatal"].as_str() {
             refused += 1;
             if let Some(f) = refused_differently(&cwd, s, &args, &out, fatal) {
@@ -285,6 +294,10 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
     }
     assert!(vex_scenarios >= 15, "only {vex_scenarios} VEX scenarios");
     assert!(refused >= 4, "only {refused} refused-VEX scenarios");
+    assert!(
+        reports_refused >= 1,
+        "only {reports_refused} refused-report scenarios"
+    );
     assert!(lints >= 4, "only {lints} lint scenarios");
     assert!(
         failures.is_empty(),
@@ -293,6 +306,35 @@ fn vexgate_agrees_with_real_trivy_on_every_oracle_scenario() {
         scenarios.len(),
         failures.join("\n")
     );
+}
+
+/// vexgate's answer to a scenario where Trivy refused the report itself (Go's decoder failed):
+/// `None` when vexgate refuses it too (exit 2, one line naming the report, no output
+/// written), else what differs.
+fn report_refused_differently(
+    cwd: &Path,
+    s: &Value,
+    args: &[String],
+    out: &Path,
+    fatal: &str,
+) -> Option<String> {
+    let report = s["unfiltered"].as_str().unwrap();
+    let mut all: Vec<&str> = vec!["gate", report];
+    all.extend(args.iter().map(String::as_str));
+    let out_arg = out.to_string_lossy().into_owned();
+    all.extend(["--output-report", &out_arg]);
+    let (code, _, err) = vexgate(cwd, &all);
+    let line = err.trim_end();
+    if code != 2
+        || line.lines().count() != 1
+        || !line.starts_with(&format!("vexgate: error: {report}: "))
+        || out.exists()
+    {
+        return Some(format!(
+            "Trivy refused the report ({fatal}); vexgate exited {code} with {line:?}"
+        ));
+    }
+    None
 }
 
 /// vexgate's answer to a scenario where Trivy refused the VEX document: `None` when it
