@@ -3,11 +3,9 @@
 //! and a `trivy convert --show-suppressed` run over misconfigurations, secrets, licenses and
 //! vulnerabilities recorded in src/render/testdata/trivy-convert).
 
-mod render_support;
-
 use std::collections::HashMap;
 
-use render_support::*;
+use crate::render_support::*;
 use serde_json::Value;
 use vexgate_core::decision::{FindingKind, Origin, ReportDecision, ResultDecision};
 use vexgate_core::render;

@@ -1,9 +1,7 @@
 //! The human and machine summaries (table, `--format json`, Markdown) on Decisions built by
 //! hand from real Trivy reports, snapshotted with insta so reviewers see the output.
 
-mod render_support;
-
-use render_support::*;
+use crate::render_support::*;
 use serde_json::Value;
 use vexgate_core::decision::{Decision, FindingKind, PolicyView, ReportDecision, Warning};
 use vexgate_core::render::{self, RenderOptions};
