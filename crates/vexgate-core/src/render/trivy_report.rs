@@ -702,7 +702,7 @@ mod tests {
     }
 
     // Trivy 0.76 `convert` writes `"Code": {"Lines": null}` and zero lines for a secret that
-    // lacks them (seen in testdata/oracle/convert, checked by tests/oracle.rs).
+    // lacks them (seen in testdata/oracle/convert, checked by the oracle tests of crates/vexgate).
     #[test]
     fn secret_and_license_zero_fields_are_added() {
         let raw: &RawValue =

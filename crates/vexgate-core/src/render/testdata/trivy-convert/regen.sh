@@ -5,7 +5,7 @@
 # left out): a config result with FAIL, PASS and severity-dropped misconfigurations, secrets,
 # vulnerabilities with and without Severity plus an ExperimentalModifiedFindings entry from an
 # earlier run, an empty-Target result, and licenses. trivyignore ignores one of each kind.
-# Used by crates/vexgate-core/tests/render_trivy_report.rs.
+# Used by crates/vexgate-core/tests/integration/render_trivy_report.rs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../../../.." && pwd)"

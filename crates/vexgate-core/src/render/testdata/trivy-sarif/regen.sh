@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates Trivy 0.76's own SARIF for reports vexgate's SARIF writer is compared with
-# (crates/vexgate-core/tests/render_sarif.rs): rule ids, levels, security-severity, helpUri and
+# (crates/vexgate-core/tests/integration/render_sarif.rs): rule ids, levels, security-severity, helpUri and
 # artifact URIs must agree. `trivy convert` needs no DB.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
