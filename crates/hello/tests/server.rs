@@ -15,7 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_hello");
 
 /// A port nobody listens on right now. The healthcheck needs a known port, so `PORT=0` is
 /// not enough; the tiny window between dropping this listener and the child binding it is
-/// covered by `Server::start` retrying once on "address in use".
+/// covered by `Server::start`, which waits for the child's own "listening" line and tries
+/// another port when the child exits instead.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -61,9 +62,17 @@ impl Server {
                 stdout,
                 reader: Some(reader),
             };
+            // Ready when *this* child says it listens on the port. A bare connect is not
+            // proof: if another test bound the port in the window after `free_port`, the
+            // connect would reach that listener while this child failed to bind.
             let deadline = Instant::now() + Duration::from_secs(15);
             while Instant::now() < deadline {
-                if TcpStream::connect(server.addr()).is_ok() {
+                let listening = server.stdout.lock().unwrap().iter().any(|l| {
+                    serde_json::from_str::<Value>(l).is_ok_and(|v| {
+                        v["msg"] == "listening" && v["addr"] == server.addr().to_string()
+                    })
+                });
+                if listening {
                     return server;
                 }
                 if let Ok(Some(_)) = server.child.try_wait() {
