@@ -30,6 +30,7 @@ pub mod render;
 pub mod report;
 pub mod scan;
 pub mod severity;
+pub mod status;
 pub mod vex;
 
 pub use error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Error, Result};
