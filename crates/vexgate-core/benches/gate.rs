@@ -16,13 +16,14 @@ mod bench_report;
 
 use vexgate_core::config::Settings;
 use vexgate_core::gate;
+use vexgate_core::policy::Policy;
 use vexgate_core::render::{self, RenderOptions};
 use vexgate_core::report::{ReportFile, parse_report};
 use vexgate_core::vex::VexSet;
 
 fn default_settings() -> Settings {
     // The default policy, no ignore file and no VEX: nothing from the working directory.
-    Settings::with_policy(&["HIGH", "CRITICAL"], true)
+    Settings::with_policy(Policy::new(&vexgate_core::policy::DEFAULT_SEVERITIES, true))
 }
 
 fn bench(c: &mut Criterion) {
@@ -52,7 +53,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("default gate {mb} MB"), |b| {
             b.iter(|| {
                 let reports = gate::parse_reports(files).unwrap();
-                let vex = VexSet::read(&settings.vex).unwrap();
+                let vex = VexSet::read(&settings.policy.vex).unwrap();
                 let d = gate::decide_with_vex(
                     files,
                     &reports,
@@ -69,7 +70,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("gate + output-report {mb} MB"), |b| {
             b.iter(|| {
                 let reports = gate::parse_reports(files).unwrap();
-                let vex = VexSet::read(&settings.vex).unwrap();
+                let vex = VexSet::read(&settings.policy.vex).unwrap();
                 let d = gate::decide_with_vex(
                     files,
                     &reports,

@@ -1,7 +1,8 @@
 //! The gate's settings, cargo-deny style: one [`PartialConfig`] type for every layer (the
 //! flags with their `VEXGATE_*` variables, `vexgate.toml`), merged with
 //! [`PartialConfig::or`] (the higher layer wins field by field) and then validated once,
-//! defaults filled in, into [`Settings`], the library's resolved policy and outputs.
+//! defaults filled in, into [`Settings`]: the one validated [`Policy`] (what blocks; the
+//! filters read it and every output shows it) beside the [`Outputs`] (where the verdict goes).
 //!
 //! `vexgate.toml` keys are the flag names in kebab-case: `severity`, `ignore-unfixed`,
 //! `ignore-status`, `ignorefile`, `vex`, `image-repo`, `format`, `summary-md`, `sarif`,
@@ -14,12 +15,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::decision::{PolicyView, Warning};
+use crate::decision::Warning;
 use crate::diags::Code;
 use crate::error::{Error, Result};
-use crate::policy;
+use crate::policy::{self, IgnoreFileChoice, Policy};
 use crate::report::Platform;
 use crate::severity::Severity;
+use crate::status::Status;
 
 /// The default settings file, read from the working directory when present.
 pub const DEFAULT_CONFIG: &str = "vexgate.toml";
@@ -36,83 +38,38 @@ pub enum Format {
     Json,
 }
 
-/// Which ignore file to load, and whether the user named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IgnoreFileChoice {
-    pub path: PathBuf,
-    /// Explicit files must exist (Trivy: "ignore file not found"); the default may be absent.
-    pub explicit: bool,
-}
-
-/// Everything the gate needs, resolved.
+/// Everything the gate needs, resolved: the policy (what blocks), the outputs (where and
+/// how the verdict is written) and the inputs' platforms.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Upper case, UNKNOWN..CRITICAL order.
-    pub severities: Vec<String>,
-    /// The statuses dropped (after the ignore-unfixed / ignore-status rule).
-    pub ignore_statuses: Vec<String>,
-    /// Whether ignore-unfixed is what produced `ignore_statuses`.
-    pub ignore_unfixed: bool,
-    pub ignorefile: Option<IgnoreFileChoice>,
-    /// VEX sources as given (empty: none).
-    pub vex: Vec<String>,
-    pub image_repo: Option<String>,
+    pub policy: Policy,
+    pub outputs: Outputs,
     pub report_platforms: Vec<(PathBuf, Platform)>,
-    pub format: Format,
-    pub output_report: Option<PathBuf>,
-    pub output_dir: Option<PathBuf>,
-    pub summary_md: Option<PathBuf>,
-    pub sarif: Option<PathBuf>,
-    pub show_suppressed: bool,
-    pub require_coverage: bool,
     /// The settings file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Non-fatal notes (e.g. ignore-unfixed overridden by ignore-status).
     pub warnings: Vec<Warning>,
 }
 
-impl Settings {
-    /// The effective policy, for display in every output.
-    pub fn policy_view(&self) -> PolicyView {
-        PolicyView {
-            severities: self.severities.clone(),
-            ignore_statuses: self.ignore_statuses.clone(),
-            ignore_unfixed: self.ignore_unfixed,
-            ignorefile: self
-                .ignorefile
-                .as_ref()
-                .map(|c| c.path.display().to_string()),
-            vex: self.vex.clone(),
-            image_repo: self.image_repo.clone(),
-            require_coverage: self.require_coverage,
-        }
-    }
+/// Where and how the verdict is written; none of it changes what blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outputs {
+    pub format: Format,
+    pub output_report: Option<PathBuf>,
+    pub output_dir: Option<PathBuf>,
+    pub summary_md: Option<PathBuf>,
+    pub sarif: Option<PathBuf>,
+    pub show_suppressed: bool,
 }
 
 impl Settings {
-    /// The default policy with the given severities and ignore-unfixed choice, no ignore
-    /// file, no VEX and table output: what `vexgate gate --vex none` gives in a directory
-    /// without `.trivyignore` or `vexgate.toml` (for tests and benchmarks).
-    pub fn with_policy(severities: &[&str], ignore_unfixed: bool) -> Self {
+    /// `policy` with table output, no output files, no settings file and no warnings (for
+    /// tests and benchmarks).
+    pub fn with_policy(policy: Policy) -> Self {
         Self {
-            severities: severities.iter().map(|s| s.to_ascii_uppercase()).collect(),
-            ignore_statuses: if ignore_unfixed {
-                policy::ignore_unfixed_statuses()
-            } else {
-                Vec::new()
-            },
-            ignore_unfixed,
-            ignorefile: None,
-            vex: Vec::new(),
-            image_repo: None,
+            policy,
+            outputs: Outputs::default(),
             report_platforms: Vec::new(),
-            format: Format::Table,
-            output_report: None,
-            output_dir: None,
-            summary_md: None,
-            sarif: None,
-            show_suppressed: false,
-            require_coverage: false,
             config_file: None,
             warnings: Vec::new(),
         }
@@ -274,10 +231,7 @@ impl PartialConfig {
             let statuses = policy::parse_statuses(&l.items()).map_err(|e| e.to_string())?;
             // Every vulnerability has one of these statuses, so ignoring all of them would let
             // no vulnerability block whatever its severity.
-            if policy::STATUSES
-                .iter()
-                .all(|s| statuses.iter().any(|x| x == s))
-            {
+            if Status::ALL.iter().all(|s| statuses.contains(s)) {
                 return Err(format!(
                     "{}ignore-status lists every status, so no vulnerability could ever block: \
                      drop at least one (--ignore-unfixed ignores all but fixed)",
@@ -316,10 +270,7 @@ impl PartialConfig {
         let mut warnings = Vec::new();
         let severities = match &self.severity {
             Some(l) => policy::parse_severities(&l.items())?,
-            None => policy::DEFAULT_SEVERITIES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => policy::DEFAULT_SEVERITIES.to_vec(),
         };
         // pkg/flag/vulnerability_flags.go ToOptions (Trivy v0.76): an explicit ignore-status
         // wins over ignore-unfixed, with a warning only when ignore-unfixed was set
@@ -375,20 +326,24 @@ impl PartialConfig {
             _ => Format::Table,
         };
         Ok(Settings {
-            severities,
-            ignore_statuses,
-            ignore_unfixed,
-            ignorefile,
-            vex,
-            image_repo: self.image_repo,
+            policy: Policy {
+                severities,
+                ignore_statuses,
+                ignore_unfixed,
+                ignorefile,
+                vex,
+                image_repo: self.image_repo,
+                require_coverage: self.require_coverage.unwrap_or(false),
+            },
+            outputs: Outputs {
+                format,
+                output_report: self.output_report,
+                output_dir: self.output_dir,
+                summary_md: self.summary_md,
+                sarif: self.sarif,
+                show_suppressed: self.show_suppressed.unwrap_or(false),
+            },
             report_platforms,
-            format,
-            output_report: self.output_report,
-            output_dir: self.output_dir,
-            summary_md: self.summary_md,
-            sarif: self.sarif,
-            show_suppressed: self.show_suppressed.unwrap_or(false),
-            require_coverage: self.require_coverage.unwrap_or(false),
             config_file: self.file,
             warnings,
         })
@@ -456,12 +411,12 @@ mod partial_tests {
             ..Default::default()
         };
         let s = flags.clone().or(file.clone()).validate().unwrap();
-        assert_eq!(s.severities, ["MEDIUM"]);
-        assert_eq!(s.vex, ["/cfg/a.json", "/abs/b.json"]);
-        assert!(s.show_suppressed);
+        assert_eq!(s.policy.severities, [Severity::Medium]);
+        assert_eq!(s.policy.vex, ["/cfg/a.json", "/abs/b.json"]);
+        assert!(s.outputs.show_suppressed);
         assert_eq!(s.config_file, Some(PathBuf::from("/cfg/vexgate.toml")));
         let s = PartialConfig::default().or(file).validate().unwrap();
-        assert_eq!(s.severities, ["LOW", "CRITICAL"]);
+        assert_eq!(s.policy.severities, [Severity::Low, Severity::Critical]);
     }
 
     #[test]
@@ -491,7 +446,7 @@ mod partial_tests {
             vex: Some(List::One("none,".into())),
             ..Default::default()
         };
-        assert!(vex_none.validate().unwrap().vex.is_empty());
+        assert!(vex_none.validate().unwrap().policy.vex.is_empty());
         let flags = PartialConfig {
             severity: Some(List::Many(vec![])),
             ..Default::default()

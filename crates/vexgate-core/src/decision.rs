@@ -2,6 +2,7 @@
 //! Renderers read it; they never filter again (data flows report → decision → renderers).
 
 use crate::diags::Code;
+use crate::policy::Policy;
 use std::collections::HashMap;
 
 use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
@@ -109,26 +110,11 @@ pub struct Warning {
     pub message: String,
 }
 
-/// The effective policy, for display in every output; serialised as is (field names and
-/// order) as the `policy` object of the `vexgate/gate/v1` JSON output.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct PolicyView {
-    /// Blocking severities, upper case, in UNKNOWN..CRITICAL order.
-    pub severities: Vec<String>,
-    /// Statuses dropped (ignore-unfixed expands to every status but `fixed`).
-    pub ignore_statuses: Vec<String>,
-    pub ignore_unfixed: bool,
-    pub ignorefile: Option<String>,
-    /// VEX sources as given, in priority order.
-    pub vex: Vec<String>,
-    pub image_repo: Option<String>,
-    pub require_coverage: bool,
-}
-
 /// The verdict over all reports.
 #[derive(Debug)]
 pub struct Decision<'r> {
-    pub policy: PolicyView,
+    /// The policy the decision was taken under, shown by every output.
+    pub policy: Policy,
     pub reports: Vec<ReportDecision<'r>>,
     pub warnings: Vec<Warning>,
     /// Set when `--require-coverage` is on and some report lacks coverage.

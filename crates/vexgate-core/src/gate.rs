@@ -34,14 +34,14 @@ pub fn parse_reports(files: &[ReportFile]) -> Result<Vec<Report<'_>>> {
     crate::report::pool::pool()?.install(|| files.par_iter().map(ReportFile::parse).collect())
 }
 
-/// Load the ignore file the settings name: an explicit file must exist (Trivy's
+/// Load the ignore file the policy names: an explicit file must exist (Trivy's
 /// `ignore file not found`); the default `.trivyignore` is used only when present.
 pub fn load_ignorefile(
-    settings: &Settings,
+    policy: &Policy,
     now: Timestamp,
     warnings: &mut Vec<Warning>,
 ) -> Result<IgnoreConfig> {
-    let Some(choice) = &settings.ignorefile else {
+    let Some(choice) = &policy.ignorefile else {
         return Ok(IgnoreConfig::default());
     };
     if !choice.path.exists() {
@@ -121,7 +121,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Build the decision over all reports. `now` is the clock for ignore-file expiry. The
-/// settings' VEX documents come loaded by the caller ([`VexSet::read`] of `settings.vex`,
+/// policy's VEX documents come loaded by the caller ([`VexSet::read`] of `policy.vex`,
 /// or its error), so the caller owns the set: `gate` loads it while the reports parse. A
 /// VEX error is reported after an ignore-file error.
 pub fn decide_with_vex<'r>(
@@ -131,13 +131,9 @@ pub fn decide_with_vex<'r>(
     now: Timestamp,
     vex_set: Result<&VexSet>,
 ) -> Result<Decision<'r>> {
+    let policy = &settings.policy;
     let mut warnings = settings.warnings.clone();
-    let ignore = load_ignorefile(settings, now, &mut warnings)?;
-    let policy = Policy {
-        severities: settings.severities.clone(),
-        ignore_statuses: settings.ignore_statuses.clone(),
-        ignore,
-    };
+    let ignore = load_ignorefile(policy, now, &mut warnings)?;
     let vex_set = vex_set?;
     warnings.extend(vex_set.warnings());
     let platforms = platforms(files, reports, settings, &mut warnings)?;
@@ -148,7 +144,7 @@ pub fn decide_with_vex<'r>(
         let mut results: Vec<_> = report
             .results
             .iter()
-            .map(|r| policy::filter_result(r, &policy))
+            .map(|r| policy::filter_result(r, policy, &ignore))
             .collect();
         // pkg/result/filter.go Filter: VEX runs once per report, after every result's filters.
         let assumed_identity = if vex_set.is_empty() {
@@ -158,13 +154,13 @@ pub fn decide_with_vex<'r>(
                 report,
                 &mut results,
                 vex_set,
-                settings.image_repo.as_deref(),
+                policy.image_repo.as_deref(),
                 &mut warnings,
             )
         };
         let coverage = Coverage::of(report);
         if let Some(why) = coverage.explain() {
-            if settings.require_coverage {
+            if policy.require_coverage {
                 coverage_failed = true;
             }
             warnings.push(Warning {
@@ -172,7 +168,7 @@ pub fn decide_with_vex<'r>(
                 message: format!(
                     "{}: {why}{}",
                     file.path.display(),
-                    if settings.require_coverage {
+                    if policy.require_coverage {
                         " (--require-coverage: this fails the gate)"
                     } else {
                         ""
@@ -190,7 +186,7 @@ pub fn decide_with_vex<'r>(
         });
     }
     Ok(Decision {
-        policy: settings.policy_view(),
+        policy: policy.clone(),
         reports: out,
         warnings,
         coverage_failed,
@@ -200,6 +196,7 @@ pub fn decide_with_vex<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::severity::Severity;
 
     fn golden(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -207,8 +204,8 @@ mod tests {
             .join(name)
     }
 
-    fn settings(severity: &[&str], ignore_unfixed: bool) -> Settings {
-        Settings::with_policy(severity, ignore_unfixed)
+    fn settings(severity: &[Severity], ignore_unfixed: bool) -> Settings {
+        Settings::with_policy(Policy::new(severity, ignore_unfixed))
     }
 
     type Key = (String, String, String, String);
@@ -216,7 +213,7 @@ mod tests {
     fn blocking_set(path: &Path, s: &Settings) -> Vec<Key> {
         let files = read_reports(&[path.to_path_buf()]).unwrap();
         let reports = parse_reports(&files).unwrap();
-        let vex = VexSet::read(&s.vex).unwrap();
+        let vex = VexSet::read(&s.policy.vex).unwrap();
         let d = decide_with_vex(&files, &reports, s, Timestamp::now(), Ok(&vex)).unwrap();
         let mut out = Vec::new();
         for rd in &d.reports {
@@ -254,7 +251,7 @@ mod tests {
             .collect()
     }
 
-    const ALL: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+    const ALL: [Severity; 5] = Severity::ALL;
 
     /// Oracle pairs (testdata/oracle): the base goldens with `--ignore-unfixed` reproduce the
     /// vulnerability sets (and order) of Trivy's `*-ignore-unfixed` goldens.
@@ -284,10 +281,16 @@ mod tests {
         let want = expected_set(&golden("expected/centos-7-medium.json.golden"));
         assert_eq!(want.len(), 1);
         let base = golden("centos-7.json.golden");
-        assert_eq!(blocking_set(&base, &settings(&["MEDIUM"], true)), want);
-        assert_eq!(blocking_set(&base, &settings(&["medium"], false)), want);
-        let low_kept = blocking_set(&base, &settings(&["LOW", "MEDIUM"], false));
-        let low_unfixed = blocking_set(&base, &settings(&["LOW", "MEDIUM"], true));
+        assert_eq!(
+            blocking_set(&base, &settings(&[Severity::Medium], true)),
+            want
+        );
+        assert_eq!(
+            blocking_set(&base, &settings(&[Severity::Medium], false)),
+            want
+        );
+        let low_kept = blocking_set(&base, &settings(&[Severity::Low, Severity::Medium], false));
+        let low_unfixed = blocking_set(&base, &settings(&[Severity::Low, Severity::Medium], true));
         assert!(low_kept.iter().any(|k| k.1 == "CVE-2019-18276"));
         assert!(!low_unfixed.iter().any(|k| k.1 == "CVE-2019-18276"));
     }

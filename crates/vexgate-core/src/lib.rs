@@ -5,7 +5,8 @@
 //! decoder reads it, large reports on one bounded thread pool) → [`policy`] and [`vex`]
 //! (Trivy's filters and VEX rules, one named function per rule) → [`decision`] (the one
 //! type every renderer consumes) → [`render`] (table, JSON, Markdown, SARIF, Trivy-schema
-//! report). [`scan`] drives Trivy per platform. [`config`] holds the resolved settings.
+//! report). [`scan`] drives Trivy per platform. [`config`] validates the settings into the one
+//! [`policy::Policy`] and the outputs; [`severity`] and [`status`] are Trivy's values as types.
 //!
 //! This crate knows nothing of command lines, terminals or signals: the `vexgate` binary
 //! crate parses arguments, merges flag > env > `vexgate.toml` > default into
@@ -30,6 +31,7 @@ pub mod render;
 pub mod report;
 pub mod scan;
 pub mod severity;
+pub mod status;
 pub mod vex;
 
 pub use error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Error, Result};

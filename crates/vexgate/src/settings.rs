@@ -3,7 +3,8 @@
 //! clap already merges each flag with its `VEXGATE_<FLAG>` variable (the flag wins), so
 //! [`GateArgs`] is one layer; `vexgate.toml` is another. Both are the library's
 //! [`PartialConfig`], merged with [`PartialConfig::or`] and validated once into
-//! [`Settings`] (the file's keys and rules are documented in `vexgate_core::config`).
+//! [`Settings`]: the one validated policy beside the outputs (the file's keys and rules are
+//! documented in `vexgate_core::config`).
 //! `TRIVY_*` variables are never read: Trivy reads them itself, and a child Trivy run must
 //! not be filtered by accident.
 
@@ -58,6 +59,8 @@ pub fn resolve(args: &GateArgs) -> Result<Settings> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vexgate_core::severity::Severity;
+    use vexgate_core::status::Status;
 
     fn args() -> GateArgs {
         GateArgs {
@@ -87,13 +90,19 @@ mod tests {
         a.config = Some(cfg.clone());
         a.vex = None;
         let s = resolve(&a).unwrap();
-        assert_eq!(s.severities, ["LOW", "CRITICAL"]);
-        assert_eq!(s.ignorefile.unwrap().path, dir.path().join("ig.yaml"));
-        assert_eq!(s.vex, [dir.path().join("a.json").display().to_string()]);
-        assert!(s.show_suppressed);
+        assert_eq!(s.policy.severities, [Severity::Low, Severity::Critical]);
+        assert_eq!(
+            s.policy.ignorefile.unwrap().path,
+            dir.path().join("ig.yaml")
+        );
+        assert_eq!(
+            s.policy.vex,
+            [dir.path().join("a.json").display().to_string()]
+        );
+        assert!(s.outputs.show_suppressed);
         // The flag (or its env var) wins over the file.
         a.severity = Some(vec!["medium".into()]);
-        assert_eq!(resolve(&a).unwrap().severities, ["MEDIUM"]);
+        assert_eq!(resolve(&a).unwrap().policy.severities, [Severity::Medium]);
         std::fs::write(&cfg, "severty = \"HIGH\"\n").unwrap();
         let e = resolve(&a).unwrap_err().to_string();
         assert!(e.contains("invalid vexgate.toml at line 1"), "{e}");
@@ -108,19 +117,19 @@ mod tests {
         let mut a = args();
         a.config = Some(cfg);
         let s = resolve(&a).unwrap();
-        assert!(s.ignore_unfixed);
-        assert_eq!(s.ignore_statuses.len(), 7);
+        assert!(s.policy.ignore_unfixed);
+        assert_eq!(s.policy.ignore_statuses.len(), 7);
         a.ignore_status = Some(vec!["will_not_fix".into()]);
         let s = resolve(&a).unwrap();
-        assert_eq!(s.ignore_statuses, ["will_not_fix"]);
+        assert_eq!(s.policy.ignore_statuses, [Status::WillNotFix]);
         assert!(s.warnings.is_empty());
         a.ignore_unfixed = Some(true);
         let s = resolve(&a).unwrap();
-        assert_eq!(s.ignore_statuses, ["will_not_fix"]);
+        assert_eq!(s.policy.ignore_statuses, [Status::WillNotFix]);
         assert_eq!(s.warnings.len(), 1);
         a.ignore_status = None;
         a.ignore_unfixed = Some(false);
-        assert!(resolve(&a).unwrap().ignore_statuses.is_empty());
+        assert!(resolve(&a).unwrap().policy.ignore_statuses.is_empty());
     }
 
     #[test]
@@ -130,10 +139,10 @@ mod tests {
         std::fs::write(&cfg, "").unwrap();
         let mut a = args();
         a.config = Some(cfg);
-        assert!(resolve(&a).unwrap().vex.is_empty());
+        assert!(resolve(&a).unwrap().policy.vex.is_empty());
         a.vex = Some(vec!["none".into(), "x.json".into()]);
         assert!(resolve(&a).is_err());
         a.vex = Some(vec!["x.json".into(), "y.json".into()]);
-        assert_eq!(resolve(&a).unwrap().vex, ["x.json", "y.json"]);
+        assert_eq!(resolve(&a).unwrap().policy.vex, ["x.json", "y.json"]);
     }
 }

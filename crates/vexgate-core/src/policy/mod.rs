@@ -14,33 +14,23 @@ pub mod license;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::path::PathBuf;
 
 use crate::decision::{FindingKind, Origin, ResultDecision, Suppression};
 use crate::error::{Error, Result};
 use crate::report::{ScanResult, Vulnerability};
 use crate::severity::Severity;
+use crate::status::Status;
 
 pub use ignorefile::IgnoreConfig;
 
-/// Trivy's vulnerability statuses (trivy-db pkg/types/status.go Statuses).
-pub const STATUSES: [&str; 8] = [
-    "unknown",
-    "not_affected",
-    "affected",
-    "fixed",
-    "under_investigation",
-    "will_not_fix",
-    "fix_deferred",
-    "end_of_life",
-];
-
 /// The default policy: `--severity HIGH,CRITICAL`.
-pub const DEFAULT_SEVERITIES: [&str; 2] = ["HIGH", "CRITICAL"];
+pub const DEFAULT_SEVERITIES: [Severity; 2] = [Severity::High, Severity::Critical];
 
 /// Parse `--severity`: any case, whitespace trimmed, duplicates merged, returned in
 /// UNKNOWN..CRITICAL order. An unknown name is a usage error naming it (Trivy: "must be
 /// one of ...").
-pub fn parse_severities(values: &[String]) -> Result<Vec<String>> {
+pub fn parse_severities(values: &[String]) -> Result<Vec<Severity>> {
     let mut set = [false; 5];
     for v in values {
         match Severity::parse(&v.trim().to_ascii_uppercase()) {
@@ -56,24 +46,23 @@ pub fn parse_severities(values: &[String]) -> Result<Vec<String>> {
     Ok(Severity::ALL
         .into_iter()
         .zip(set)
-        .filter(|(_, on)| *on)
-        .map(|(s, _)| s.as_str().to_string())
+        .filter_map(|(s, on)| on.then_some(s))
         .collect())
 }
 
-/// Parse `--ignore-status`: any case, must be one of [`STATUSES`].
-pub fn parse_statuses(values: &[String]) -> Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
+/// Parse `--ignore-status`: any case, must name a [`Status`]; duplicates merged, the first
+/// occurrence's order kept.
+pub fn parse_statuses(values: &[String]) -> Result<Vec<Status>> {
+    let mut out: Vec<Status> = Vec::new();
     for v in values {
-        let low = v.trim().to_ascii_lowercase();
-        if !STATUSES.contains(&low.as_str()) {
+        let Some(status) = Status::parse(&v.trim().to_ascii_lowercase()) else {
             return Err(Error::usage(format!(
                 "invalid status {v:?} for --ignore-status: must be one of {}",
-                STATUSES.join(",")
+                Status::names()
             )));
-        }
-        if !out.contains(&low) {
-            out.push(low);
+        };
+        if !out.contains(&status) {
+            out.push(status);
         }
     }
     Ok(out)
@@ -81,47 +70,110 @@ pub fn parse_statuses(values: &[String]) -> Result<Vec<String>> {
 
 /// `--ignore-unfixed` is shorthand for ignoring every status but `fixed`
 /// (pkg/flag/vulnerability_flags.go ToOptions).
-pub fn ignore_unfixed_statuses() -> Vec<String> {
-    STATUSES
-        .iter()
-        .filter(|s| **s != "fixed")
-        .map(|s| s.to_string())
+pub fn ignore_unfixed_statuses() -> Vec<Status> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| *s != Status::Fixed)
         .collect()
 }
 
-/// The effective filter settings for one run.
-#[derive(Debug, Clone, Default)]
+/// Which ignore file to load, and whether the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreFileChoice {
+    pub path: PathBuf,
+    /// Explicit files must exist (Trivy: "ignore file not found"); the default may be absent.
+    pub explicit: bool,
+}
+
+/// The validated policy: the one type the filters, VEX and coverage rules read and every
+/// output shows. [`crate::config::PartialConfig::validate`] builds it from the merged
+/// settings layers; it is serialised as is (field names and order) as the `policy` object
+/// of the `vexgate/gate/v1` JSON output.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Policy {
-    /// Upper case; compared exactly with each finding's `Severity` (filter.go:91).
-    pub severities: Vec<String>,
-    /// Lower case; compared with [`Vulnerability::effective_status`].
-    pub ignore_statuses: Vec<String>,
-    pub ignore: IgnoreConfig,
+    /// Blocking severities, in UNKNOWN..CRITICAL order, never empty. A finding's
+    /// `Severity` must name one exactly (filter.go:91).
+    pub severities: Vec<Severity>,
+    /// Statuses dropped (ignore-unfixed expands to every status but `fixed`), compared with
+    /// [`Vulnerability::effective_status`].
+    pub ignore_statuses: Vec<Status>,
+    /// Whether ignore-unfixed is what produced `ignore_statuses`.
+    pub ignore_unfixed: bool,
+    /// Shown as its path.
+    #[serde(serialize_with = "ignorefile_path")]
+    pub ignorefile: Option<IgnoreFileChoice>,
+    /// VEX sources as given, in priority order (empty: none).
+    pub vex: Vec<String>,
+    pub image_repo: Option<String>,
+    pub require_coverage: bool,
+}
+
+fn ignorefile_path<S: serde::Serializer>(
+    f: &Option<IgnoreFileChoice>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match f {
+        Some(c) => s.collect_str(&c.path.display()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Policy {
-    fn severity_ok(&self, s: &str) -> bool {
-        self.severities.iter().any(|x| x == s)
+    /// The given severities and ignore-unfixed choice, no ignore file, no VEX, no coverage
+    /// requirement: what `vexgate gate --vex none` gives in a directory without
+    /// `.trivyignore` or `vexgate.toml`.
+    pub fn new(severities: &[Severity], ignore_unfixed: bool) -> Self {
+        let mut severities = severities.to_vec();
+        severities.sort();
+        severities.dedup();
+        Policy {
+            severities,
+            ignore_statuses: if ignore_unfixed {
+                ignore_unfixed_statuses()
+            } else {
+                Vec::new()
+            },
+            ignore_unfixed,
+            ignorefile: None,
+            vex: Vec::new(),
+            image_repo: None,
+            require_coverage: false,
+        }
     }
 
-    fn suppression(&self, statement: &str) -> Suppression {
-        Suppression {
-            status: "ignored".to_string(),
-            statement: statement.to_string(),
-            source: self.ignore.file_path.clone(),
-            origin: Origin::IgnoreFile,
-        }
+    /// Does a finding with this report `Severity` string pass the severity filter?
+    fn severity_ok(&self, s: &str) -> bool {
+        Severity::parse(s).is_some_and(|s| self.severities.contains(&s))
+    }
+
+    /// Is a vulnerability with this effective status dropped?
+    fn status_ignored(&self, s: &str) -> bool {
+        Status::parse(s).is_some_and(|s| self.ignore_statuses.contains(&s))
+    }
+}
+
+/// The ignore file's suppression of one finding.
+fn suppression(ignore: &IgnoreConfig, statement: &str) -> Suppression {
+    Suppression {
+        status: "ignored".to_string(),
+        statement: statement.to_string(),
+        source: ignore.file_path.clone(),
+        origin: Origin::IgnoreFile,
     }
 }
 
 /// Trivy `FilterResult` (filter.go:63-81) without Rego: the four finding filters, then the
 /// vulnerability sort.
-pub fn filter_result(result: &ScanResult<'_>, policy: &Policy) -> ResultDecision {
+pub fn filter_result(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+) -> ResultDecision {
     let mut d = ResultDecision::default();
-    filter_vulnerabilities(result, policy, &mut d);
-    filter_misconfigurations(result, policy, &mut d);
-    filter_secrets(result, policy, &mut d);
-    filter_licenses(result, policy, &mut d);
+    filter_vulnerabilities(result, policy, ignore, &mut d);
+    filter_misconfigurations(result, policy, ignore, &mut d);
+    filter_secrets(result, policy, ignore, &mut d);
+    filter_licenses(result, policy, ignore, &mut d);
     sort_by_severity(&result.vulnerabilities, &mut d.vulnerabilities);
     d
 }
@@ -129,29 +181,30 @@ pub fn filter_result(result: &ScanResult<'_>, policy: &Policy) -> ResultDecision
 /// Trivy `filterVulnerabilities` (filter.go:83-119): an empty Severity is UNKNOWN; drop by
 /// severity, then by status; move ignore-file matches to the suppressed list; de-duplicate on
 /// `VulnerabilityID/PkgID/PkgName/InstalledVersion/PkgPath`, keeping the larger FixedVersion.
-pub fn filter_vulnerabilities(result: &ScanResult<'_>, policy: &Policy, d: &mut ResultDecision) {
+pub fn filter_vulnerabilities(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+    d: &mut ResultDecision,
+) {
     let mut uniq: HashMap<String, usize> = HashMap::new();
     let mut kept: Vec<usize> = Vec::new();
     for (i, v) in result.vulnerabilities.iter().enumerate() {
         if !policy.severity_ok(v.effective_severity()) {
             continue;
         }
-        if policy
-            .ignore_statuses
-            .iter()
-            .any(|s| s == v.effective_status())
-        {
+        if policy.status_ignored(v.effective_status()) {
             continue;
         }
-        if !policy.ignore.vulnerabilities.is_empty()
-            && let Some(f) = policy.ignore.match_vulnerability(
+        if !ignore.vulnerabilities.is_empty()
+            && let Some(f) = ignore.match_vulnerability(
                 &v.vulnerability_id,
                 &result.target,
                 &v.pkg_path,
                 v.pkg_identifier.purl.as_deref(),
             )
         {
-            let s = policy.suppression(&f.statement);
+            let s = suppression(ignore, &f.statement);
             d.suppressed.push((FindingKind::Vulnerability, i, s));
             continue;
         }
@@ -209,7 +262,12 @@ pub fn sort_by_severity(vulns: &[Vulnerability<'_>], idx: &mut [usize]) {
 /// file on ID, AVDID and aliases against the Target. Survivors of every status are kept in
 /// the decision (the Trivy-schema writer needs PASS ones for MisconfSummary and lists only
 /// FAIL ones, `--include-non-failures` being off); only FAIL ones block.
-pub fn filter_misconfigurations(result: &ScanResult<'_>, policy: &Policy, d: &mut ResultDecision) {
+pub fn filter_misconfigurations(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+    d: &mut ResultDecision,
+) {
     for (i, m) in result.misconfigurations.iter().enumerate() {
         if !policy.severity_ok(&m.severity) {
             continue;
@@ -217,8 +275,8 @@ pub fn filter_misconfigurations(result: &ScanResult<'_>, policy: &Policy, d: &mu
         let ids = [m.id.as_ref(), m.avd_id.as_deref().unwrap_or("")]
             .into_iter()
             .chain(m.aliases.iter().map(|a| a.as_ref()));
-        if let Some(f) = policy.ignore.match_misconfiguration(ids, &result.target) {
-            let s = policy.suppression(&f.statement);
+        if let Some(f) = ignore.match_misconfiguration(ids, &result.target) {
+            let s = suppression(ignore, &f.statement);
             d.suppressed.push((FindingKind::Misconfiguration, i, s));
             continue;
         }
@@ -227,13 +285,18 @@ pub fn filter_misconfigurations(result: &ScanResult<'_>, policy: &Policy, d: &mu
 }
 
 /// Trivy `filterSecrets` (filter.go:158-173): severity, then RuleID against the Target.
-pub fn filter_secrets(result: &ScanResult<'_>, policy: &Policy, d: &mut ResultDecision) {
+pub fn filter_secrets(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+    d: &mut ResultDecision,
+) {
     for (i, s) in result.secrets.iter().enumerate() {
         if !policy.severity_ok(&s.severity) {
             continue;
         }
-        if let Some(f) = policy.ignore.match_secret(&s.rule_id, &result.target) {
-            let sup = policy.suppression(&f.statement);
+        if let Some(f) = ignore.match_secret(&s.rule_id, &result.target) {
+            let sup = suppression(ignore, &f.statement);
             d.suppressed.push((FindingKind::Secret, i, sup));
             continue;
         }
@@ -243,14 +306,19 @@ pub fn filter_secrets(result: &ScanResult<'_>, policy: &Policy, d: &mut ResultDe
 
 /// Trivy `filterLicenses` (filter.go:175-209) without `--ignored-licenses`: severity, then
 /// the license name against the license's FilePath.
-pub fn filter_licenses(result: &ScanResult<'_>, policy: &Policy, d: &mut ResultDecision) {
+pub fn filter_licenses(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+    d: &mut ResultDecision,
+) {
     for (i, l) in result.licenses.iter().enumerate() {
         if !policy.severity_ok(&l.severity) {
             continue;
         }
         let path = l.file_path.as_deref().unwrap_or("");
-        if let Some(m) = policy.ignore.match_license(&l.name, path) {
-            let sup = policy.suppression(m.statement());
+        if let Some(m) = ignore.match_license(&l.name, path) {
+            let sup = suppression(ignore, m.statement());
             d.suppressed.push((FindingKind::License, i, sup));
             continue;
         }

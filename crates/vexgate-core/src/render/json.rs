@@ -70,7 +70,8 @@ use serde::ser::SerializeMap;
 
 use super::RenderOptions;
 use super::view::{SeverityCounts, View, coverage_word, platform_label, platform_labels};
-use crate::decision::{Decision, Origin, PolicyView};
+use crate::decision::{Decision, Origin};
+use crate::policy::Policy;
 
 /// The `schema` value of this output.
 pub const SCHEMA: &str = "vexgate/gate/v1";
@@ -80,7 +81,7 @@ struct Output<'a> {
     schema: &'static str,
     verdict: &'static str,
     coverage_failed: bool,
-    policy: &'a PolicyView,
+    policy: &'a Policy,
     reports: Vec<Report>,
     blocking: Vec<Blocking<'a>>,
     suppressed: Vec<Suppressed<'a>>,

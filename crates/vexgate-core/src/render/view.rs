@@ -251,15 +251,21 @@ pub fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {
 }
 
 /// The effective policy in one line: `severity HIGH,CRITICAL; ignore-unfixed; vex a.json`.
-pub fn policy_line(p: &crate::decision::PolicyView) -> String {
-    let mut parts = vec![format!("severity {}", p.severities.join(","))];
+pub fn policy_line(p: &crate::policy::Policy) -> String {
+    fn names<T: std::fmt::Display>(v: &[T]) -> String {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+    let mut parts = vec![format!("severity {}", names(&p.severities))];
     if p.ignore_unfixed {
         parts.push("ignore-unfixed".to_string());
     } else if !p.ignore_statuses.is_empty() {
-        parts.push(format!("ignore-status {}", p.ignore_statuses.join(",")));
+        parts.push(format!("ignore-status {}", names(&p.ignore_statuses)));
     }
     if let Some(f) = &p.ignorefile {
-        parts.push(format!("ignorefile {f}"));
+        parts.push(format!("ignorefile {}", f.path.display()));
     }
     if p.vex.is_empty() {
         parts.push("no VEX".to_string());

@@ -448,7 +448,7 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for StatusSlot<'_, 'a> {
 }
 
 fn known_status(s: &str) -> bool {
-    s != "unknown" && crate::policy::STATUSES.contains(&s)
+    crate::status::Status::parse(s).is_some_and(|s| s != crate::status::Status::Unknown)
 }
 
 #[cfg(test)]

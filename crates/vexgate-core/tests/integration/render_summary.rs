@@ -3,23 +3,17 @@
 
 use crate::render_support::*;
 use serde_json::Value;
-use vexgate_core::decision::{Decision, FindingKind, PolicyView, ReportDecision, Warning};
+use vexgate_core::decision::{Decision, FindingKind, ReportDecision, Warning};
+use vexgate_core::policy::{IgnoreFileChoice, Policy};
 use vexgate_core::render::{self, RenderOptions};
 use vexgate_core::report::{Coverage, Platform, Report, ReportFile};
+use vexgate_core::severity::Severity;
 
 /// Trivy's own defaults plus a VEX file: everything is reported, VEX suppresses.
-fn trivy_defaults_with_vex() -> PolicyView {
-    PolicyView {
-        severities: ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        ignore_statuses: vec![],
-        ignore_unfixed: false,
-        ignorefile: None,
+fn trivy_defaults_with_vex() -> Policy {
+    Policy {
         vex: vec!["vex.openvex.json".into()],
-        image_repo: None,
-        require_coverage: false,
+        ..Policy::new(&Severity::ALL, false)
     }
 }
 
@@ -247,7 +241,10 @@ fn other_findings_and_recorded_suppressions() {
     results[2].vulnerabilities = vec![v("CVE-2019-15542")];
     results[4].licenses = vec![1];
     let mut policy = default_policy();
-    policy.ignorefile = Some(".trivyignore.yaml".into());
+    policy.ignorefile = Some(IgnoreFileChoice {
+        path: ".trivyignore.yaml".into(),
+        explicit: true,
+    });
     let mut rd = report_decision(&file, &report, results);
     rd.platform = Platform::parse("linux/amd64");
     let d = decision(policy, vec![rd]);

@@ -68,14 +68,14 @@ Examples:
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
     let settings = crate::settings::resolve(&cmd.args)?;
-    if settings.output_report.is_some() && cmd.reports.len() > 1 {
+    if settings.outputs.output_report.is_some() && cmd.reports.len() > 1 {
         return Err(Error::usage(format!(
             "--output-report writes one report but {} were given; use --output-dir DIR to \
              write one filtered report per input",
             cmd.reports.len()
         )));
     }
-    let out_dir_names = match &settings.output_dir {
+    let out_dir_names = match &settings.outputs.output_dir {
         Some(dir) => Some(output_dir_paths(dir, &cmd.reports)?),
         None => None,
     };
@@ -85,8 +85,8 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     // The VEX documents load on a second thread while the reports are read and parsed;
     // errors keep their order (report errors first, then the ignore file, then VEX).
     // A thread that cannot be started leaves the loading to this one.
-    let vex_loader = (!settings.vex.is_empty()).then(|| {
-        let sources = settings.vex.clone();
+    let vex_loader = (!settings.policy.vex.is_empty()).then(|| {
+        let sources = settings.policy.vex.clone();
         std::thread::Builder::new()
             .spawn(move || VexSet::read(&sources))
             .map_err(|_| ())
@@ -98,7 +98,7 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
         Some(Ok(h)) => h
             .join()
             .unwrap_or_else(|_| Err(Error::usage("internal error: VEX loader panicked"))),
-        Some(Err(())) => VexSet::read(&settings.vex),
+        Some(Err(())) => VexSet::read(&settings.policy.vex),
     };
     let (vex_set, vex_err) = match vex {
         Ok(set) => (set, None),
@@ -121,24 +121,24 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     }
 
     let opts = RenderOptions {
-        show_suppressed: settings.show_suppressed,
+        show_suppressed: settings.outputs.show_suppressed,
         color: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         ..RenderOptions::default()
     };
     // The files (--output-report, --summary-md, --sarif) are written on a second thread
     // while stdout is rendered: re-reading a 100 MB report for --output-report and
     // formatting a table of thousands of rows are independent.
-    let any_files = settings.output_report.is_some()
-        || settings.output_dir.is_some()
-        || settings.summary_md.is_some()
-        || settings.sarif.is_some();
+    let any_files = settings.outputs.output_report.is_some()
+        || settings.outputs.output_dir.is_some()
+        || settings.outputs.summary_md.is_some()
+        || settings.outputs.sarif.is_some();
     let (printed, written) = std::thread::scope(|s| {
         let files = any_files.then(|| {
             s.spawn(|| write_outputs(&decision, &settings, &opts, out_dir_names.as_deref()))
         });
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
-        let printed = match settings.format {
+        let printed = match settings.outputs.format {
             Format::Table => render::table(&decision, &opts, &mut out),
             Format::Json => render::json(&decision, &opts, &mut out),
         }
@@ -198,26 +198,27 @@ pub(super) fn refuse_overwriting_inputs(
     if let Some(c) = &settings.config_file {
         inputs.push(Named::new("settings file", c));
     }
-    if let Some(i) = &settings.ignorefile {
+    if let Some(i) = &settings.policy.ignorefile {
         inputs.push(Named::new("ignore file", &i.path));
     }
     inputs.extend(
         settings
+            .policy
             .vex
             .iter()
             .map(|v| Named::new("VEX document", Path::new(v))),
     );
     let mut outputs = Vec::new();
-    if let Some(p) = &settings.output_report {
+    if let Some(p) = &settings.outputs.output_report {
         outputs.push(Named::new("--output-report", p));
     }
     for p in out_dir_names.unwrap_or_default() {
         outputs.push(Named::new("--output-dir file", p));
     }
-    if let Some(p) = &settings.summary_md {
+    if let Some(p) = &settings.outputs.summary_md {
         outputs.push(Named::new("--summary-md", p));
     }
-    if let Some(p) = &settings.sarif {
+    if let Some(p) = &settings.outputs.sarif {
         outputs.push(Named::new("--sarif", p));
     }
     output::refuse_overlaps(&inputs, &outputs)
@@ -233,19 +234,19 @@ fn write_outputs(
     opts: &RenderOptions,
     out_dir_names: Option<&[PathBuf]>,
 ) -> Result<()> {
-    if let Some(path) = &settings.output_report {
+    if let Some(path) = &settings.outputs.output_report {
         write_file(path, |w| render::trivy_report(&decision.reports[0], w))?;
     }
-    if let (Some(dir), Some(names)) = (&settings.output_dir, out_dir_names) {
+    if let (Some(dir), Some(names)) = (&settings.outputs.output_dir, out_dir_names) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         for (rd, path) in decision.reports.iter().zip(names) {
             write_file(path, |w| render::trivy_report(rd, w))?;
         }
     }
-    if let Some(path) = &settings.summary_md {
+    if let Some(path) = &settings.outputs.summary_md {
         write_file(path, |w| render::markdown(decision, opts, w))?;
     }
-    if let Some(path) = &settings.sarif {
+    if let Some(path) = &settings.outputs.sarif {
         write_file(path, |w| render::sarif(decision, opts, w))?;
     }
     Ok(())

@@ -130,8 +130,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let settings = crate::settings::resolve(&args.gate)?;
     super::gate::refuse_overwriting_inputs(&[], &settings, None)?;
     let mut protected: Vec<PathBuf> = settings.config_file.iter().cloned().collect();
-    protected.extend(settings.ignorefile.iter().map(|i| i.path.clone()));
-    protected.extend(settings.vex.iter().map(PathBuf::from));
+    protected.extend(settings.policy.ignorefile.iter().map(|i| i.path.clone()));
+    protected.extend(settings.policy.vex.iter().map(PathBuf::from));
     let plan = ScanPlan {
         target: args.image,
         kind: args.input_kind.into(),
@@ -147,7 +147,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     };
     // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
     let settings = crate::settings::resolve(&args.gate)?;
-    vexgate_core::vex::VexSet::read(&settings.vex)?;
+    vexgate_core::vex::VexSet::read(&settings.policy.vex)?;
     super::progress::catch_interrupts();
     let reports = vexgate_core::scan::run(
         &plan,

@@ -82,6 +82,28 @@ fn gate_example_json() {
     assert_cmd_snapshot!("gate_example_json", gate(&["--format", "json"]));
 }
 
+/// Every policy field set away from its default: the `policy` object shows the severities
+/// in UNKNOWN..CRITICAL order, the statuses in the order given, and the ignore file's path.
+#[test]
+fn gate_example_json_explicit_policy() {
+    assert_cmd_snapshot!(
+        "gate_example_json_explicit_policy",
+        gate(&[
+            "--format",
+            "json",
+            "--severity",
+            "low,critical,medium",
+            "--ignore-status",
+            "will_not_fix,AFFECTED,unknown,will_not_fix",
+            "--ignorefile",
+            "testdata/oracle/ignore/deb.trivyignore",
+            "--image-repo",
+            "ghcr.io/example/hello",
+            "--require-coverage",
+        ])
+    );
+}
+
 #[test]
 fn gate_example_show_suppressed_all_severities() {
     assert_cmd_snapshot!(

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use vexgate_core::decision::{
-    Decision, FindingKind, Origin, PolicyView, ReportDecision, ResultDecision, Suppression,
+    Decision, FindingKind, Origin, ReportDecision, ResultDecision, Suppression,
 };
+use vexgate_core::policy::{self, Policy};
 use vexgate_core::report::{Coverage, Platform, Report, ReportFile};
 
 pub fn upstream(name: &str) -> PathBuf {
@@ -90,30 +91,11 @@ pub fn report_decision<'r>(
 }
 
 /// The default policy: `--severity HIGH,CRITICAL --ignore-unfixed`.
-pub fn default_policy() -> PolicyView {
-    PolicyView {
-        severities: vec!["HIGH".into(), "CRITICAL".into()],
-        ignore_statuses: [
-            "unknown",
-            "not_affected",
-            "affected",
-            "under_investigation",
-            "will_not_fix",
-            "fix_deferred",
-            "end_of_life",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        ignore_unfixed: true,
-        ignorefile: None,
-        vex: vec![],
-        image_repo: None,
-        require_coverage: false,
-    }
+pub fn default_policy() -> Policy {
+    Policy::new(&policy::DEFAULT_SEVERITIES, true)
 }
 
-pub fn decision<'r>(policy: PolicyView, reports: Vec<ReportDecision<'r>>) -> Decision<'r> {
+pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decision<'r> {
     Decision {
         policy,
         reports,
