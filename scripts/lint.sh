@@ -6,7 +6,8 @@
 #   *.sh in the repository, hadolint on the Dockerfile when there is one, and
 #   cargo-machete (no unused dependency in crates/), installed pinned by this script into
 #   the per-machine tools dir ($HELLO_TOOLS_DIR, default ~/.cache/vexgate/tools) as
-#   scripts/build-image-offline.sh installs cargo-auditable.
+#   scripts/build-image-offline.sh installs cargo-auditable; and `cargo doc` with warnings
+#   as errors.
 # Prints each tool's result and exits non-zero if any tool reported anything.
 set -euo pipefail
 
@@ -98,6 +99,10 @@ if ! cargo install --list --root "$machete_root" 2>/dev/null | grep -qx "cargo-m
     --root "$machete_root" --target-dir "${CARGO_TARGET_DIR:-$root/target}/tools"
 fi
 check "cargo-machete $CARGO_MACHETE_VERSION (crates/)" "$machete_root/bin/cargo-machete" crates
+
+# The library's API docs build without a warning (no broken or private intra-doc link).
+check "cargo doc -D warnings (workspace, no deps)" \
+  env RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --workspace --locked
 
 echo
 if [ "${#failed[@]}" -gt 0 ]; then

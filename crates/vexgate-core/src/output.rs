@@ -8,7 +8,7 @@
 //!   over the output: a reader sees the old file or the new one, and a failed write (disk
 //!   full, `ulimit -f`) leaves the old file as it was and removes the temp file. An existing
 //!   build output is replaced by exchanging the two names and removing the old content (see
-//!   [`exchange`]). An output that is a symbolic link is replaced by a regular file, not
+//!   `exchange`). An output that is a symbolic link is replaced by a regular file, not
 //!   written through. Outputs that exist and are not regular files (`/dev/null`,
 //!   `/dev/stdout`, a FIFO) are written in place, since they cannot be renamed over.
 

@@ -1,6 +1,9 @@
 //! The `vexgate` binary: parse arguments, run, map errors to exit codes. Nothing more.
 
 #![forbid(unsafe_code)]
+// The doc comments on the argument types are clap's --help text, written for a terminal
+// (`<os>/<arch>`, `[default: …]`), not rustdoc Markdown.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 
 mod cli;
 mod settings;

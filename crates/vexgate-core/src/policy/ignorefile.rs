@@ -28,7 +28,7 @@ pub struct IgnoreFinding {
     globs: Vec<GlobSet>,
     /// Constraint PURLs (vulnerabilities only; ignored for other finding types).
     pub purls: Vec<Purl>,
-    /// As Go's `time.Time` (see [`gotime`]): years up to 9999 fit.
+    /// As Go's `time.Time` (see `gotime`): years up to 9999 fit.
     pub expired_at: Option<GoTime>,
     /// Copied to `ModifiedFinding.Statement`.
     pub statement: String,

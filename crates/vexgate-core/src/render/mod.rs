@@ -1,8 +1,8 @@
 //! Renderers: table, JSON, Markdown, SARIF and the Trivy-schema report. They only read a
 //! [`Decision`]; none of them filters or re-derives anything.
 //!
-//! One file per renderer: [`table`](mod@table), [`json`](mod@json),
-//! [`markdown`](mod@markdown), [`sarif`](mod@sarif), [`trivy_report`](mod@trivy_report).
+//! One file per renderer: `table`, `json`,
+//! `markdown`, `sarif`, `trivy_report`.
 //! `view` holds the grouping and counting the human and machine summaries share.
 
 use std::io::{self, Write};
@@ -43,7 +43,7 @@ pub fn table(decision: &Decision<'_>, opts: &RenderOptions, out: &mut dyn Write)
 }
 
 /// vexgate's own stable machine output (`--format json`); the schema is documented in
-/// [`json`](mod@json).
+/// `json`.
 pub fn json(decision: &Decision<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     json::render(decision, opts, out)
 }

@@ -1,7 +1,7 @@
 //! Decoding JSON into the report model the way Go's `encoding/json` decodes it into Trivy's
 //! structs (Go src/encoding/json/decode.go and fold.go, Go 1.24, the Go Trivy 0.76 is built
 //! with). serde's derive differs from Go on four points that change what a gate decides, so
-//! the report model implements [`GoDecode`] (through [`go_struct!`]) instead:
+//! the report model implements [`GoDecode`] (through `go_struct!`) instead:
 //!
 //! - **Key matching.** An object key selects the field whose name equals it; failing that,
 //!   the field whose name it equals under Go's folding ([`go_fold_eq`]): ASCII letters
@@ -274,7 +274,7 @@ impl<'de> GoDecode<'de> for bool {
     }
 }
 
-/// A struct of the model (implemented by [`go_struct!`]).
+/// A struct of the model (implemented by `go_struct!`).
 pub trait GoStruct {}
 
 /// A Go pointer to a struct: `null` sets it to nil; an object decodes into the pointee
