@@ -1,292 +1,101 @@
-//! The fast load of plain v0.2.0 OpenVEX documents for `gate`: one typed, borrowing parse
-//! of the text straight into the compiled form ([`CompiledOpenVex`]) and the lints, without
-//! building a [`crate::vex::model::Document`] (whose `#[serde(flatten)]` fields buffer
-//! every statement) or a `serde_json::Value` tree.
+//! The fast load of plain v0.2.0 OpenVEX documents for `gate`: one typed parse of the text
+//! that reads the statements one at a time into the model ([`Statement`]) and compiles each
+//! as it goes ([`CompiledStatement::compile_at`], [`lint::lint_statement`]), without
+//! building a whole [`crate::vex::model::Document`] (whose `#[serde(flatten)]` field would
+//! buffer every statement) or a `serde_json::Value` tree.
 //!
 //! It accepts only v0.2.0 documents that Trivy's decoder reads as written
 //! ([`crate::vex::decode::read`] gives the same document with no notes) and produces the
 //! same statements, index and lints; everything else (legacy contexts and fields, keys in
 //! another case, nulls, CSAF, CycloneDX, and every error) returns `None`, and the caller
-//! takes the general path, which decides and explains. The types below mirror go-vex's
-//! field for field (names, JSON types, unknown keys kept in a flattened map so that a
-//! struct is read only from a JSON object), but borrow their strings.
+//! takes the general path, which decides and explains. The model keeps the keys it does
+//! not know in `extra`; those are checked against go-vex's field names
+//! ([`crate::vex::decode::keys`]), since Go would read a key in another case into a field.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::Arc;
 
 use jiff::Timestamp;
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use super::decode::{go_field, go_time, keys};
-use super::lint::{self, Lint};
+use super::lint::{self, Lint, LintCache};
 use super::matching::{
-    CompiledComponent, CompiledOpenVex, CompiledProduct, CompiledStatement, go_zero_time,
-    parse_timestamp,
+    CompiledOpenVex, CompiledStatement, PurlCache, go_zero_time, parse_timestamp,
 };
-use super::model::{Flavor, Status, flavor_of};
-use crate::purl::Purl;
-
-/// A JSON string, borrowed from the text when it has no escapes.
-#[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-struct Str<'a>(Cow<'a, str>);
-
-impl Str<'_> {
-    fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Cow::Borrowed(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(v.to_string()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(v))
-            }
-        }
-        d.deserialize_str(V).map(Str)
-    }
-}
-
-/// Keys the model does not know (its `extra`), values skipped.
-type Extra<'a> = BTreeMap<Str<'a>, IgnoredAny>;
-
-fn has(extra: &Extra<'_>, key: &str) -> bool {
-    extra.contains_key(&Str(Cow::Borrowed(key)))
-}
-
-/// Whether an unknown key is one Go reads into a field anyway (another case of its name).
-fn folds_to_known(extra: &Extra<'_>, known: &[&str]) -> bool {
-    extra.keys().any(|k| go_field(k.as_str(), known).is_some())
-}
+use super::model::{Flavor, Statement, flavor_of};
 
 /// A time field as Go's `time.Time` reads it; `false` when it does not parse.
-fn time_ok(t: &Option<Str<'_>>) -> bool {
-    t.as_ref().is_none_or(|t| go_time(t.as_str()).is_ok())
+fn time_ok(t: &Option<String>) -> bool {
+    t.as_deref().is_none_or(|t| go_time(t).is_ok())
 }
 
-/// go-vex's `Statement`, read one at a time (see [`Statements`]). The spec's statement
-/// `version` and `supplier` are not go-vex fields: Trivy ignores them, and so does this.
-#[derive(Deserialize)]
-#[allow(dead_code)] // fields read only to check their type, as Go's decoder does
-struct Stmt<'a> {
-    #[serde(rename = "@id", default, borrow)]
-    id: Option<Str<'a>>,
-    #[serde(borrow)]
-    vulnerability: Vuln<'a>,
-    #[serde(default, borrow)]
-    timestamp: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    last_updated: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    products: Vec<Prod<'a>>,
-    #[serde(borrow)]
-    status: Str<'a>,
-    #[serde(default, borrow)]
-    status_notes: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    justification: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    impact_statement: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    action_statement: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    action_statement_timestamp: Option<Str<'a>>,
-    #[serde(flatten, borrow)]
-    extra: Extra<'a>,
+/// Whether the keys the model keeps in `extra` are ones go-vex ignores too: not another
+/// case of a go-vex field's name (Go would read it into that field), and a go-vex field
+/// the model does not have (`supplier` of a component) of Go's type (a string or null).
+fn extra_as_go(extra: &BTreeMap<String, Value>, known: &[&str]) -> bool {
+    extra.iter().all(|(k, v)| match go_field(k, known) {
+        None => true,
+        Some(f) if f == k => f == "supplier" && matches!(v, Value::String(_) | Value::Null),
+        Some(_) => false,
+    })
 }
 
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Vuln<'a> {
-    #[serde(rename = "@id", default, borrow)]
-    id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    name: Str<'a>,
-    #[serde(default, borrow)]
-    description: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    aliases: Vec<Str<'a>>,
-    #[serde(flatten, borrow)]
-    extra: Extra<'a>,
-}
-
-/// The model's `Product` (a flattened `Component` plus `subcomponents`).
-#[derive(Deserialize)]
-struct Prod<'a> {
-    #[serde(rename = "@id", default, borrow)]
-    id: Str<'a>,
-    #[serde(default, borrow)]
-    identifiers: BTreeMap<Str<'a>, Str<'a>>,
-    #[serde(default, borrow)]
-    hashes: BTreeMap<Str<'a>, Str<'a>>,
-    #[serde(default, borrow)]
-    #[allow(dead_code)] // read only to check its type
-    supplier: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    subcomponents: Vec<Comp<'a>>,
-    #[serde(flatten, borrow)]
-    extra: Extra<'a>,
-}
-
-#[derive(Deserialize)]
-struct Comp<'a> {
-    #[serde(rename = "@id", default, borrow)]
-    id: Str<'a>,
-    #[serde(default, borrow)]
-    identifiers: BTreeMap<Str<'a>, Str<'a>>,
-    #[serde(default, borrow)]
-    hashes: BTreeMap<Str<'a>, Str<'a>>,
-    #[serde(default, borrow)]
-    #[allow(dead_code)] // read only to check its type
-    supplier: Option<Str<'a>>,
-    #[serde(flatten, borrow)]
-    extra: Extra<'a>,
-}
-
-/// What a component is to the compiler and the linter.
-struct CompRef<'c, 'a> {
-    id: &'c Str<'a>,
-    identifiers: &'c BTreeMap<Str<'a>, Str<'a>>,
-    hashes: &'c BTreeMap<Str<'a>, Str<'a>>,
-}
-
-/// Per distinct PURL string: its parse (as `PurlCache`) and its lints ([`lint::lint_purl`]),
-/// both functions of the string alone; documents repeat their products.
-#[derive(Default)]
-struct PurlInfo(HashMap<String, PurlEntry>);
-
-/// A PURL string's parse and its lints (code, message).
-type PurlEntry = (Option<Arc<Purl>>, Vec<(&'static str, String)>);
-
-impl PurlInfo {
-    fn get(&mut self, s: &str) -> &PurlEntry {
-        if !self.0.contains_key(s) {
-            let parsed = Purl::parse(s).ok().map(Arc::new);
-            let lints = lint::lint_purl(s, 0, "")
-                .into_iter()
-                .map(|l| (l.code, l.message))
-                .collect();
-            self.0.insert(s.to_string(), (parsed, lints));
-        }
-        &self.0[s]
-    }
+/// Whether Trivy reads the statement as the model does, with nothing for the general
+/// path to refuse or explain.
+fn plain(st: &Statement) -> bool {
+    let v = &st.vulnerability;
+    !st.extra.contains_key("subcomponents")
+        && !st.extra.contains_key("vuln_description")
+        && extra_as_go(&st.extra, &keys::STATEMENT)
+        && extra_as_go(&v.extra, &keys::VULNERABILITY)
+        && st.products.iter().all(|p| {
+            extra_as_go(&p.component.extra, &keys::PRODUCT)
+                && p.subcomponents
+                    .iter()
+                    .all(|c| extra_as_go(&c.extra, &keys::COMPONENT))
+        })
+        && time_ok(&st.last_updated)
+        && time_ok(&st.action_statement_timestamp)
+        && !st.status.is_empty()
+        && !(v.name.is_empty() && v.id.as_deref().unwrap_or("").is_empty() && v.aliases.is_empty())
 }
 
 /// The compiler state while the statements stream by.
-struct Compiler<'a> {
+#[derive(Default)]
+struct Compiler {
     statements: Vec<CompiledStatement>,
     lints: Vec<Lint>,
-    purls: PurlInfo,
-    times: HashMap<Cow<'a, str>, Timestamp>,
+    purls: PurlCache,
+    lint_cache: LintCache,
+    times: HashMap<String, Timestamp>,
     /// Statements whose sort time is the document's (known only at the end).
     need_doc_time: Vec<u32>,
 }
 
-impl<'a> Compiler<'a> {
-    /// `lint_document`'s lints for one component (`@id`, then `identifiers.purl`), the JSON
-    /// path built only when there is something to report; then the component compiled as
-    /// [`CompiledComponent::compile_cached`] compiles it.
-    fn component(
-        &mut self,
-        c: &CompRef<'_, 'a>,
-        si: usize,
-        base: &dyn Fn() -> String,
-    ) -> CompiledComponent {
-        let id = c.id.as_str();
-        let purl_identifier = c
-            .identifiers
-            .get(&Str(Cow::Borrowed("purl")))
-            .map(Str::as_str);
-        let mut id_purl = None;
-        for (s, suffix) in [
-            (id.starts_with("pkg:").then_some(id), ".@id"),
-            (purl_identifier, ".identifiers.purl"),
-        ] {
-            let Some(s) = s else { continue };
-            let (parsed, found) = self.purls.get(s);
-            if suffix == ".@id" {
-                id_purl = parsed.clone();
-            }
-            if !found.is_empty() {
-                let path = format!("{}{suffix}", base());
-                self.lints.extend(found.iter().map(|(code, message)| Lint {
-                    code,
-                    statement: si,
-                    path: path.clone(),
-                    message: message.clone(),
-                }));
-            }
-        }
-        CompiledComponent {
-            id: id.to_string(),
-            id_purl,
-            identifiers: c
-                .identifiers
-                .iter()
-                .map(|(t, v)| {
-                    let p = if t.as_str() == "purl" {
-                        self.purls.get(v.as_str()).0.clone()
-                    } else {
-                        None
-                    };
-                    (t.as_str().to_string(), v.as_str().to_string(), p)
-                })
-                .collect(),
-            hashes: c.hashes.values().map(|h| h.as_str().to_string()).collect(),
-        }
-    }
-
-    /// The statement compiled as `CompiledStatement::compile_cached` compiles it, and its
-    /// lints; `false` when the statement must go to the general path.
-    fn statement(&mut self, st: Stmt<'a>) -> bool {
-        if has(&st.extra, "subcomponents")
-            || has(&st.extra, "vuln_description")
-            || folds_to_known(&st.extra, &keys::STATEMENT)
-            || folds_to_known(&st.vulnerability.extra, &keys::VULNERABILITY)
-            || st.products.iter().any(|p| {
-                folds_to_known(&p.extra, &keys::PRODUCT)
-                    || p.subcomponents
-                        .iter()
-                        .any(|c| folds_to_known(&c.extra, &keys::COMPONENT))
-            })
-            || !time_ok(&st.last_updated)
-            || !time_ok(&st.action_statement_timestamp)
-        {
-            return false;
-        }
-        let v = &st.vulnerability;
-        if st.status.as_str().is_empty()
-            || (v.name.as_str().is_empty()
-                && v.id.as_ref().is_none_or(|s| s.as_str().is_empty())
-                && v.aliases.is_empty())
-        {
+impl Compiler {
+    /// The statement compiled as [`CompiledOpenVex::compile`] compiles it, and its lints
+    /// as [`lint::lint_document`] finds them; `false` when the statement must go to the
+    /// general path.
+    fn statement(&mut self, st: Statement) -> bool {
+        if !plain(&st) {
             return false;
         }
         let i = self.statements.len();
         let zero = go_zero_time();
-        let own = match st.timestamp {
+        let own = match st.timestamp.as_deref() {
             None => None,
-            Some(Str(t)) => match self.times.get(&t) {
+            Some(t) => match self.times.get(t) {
                 Some(t) => Some(*t),
                 None => {
-                    let Ok(p) = parse_timestamp(&t) else {
+                    let Ok(p) = parse_timestamp(t) else {
                         return false;
                     };
-                    self.times.insert(t, p);
+                    self.times.insert(t.to_string(), p);
                     Some(p)
                 }
             },
@@ -298,66 +107,35 @@ impl<'a> Compiler<'a> {
                 zero
             }
         };
-        let mut products = Vec::with_capacity(st.products.len());
-        for (pi, p) in st.products.iter().enumerate() {
-            let base = || format!("statements[{i}].products[{pi}]");
-            let c = CompRef {
-                id: &p.id,
-                identifiers: &p.identifiers,
-                hashes: &p.hashes,
-            };
-            let component = self.component(&c, i, &base);
-            let mut subcomponents = Vec::with_capacity(p.subcomponents.len());
-            for (ci, s) in p.subcomponents.iter().enumerate() {
-                let sub = || format!("{}.subcomponents[{ci}]", base());
-                let sc = CompRef {
-                    id: &s.id,
-                    identifiers: &s.identifiers,
-                    hashes: &s.hashes,
-                };
-                subcomponents.push(self.component(&sc, i, &sub));
-            }
-            products.push(CompiledProduct {
-                component,
-                subcomponents,
-            });
-        }
-        let v = st.vulnerability;
-        self.statements.push(CompiledStatement {
-            index: i,
-            vuln_id: v.id.map(|s| s.0.into_owned()).unwrap_or_default(),
-            name: v.name.0.into_owned(),
-            aliases: v.aliases.into_iter().map(|a| a.0.into_owned()).collect(),
-            status: Status::parse(st.status.as_str()),
-            justification: st
-                .justification
-                .map(|s| s.0.into_owned())
-                .unwrap_or_default(),
+        lint::lint_statement(&st, i, &mut self.lints, &mut self.lint_cache);
+        self.statements.push(CompiledStatement::compile_at(
+            i,
+            &st,
             sort_time,
-            products,
-        });
+            &mut self.purls,
+        ));
         true
     }
 }
 
 /// `statements`: compiled one by one as they are read, so no statement list is ever
 /// materialised.
-struct Statements<'c, 'a>(&'c mut Compiler<'a>);
+struct Statements<'c>(&'c mut Compiler);
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for Statements<'_, 'a> {
+impl<'de> DeserializeSeed<'de> for Statements<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for Statements<'_, 'a> {
+impl<'de> Visitor<'de> for Statements<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(st) = seq.next_element::<Stmt<'a>>()? {
+        while let Some(st) = seq.next_element_seed(AsTrivy)? {
             if !self.0.statement(st) {
                 // Not one the fast load takes: stop, the general path decides.
                 return Err(de::Error::custom("declined"));
@@ -367,36 +145,115 @@ impl<'de: 'a, 'a> Visitor<'de> for Statements<'_, 'a> {
     }
 }
 
-/// The document head the fast load checks.
+/// A statement as Trivy reads it: the model's statement without the spec fields go-vex
+/// does not have (`version`, `supplier`), which Trivy ignores whatever their type, as
+/// [`crate::vex::decode::read`] drops them.
+struct AsTrivy;
+
+impl<'de> DeserializeSeed<'de> for AsTrivy {
+    type Value = Statement;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Statement, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AsTrivy {
+    type Value = Statement;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OpenVEX statement")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Statement, A::Error> {
+        Statement::deserialize(MapAccessDeserializer::new(WithoutNotGoVex(map)))
+    }
+}
+
+/// A map without its `version` and `supplier` entries.
+struct WithoutNotGoVex<A>(A);
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutNotGoVex<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        loop {
+            let Some(key) = self.0.next_key::<Key<'de>>()? else {
+                return Ok(None);
+            };
+            match key {
+                Key(Cow::Borrowed("version" | "supplier")) => {
+                    self.0.next_value::<IgnoredAny>()?;
+                }
+                Key(Cow::Owned(k)) if k == "version" || k == "supplier" => {
+                    self.0.next_value::<IgnoredAny>()?;
+                }
+                Key(Cow::Borrowed(k)) => {
+                    return seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some);
+                }
+                Key(Cow::Owned(k)) => {
+                    return seed.deserialize(StringDeserializer::new(k)).map(Some);
+                }
+            }
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.0.next_value_seed(seed)
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The document fields the fast load checks.
 #[derive(Default)]
-struct Head<'a> {
-    context: Option<Str<'a>>,
-    timestamp: Option<Str<'a>>,
-    last_updated: Option<Str<'a>>,
+struct Head {
+    context: Option<String>,
+    timestamp: Option<String>,
+    last_updated: Option<String>,
     bom_format: bool,
     /// A key Go reads into a field although it is spelled in another case.
     folded_key: bool,
 }
 
-/// go-vex's `VEX`, field for field, read from a JSON object only, a known key twice being
-/// an error (as in a derived struct).
-struct DocVisitor<'c, 'a>(&'c mut Compiler<'a>);
+/// The document read key by key as go-vex's `VEX` is (its fields are
+/// [`keys::DOCUMENT`]), from a JSON object only, a known key twice being an error (as in a
+/// derived struct), the statements streamed through [`Statements`].
+struct DocVisitor<'c>(&'c mut Compiler);
 
-impl<'de: 'a, 'a> Visitor<'de> for DocVisitor<'_, 'a> {
-    type Value = Head<'a>;
+impl<'de> Visitor<'de> for DocVisitor<'_> {
+    type Value = Head;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an OpenVEX document")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head<'a>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
         const KNOWN: [&str; 10] = keys::DOCUMENT;
         let mut seen = [false; KNOWN.len()];
         let mut head = Head::default();
-        while let Some(key) = map.next_key::<Str<'a>>()? {
-            let Some(k) = KNOWN.iter().position(|k| *k == key.as_str()) else {
-                if key.as_str() == "bomFormat" {
+        while let Some(key) = map.next_key::<String>()? {
+            let Some(k) = KNOWN.iter().position(|k| *k == key) else {
+                if key == "bomFormat" {
                     head.bom_format = true;
                 }
-                head.folded_key |= go_field(key.as_str(), &KNOWN).is_some();
+                head.folded_key |= go_field(&key, &KNOWN).is_some();
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
@@ -406,7 +263,7 @@ impl<'de: 'a, 'a> Visitor<'de> for DocVisitor<'_, 'a> {
             match KNOWN[k] {
                 "@context" => head.context = Some(map.next_value()?),
                 "@id" | "author" => {
-                    map.next_value::<Str<'a>>()?;
+                    map.next_value::<String>()?;
                 }
                 "timestamp" => head.timestamp = map.next_value()?,
                 "last_updated" => head.last_updated = map.next_value()?,
@@ -415,7 +272,7 @@ impl<'de: 'a, 'a> Visitor<'de> for DocVisitor<'_, 'a> {
                 }
                 "statements" => map.next_value_seed(Statements(&mut *self.0))?,
                 _ => {
-                    map.next_value::<Option<Str<'a>>>()?;
+                    map.next_value::<Option<String>>()?;
                 }
             }
         }
@@ -429,29 +286,23 @@ impl<'de: 'a, 'a> Visitor<'de> for DocVisitor<'_, 'a> {
 /// Load a plain v0.2.0 OpenVEX document: the compiled statements and the never-matching
 /// lints, or `None` when the general path must decide (see the module docs).
 pub fn load_openvex(text: &str) -> Option<(CompiledOpenVex, Vec<Lint>)> {
-    let mut c = Compiler {
-        statements: Vec::new(),
-        lints: Vec::new(),
-        purls: PurlInfo::default(),
-        times: HashMap::new(),
-        need_doc_time: Vec::new(),
-    };
+    let mut c = Compiler::default();
     let mut de = serde_json::Deserializer::from_str(text);
     let head = de.deserialize_map(DocVisitor(&mut c)).ok()?;
     de.end().ok()?;
     // A plain document (the statements were checked as they streamed by).
     let context = head.context?;
-    if context.as_str().is_empty()
+    if context.is_empty()
         || head.bom_format
         || head.folded_key
-        || flavor_of(context.as_str()) != Some(Flavor::V020)
+        || flavor_of(&context) != Some(Flavor::V020)
         || !time_ok(&head.last_updated)
     {
         return None;
     }
     // `CompiledOpenVex::compile`: the document timestamp for statements without their own.
     if let Some(t) = head.timestamp {
-        let t = parse_timestamp(t.as_str()).ok()?;
+        let t = parse_timestamp(&t).ok()?;
         for &i in &c.need_doc_time {
             c.statements[i as usize].sort_time = t;
         }

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::purl::{DOCKER_HUB, ImageRepo, Purl};
-use crate::vex::model::{Component, Document};
+use crate::vex::model::{Component, Document, Statement};
 
 /// One never-matching identifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,22 +64,28 @@ pub fn certain(code: &str) -> bool {
 /// Lint every product and subcomponent identifier of every statement.
 pub fn lint_document(doc: &Document) -> Vec<Lint> {
     let mut out = Vec::new();
-    let mut cache = LintCache::new();
+    let mut cache = LintCache::default();
     for (si, st) in doc.statements.iter().enumerate() {
-        for (pi, p) in st.products.iter().enumerate() {
-            let base = || format!("statements[{si}].products[{pi}]");
-            lint_component(&p.component, si, &base, &mut out, &mut cache);
-            for (ci, c) in p.subcomponents.iter().enumerate() {
-                let sub = || format!("{}.subcomponents[{ci}]", base());
-                lint_component(c, si, &sub, &mut out, &mut cache);
-            }
-        }
+        lint_statement(st, si, &mut out, &mut cache);
     }
     out
 }
 
+/// Lint every product and subcomponent identifier of statement `si`, appending to `out`.
+pub fn lint_statement(st: &Statement, si: usize, out: &mut Vec<Lint>, cache: &mut LintCache) {
+    for (pi, p) in st.products.iter().enumerate() {
+        let base = || format!("statements[{si}].products[{pi}]");
+        lint_component(&p.component, si, &base, out, cache);
+        for (ci, c) in p.subcomponents.iter().enumerate() {
+            let sub = || format!("{}.subcomponents[{ci}]", base());
+            lint_component(c, si, &sub, out, cache);
+        }
+    }
+}
+
 /// Lints per distinct PURL string (documents repeat their products).
-type LintCache = HashMap<String, Vec<(&'static str, String)>>;
+#[derive(Default)]
+pub struct LintCache(HashMap<String, Vec<(&'static str, String)>>);
 
 /// Lint one component; its JSON path is only built when there is something to report.
 fn lint_component(
@@ -90,14 +96,14 @@ fn lint_component(
     cache: &mut LintCache,
 ) {
     let mut one = |s: &str, suffix: &str| {
-        if !cache.contains_key(s) {
+        if !cache.0.contains_key(s) {
             let found = lint_purl(s, 0, "")
                 .into_iter()
                 .map(|l| (l.code, l.message))
                 .collect();
-            cache.insert(s.to_string(), found);
+            cache.0.insert(s.to_string(), found);
         }
-        let found = &cache[s];
+        let found = &cache.0[s];
         if found.is_empty() {
             return;
         }

@@ -172,7 +172,17 @@ impl CompiledStatement {
             Some(t) if t != zero => t,
             _ => doc_time.unwrap_or(zero),
         };
-        Ok(Self {
+        Ok(Self::compile_at(index, st, sort_time, cache))
+    }
+
+    /// [`Self::compile_cached`] with the sort time already resolved.
+    pub fn compile_at(
+        index: usize,
+        st: &Statement,
+        sort_time: Timestamp,
+        cache: &mut PurlCache,
+    ) -> Self {
+        Self {
             index,
             vuln_id: st.vulnerability.id.clone().unwrap_or_default(),
             name: st.vulnerability.name.clone(),
@@ -192,7 +202,7 @@ impl CompiledStatement {
                         .collect(),
                 })
                 .collect(),
-        })
+        }
     }
 }
 

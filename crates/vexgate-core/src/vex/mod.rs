@@ -5,7 +5,8 @@
 //! - [`matching`]: go-vex/Trivy matching rules, one function each;
 //! - [`csaf`]: CSAF VEX input;
 //! - [`decode`]: what Trivy's decoder reads from an OpenVEX file, and what it refuses;
-//! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`);
+//! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`),
+//!   statement by statement into the [`model`] and compiled as read;
 //! - [`lint`]: statements that can never match.
 //!
 //! [`apply`] is Trivy's `vex.Filter` (pkg/vex/vex.go) over a report the policy already
