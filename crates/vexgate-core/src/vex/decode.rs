@@ -821,7 +821,8 @@ mod tests {
     }
 
     /// Go's time.Time.UnmarshalJSON, case by case (testdata/oracle's `go_timestamps` has
-    /// real Trivy 0.76's verdict on these and more; tests/oracle.rs holds `gate` to it).
+    /// real Trivy 0.76's verdict on these and more; the oracle tests of crates/vexgate hold
+    /// `gate` to it).
     #[test]
     fn go_time_is_gos_rfc3339() {
         assert!(
