@@ -147,8 +147,8 @@ impl Policy {
     }
 
     /// Is a vulnerability with this effective status dropped?
-    fn status_ignored(&self, s: &str) -> bool {
-        Status::parse(s).is_some_and(|s| self.ignore_statuses.contains(&s))
+    fn status_ignored(&self, s: Status) -> bool {
+        self.ignore_statuses.contains(&s)
     }
 }
 

@@ -280,7 +280,7 @@ pub(super) fn render(
                     installed_version: &v.installed_version,
                     fixed_version: &v.fixed_version,
                     severity: v.effective_severity(),
-                    status: v.effective_status(),
+                    status: v.effective_status().as_str(),
                     target: row.target,
                     class: class_of(decision, row.target),
                     title: v.title.as_deref(),

@@ -91,7 +91,7 @@ pub(super) fn render(
                     code(&v.fixed_version)
                 },
                 cell(v.effective_severity()),
-                cell(v.effective_status()),
+                cell(v.effective_status().as_str()),
                 cell(&view.target_label(row.target)),
                 platforms(&platform_labels(&row.platforms)),
                 cell(&truncate(v.title.as_deref().unwrap_or_default(), TITLE_MAX)),

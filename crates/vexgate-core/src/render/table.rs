@@ -82,7 +82,7 @@ pub(super) fn render(
                     Cell::new(term(&v.pkg_name)),
                     Cell::new(format!("{}\n→ {}", term(&v.installed_version), fixed)),
                     severity_cell(v.effective_severity(), opts.color),
-                    Cell::new(term(v.effective_status())),
+                    Cell::new(v.effective_status().as_str()),
                     Cell::new(term(&view.target_label(row.target))),
                     Cell::new(platforms(&row.platforms)),
                 ]

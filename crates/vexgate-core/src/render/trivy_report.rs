@@ -591,8 +591,8 @@ fn vulnerability<'a>(
         None => entries.push((Cow::Borrowed("Severity"), severity)),
     }
     if let Some(at) = entries.iter().position(|(e, _)| e == "Status") {
-        match typed.status.as_deref() {
-            Some(s) => entries[at].1 = Out::Str(s),
+        match typed.status {
+            Some(s) => entries[at].1 = Out::Str(s.as_str()),
             None => {
                 entries.remove(at);
             }

@@ -23,6 +23,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::status::Status;
 use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -419,23 +420,19 @@ pub(crate) fn unexpected(text: &str) -> de::Unexpected<'static> {
 /// trivy-db's `types.Status` (pkg/types/status.go `UnmarshalJSON`): a string naming one of
 /// the statuses, exactly; any other string and `null` are `unknown` (absent here, as Trivy
 /// omits it); another JSON type is an error.
-pub struct StatusSlot<'s, 'a>(pub &'s mut Option<Cow<'a, str>>);
+pub struct StatusSlot<'s>(pub &'s mut Option<Status>);
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for StatusSlot<'_, 'a> {
+impl<'de> DeserializeSeed<'de> for StatusSlot<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        struct V<'s, 'a>(&'s mut Option<Cow<'a, str>>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'_, 'a> {
+        struct V<'s>(&'s mut Option<Status>);
+        impl<'de> Visitor<'de> for V<'_> {
             type Value = ();
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a status string")
             }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-                *self.0 = known_status(v).then_some(Cow::Borrowed(v));
-                Ok(())
-            }
             fn visit_str<E>(self, v: &str) -> Result<(), E> {
-                *self.0 = known_status(v).then(|| Cow::Owned(v.to_owned()));
+                *self.0 = Status::parse(v).filter(|s| *s != Status::Unknown);
                 Ok(())
             }
             fn visit_unit<E>(self) -> Result<(), E> {
@@ -445,10 +442,6 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for StatusSlot<'_, 'a> {
         }
         d.deserialize_any(V(self.0))
     }
-}
-
-fn known_status(s: &str) -> bool {
-    crate::status::Status::parse(s).is_some_and(|s| s != crate::status::Status::Unknown)
 }
 
 #[cfg(test)]

@@ -233,7 +233,7 @@ mod tests {
         let v: Vulnerability = serde_json::from_str(r#"{"FixedVersion":"1.2"}"#).unwrap();
         assert!(v.is_fixed());
         let v: Vulnerability = serde_json::from_str(r#"{}"#).unwrap();
-        assert_eq!(v.effective_status(), "unknown");
+        assert_eq!(v.effective_status(), crate::status::Status::Unknown);
         assert_eq!(v.effective_severity(), "UNKNOWN");
         let v: Vulnerability =
             serde_json::from_str(r#"{"Status":"affected","VendorSeverity":{"nvd":3}}"#).unwrap();

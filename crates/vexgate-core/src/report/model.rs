@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 
 use super::gojson::{GoDecode, go_struct};
+use crate::status::Status;
 
 /// A whole report. `SchemaVersion` is checked by the loader.
 ///
@@ -150,7 +151,7 @@ pub struct Vulnerability<'a> {
     pub fixed_version: Cow<'a, str>,
     /// Absent means `unknown` (Trivy omits the zero value) or a pre-0.35 report; a string
     /// that names no status (`"Fixed"`) and `null` read as absent, as Trivy reads them.
-    pub status: Option<Cow<'a, str>>,
+    pub status: Option<Status>,
     /// Kept raw: only re-emitted.
     pub layer: Option<&'a RawValue>,
     pub severity_source: Option<Cow<'a, str>>,
@@ -196,17 +197,17 @@ impl<'a> Vulnerability<'a> {
     /// The status Trivy filters on. A missing `Status` is `unknown`, except that a report
     /// older than ~v0.35 has no statuses at all: there a non-empty `FixedVersion` means
     /// `fixed` (Trivy sets fixed iff FixedVersion != "", pkg/vulnerability/vulnerability.go:70-74).
-    pub fn effective_status(&self) -> &str {
-        match self.status.as_deref() {
-            Some(s) if !s.is_empty() => s,
-            _ if !self.fixed_version.is_empty() => "fixed",
-            _ => "unknown",
+    pub fn effective_status(&self) -> Status {
+        match self.status {
+            Some(s) => s,
+            None if !self.fixed_version.is_empty() => Status::Fixed,
+            None => Status::Unknown,
         }
     }
 
     /// Is a fix available (the question `--ignore-unfixed` asks)?
     pub fn is_fixed(&self) -> bool {
-        self.effective_status() == "fixed"
+        self.effective_status() == Status::Fixed
     }
 
     /// `VendorIDs`, decoded on demand.
