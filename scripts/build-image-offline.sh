@@ -27,10 +27,9 @@
 # Exit status: 0 built; 1 a step failed; 2 usage error or a missing tool.
 set -euo pipefail
 
-# renovate: datasource=crate depName=cargo-auditable
-CARGO_AUDITABLE_VERSION=0.7.7
-
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/common.sh
+. "$root/scripts/lib/common.sh"
 usage() { echo "usage: $0 [--binary PATH [--allow-non-auditable]] [OUT.tar]" >&2; exit 2; }
 given_bin='' allow_non_auditable='' out=''
 while [ "$#" -gt 0 ]; do
@@ -80,14 +79,8 @@ if [ -n "$given_bin" ]; then
   bin=$given_bin
   libc="given binary"
 else
-  # cargo-auditable, pinned, installed into the tools dir if missing
-  auditable_root=$tools/cargo-auditable-$CARGO_AUDITABLE_VERSION
-  if ! cargo install --list --root "$auditable_root" 2>/dev/null | grep -x "cargo-auditable v$CARGO_AUDITABLE_VERSION:" >/dev/null; then
-    log "installing cargo-auditable $CARGO_AUDITABLE_VERSION into $auditable_root"
-    cargo install --locked --quiet cargo-auditable --version "$CARGO_AUDITABLE_VERSION" \
-      --root "$auditable_root" --target-dir "$CARGO_TARGET_DIR/tools"
-  fi
-  export PATH=$auditable_root/bin:$PATH
+  # cargo-auditable, pinned (scripts/lib/common.sh), installed into the tools dir if missing
+  HELLO_TOOLS_DIR=$tools vx_cargo_auditable
 
   # static musl when rustup can provide the target, else static glibc
   triple=$cpu-unknown-linux-musl

@@ -52,6 +52,8 @@ if [ -n "${TEST_RELEASE_ARCHIVE:-}" ]; then
   # Development shortcut: an archive package-release.sh already made.
   archive=$TEST_RELEASE_ARCHIVE
 else
+  # As a release is built: with the crate list embedded (cargo auditable), which Trivy reads.
+  vx_cargo_auditable
   archive=$(bash "$root/scripts/package-release.sh" --out-dir "$work/dist") || vx_die "package-release.sh failed"
 fi
 t1=$(now_ms)

@@ -50,6 +50,8 @@ export BUILDAH_ISOLATION=chroot
 
 archive=${TEST_VEXGATE_ARCHIVE:-}
 if [ -z "$archive" ]; then
+  # As a release is built: with the crate list embedded (cargo auditable), which Trivy reads.
+  vx_cargo_auditable
   archive=$(bash "$root/scripts/package-release.sh" --out-dir "$work/dist") || vx_die "package-release.sh failed"
 fi
 mkdir -p "$work/unpacked" "$work/ctx/dist"

@@ -10,8 +10,13 @@
 #   vx_free_port                 a free TCP port on 127.0.0.1
 #   vx_fixture_db CACHE FILE...  builds a Trivy fixture DB into CACHE/db with fixture-db
 #   vx_trivy ARGS...             runs Trivy with TRIVY_NO_PROGRESS=true
+#   vx_cargo_auditable           puts the pinned cargo-auditable on PATH, installing it into
+#                                the tools dir (HELLO_TOOLS_DIR) when missing
 #
 # Only bash builtins and coreutils, plus python3 or ss for vx_free_port.
+
+# renovate: datasource=crate depName=cargo-auditable
+VX_CARGO_AUDITABLE_VERSION=0.7.7
 
 vx_root() {
   (cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -91,4 +96,16 @@ vx_trivy() {
   local trivy
   trivy=$(vx_find_trivy) || vx_die "trivy not found"
   TRIVY_NO_PROGRESS=true "$trivy" "$@"
+}
+
+vx_cargo_auditable() {
+  local tools=${HELLO_TOOLS_DIR:-$(vx_cache_dir)/tools}
+  local dir=$tools/cargo-auditable-$VX_CARGO_AUDITABLE_VERSION
+  if ! cargo install --list --root "$dir" 2>/dev/null | grep -qx "cargo-auditable v$VX_CARGO_AUDITABLE_VERSION:"; then
+    vx_log "installing cargo-auditable $VX_CARGO_AUDITABLE_VERSION into $dir"
+    cargo install --locked --quiet cargo-auditable --version "$VX_CARGO_AUDITABLE_VERSION" \
+      --root "$dir" --target-dir "${CARGO_TARGET_DIR:-$(vx_root)/target}/tools" ||
+      vx_die "cargo install cargo-auditable $VX_CARGO_AUDITABLE_VERSION failed"
+  fi
+  export PATH=$dir/bin:$PATH
 }
