@@ -7,7 +7,8 @@
 #   - vexgate gate (default policy: HIGH,CRITICAL + ignore-unfixed; table to stdout)
 #   - vexgate gate --output-report
 #   - the bare typed parse (read + deserialize with vexgate's report model on one thread,
-#     nothing else: the floor; the gate reads the file and parses on all CPUs)
+#     nothing else: the floor; the gate reads a large file with positioned reads on all
+#     CPUs and decodes it on one)
 #   - with BENCH_BASELINE=PATH, another vexgate binary (e.g. built from an older commit) on
 #     the same report, so before and after are measured in the same run
 #   - trivy convert --severity HIGH,CRITICAL --format json
