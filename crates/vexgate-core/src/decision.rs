@@ -3,6 +3,7 @@
 
 use crate::diags::Code;
 use crate::policy::Policy;
+use crate::status::FindingStatus;
 use std::collections::HashMap;
 
 use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
@@ -11,8 +12,8 @@ use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
 /// records it in `ExperimentalModifiedFindings` (Trivy 0.76 pkg/types/finding.go).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
-    /// `ignored`, `not_affected` or `fixed`.
-    pub status: String,
+    /// `ignored` (ignore file), `not_affected` or `fixed` (VEX), or what the report recorded.
+    pub status: FindingStatus,
     /// Ignore-file statement, VEX justification (may be empty), `Filtered by Rego`, …
     pub statement: String,
     /// Ignore-file path after cleaning, or the `--vex` argument exactly as given.
@@ -172,7 +173,7 @@ impl<'r> Decision<'r> {
         type RowKey<'k> = (
             [&'k str; 5],
             (bool, &'k str),
-            Option<(String, String, String)>,
+            Option<(FindingStatus, String, String)>,
         );
         let mut index: HashMap<RowKey<'r>, usize> = HashMap::new();
         for rep in &self.reports {

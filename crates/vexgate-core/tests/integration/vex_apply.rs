@@ -8,6 +8,7 @@ use std::path::Path;
 
 use vexgate_core::decision::{Origin, ResultDecision, Suppression, Warning};
 use vexgate_core::report::parse_report;
+use vexgate_core::status::FindingStatus;
 use vexgate_core::vex::{self, VexSet};
 
 const D: &str = "tests/data/vex";
@@ -75,7 +76,7 @@ fn sup_ids(a: &Applied) -> Vec<&str> {
 
 fn not_affected(statement: &str, source: &str) -> Suppression {
     Suppression {
-        status: "not_affected".into(),
+        status: FindingStatus::NotAffected,
         statement: statement.into(),
         source: format!("{D}/{source}"),
         origin: Origin::Vex,
