@@ -66,6 +66,21 @@ pub struct ResultDecision {
     pub suppressed: Vec<(FindingKind, usize, Suppression)>,
 }
 
+impl ResultDecision {
+    /// One decision per result of `report` that keeps every vulnerability and nothing
+    /// else: the starting point for applying VEX alone, before any filter.
+    pub fn every_vulnerability(report: &Report<'_>) -> Vec<ResultDecision> {
+        report
+            .results
+            .iter()
+            .map(|r| ResultDecision {
+                vulnerabilities: (0..r.vulnerabilities.len()).collect(),
+                ..ResultDecision::default()
+            })
+            .collect()
+    }
+}
+
 /// The decision for one input report (one platform).
 #[derive(Debug)]
 pub struct ReportDecision<'r> {
