@@ -219,7 +219,7 @@ pub fn decide_with_vex<'r>(
 /// Platform drift: the identities each report has left, when there are two or more
 /// reports and every one has a platform (reports without one, such as lock-file scans,
 /// are not platforms of one image, and comparing them would flag everything).
-fn presence(reports: &[ReportDecision<'_>]) -> Option<Presence> {
+pub fn presence(reports: &[ReportDecision<'_>]) -> Option<Presence> {
     if reports.len() < 2 || reports.iter().any(|r| r.platform.is_none()) {
         return None;
     }
