@@ -524,6 +524,53 @@ mod partial_tests {
     }
 
     #[test]
+    fn baseline_settings_from_the_file_and_flags() {
+        let file =
+            layer("baseline = \"main/amd64.json, /abs/arm64.json\"\nbaseline-mode = \"report\"\n")
+                .unwrap();
+        let s = file.clone().validate().unwrap();
+        let b = s.baseline.unwrap();
+        assert_eq!(
+            b.files,
+            [
+                PathBuf::from("/cfg/main/amd64.json"),
+                PathBuf::from("/abs/arm64.json")
+            ]
+        );
+        assert_eq!(b.mode, BaselineMode::Report);
+        assert_eq!(b.missing, MissingBaseline::Deny);
+        // A flag wins; a mode without baseline files is no baseline.
+        let flags = PartialConfig {
+            baseline_missing: Some("allow".into()),
+            baseline_mode: Some("block-new".into()),
+            ..Default::default()
+        };
+        let b = flags.clone().or(file).validate().unwrap().baseline.unwrap();
+        assert_eq!(
+            (b.mode, b.missing),
+            (BaselineMode::BlockNew, MissingBaseline::Allow)
+        );
+        assert!(flags.validate().unwrap().baseline.is_none());
+        let e = layer("baseline-mode = \"new\"\n").unwrap_err().to_string();
+        assert!(
+            e.starts_with("/cfg/vexgate.toml: invalid baseline mode"),
+            "{e}"
+        );
+        let e = PartialConfig {
+            baseline_missing: Some("yes".into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.exit_code(), crate::EXIT_INPUT);
+        assert!(
+            e.to_string()
+                .contains("--baseline-missing (or VEXGATE_BASELINE_MISSING)"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn flag_errors_are_usage_errors() {
         // Empty items are dropped before the `none` rule: `--vex none,` is `--vex none`.
         let vex_none = PartialConfig {
