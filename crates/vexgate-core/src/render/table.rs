@@ -40,10 +40,14 @@ pub(super) fn render(
             line.push_str(&format!("; identity assumed from --image-repo: {id}"));
         }
         if decision.baseline.is_some() {
-            line.push_str(&format!(
-                "; baseline: {} new, {} existing, {} fixed",
-                r.new, r.existing, r.fixed
-            ));
+            if r.baseline.is_some() {
+                line.push_str(&format!(
+                    "; baseline: {} new, {} existing, {} fixed",
+                    r.new, r.existing, r.fixed
+                ));
+            } else {
+                line.push_str("; no baseline, gated in full");
+            }
         }
         writeln!(out, "{}", term(&line))?;
     }
