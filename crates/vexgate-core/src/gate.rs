@@ -452,6 +452,99 @@ mod tests {
 
     const ALL: [Severity; 5] = Severity::ALL;
 
+    fn oracle(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/oracle/scan/unfiltered")
+            .join(name)
+    }
+
+    /// The oracle's image scan as its own baseline: every finding left is existing, so
+    /// `block-new` passes what blocks without it, and `report` blocks exactly as before.
+    #[test]
+    fn a_report_is_its_own_baseline() {
+        let path = oracle("image-tar.json");
+        let files = read_reports(std::slice::from_ref(&path)).unwrap();
+        let reports = parse_reports(&files).unwrap();
+        let base_files = read_reports(std::slice::from_ref(&path)).unwrap();
+        let base_reports = parse_reports(&base_files).unwrap();
+        for (mode, blocked) in [
+            (crate::baseline::BaselineMode::BlockNew, false),
+            (crate::baseline::BaselineMode::Report, true),
+        ] {
+            let mut s = settings(&ALL, false);
+            s.baseline = Some(crate::config::BaselineSettings {
+                files: vec![path.clone()],
+                mode,
+                missing: MissingBaseline::Deny,
+            });
+            let vex = VexSet::default();
+            let mut d = decide_with_vex(&files, &reports, &s, Timestamp::now(), Ok(&vex)).unwrap();
+            assert!(d.blocked(), "the report blocks alone");
+            let left: usize = d.reports[0]
+                .results
+                .iter()
+                .map(|r| r.vulnerabilities.len())
+                .sum();
+            assert!(left > 0);
+            apply_baselines(
+                &mut d,
+                &base_files,
+                &base_reports,
+                &s,
+                Timestamp::now(),
+                &vex,
+            )
+            .unwrap();
+            assert_eq!(d.blocked(), blocked, "{mode:?}");
+            let existing: usize = d.reports[0].results.iter().map(|r| r.existing.len()).sum();
+            assert_eq!(existing, left);
+            let b = d.reports[0].baseline.as_ref().unwrap();
+            assert!(b.fixed.is_empty());
+            assert_eq!(b.file.as_deref(), Some(path.as_path()));
+        }
+    }
+
+    /// A report platform without a baseline is a usage error naming it (deny), or gates
+    /// in full with a warning (allow).
+    #[test]
+    fn a_platform_without_a_baseline() {
+        let report = oracle("image-tar.json");
+        // The filesystem scan has no platform, so it is no baseline for linux/amd64.
+        let base = oracle("deb12-rootfs.json");
+        let files = read_reports(std::slice::from_ref(&report)).unwrap();
+        let reports = parse_reports(&files).unwrap();
+        let base_files = read_reports(std::slice::from_ref(&base)).unwrap();
+        let base_reports = parse_reports(&base_files).unwrap();
+        let vex = VexSet::default();
+        for missing in [MissingBaseline::Deny, MissingBaseline::Allow] {
+            let mut s = settings(&ALL, false);
+            s.baseline = Some(crate::config::BaselineSettings {
+                files: vec![base.clone()],
+                mode: crate::baseline::BaselineMode::BlockNew,
+                missing,
+            });
+            let mut d = decide_with_vex(&files, &reports, &s, Timestamp::now(), Ok(&vex)).unwrap();
+            let r = apply_baselines(
+                &mut d,
+                &base_files,
+                &base_reports,
+                &s,
+                Timestamp::now(),
+                &vex,
+            );
+            if missing == MissingBaseline::Deny {
+                let e = r.unwrap_err();
+                assert_eq!(e.exit_code(), crate::EXIT_INPUT);
+                assert!(e.to_string().contains("linux/amd64"), "{e}");
+                continue;
+            }
+            r.unwrap();
+            assert!(d.blocked(), "gated in full");
+            let codes: Vec<Code> = d.warnings.iter().map(|w| w.code).collect();
+            assert_eq!(codes, [Code::BaselineMissing, Code::BaselineUnused]);
+        }
+    }
+
     /// Oracle pairs (testdata/oracle): the base goldens with `--ignore-unfixed` reproduce the
     /// vulnerability sets (and order) of Trivy's `*-ignore-unfixed` goldens.
     #[test]
