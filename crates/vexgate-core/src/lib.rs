@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 pub mod config;
 pub mod decision;
 pub mod diags;
