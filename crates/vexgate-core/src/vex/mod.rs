@@ -17,6 +17,7 @@ pub mod audit;
 pub mod author;
 pub mod csaf;
 pub mod decode;
+pub mod explain;
 pub mod fast;
 pub mod graph;
 pub mod lint;
@@ -39,7 +40,8 @@ use crate::report::Report;
 use self::csaf::CompiledCsaf;
 use self::graph::Graph;
 use self::matching::{
-    CompiledOpenVex, CompiledStatement, Ident, go_vex_winner, statement_matches, winner_suppresses,
+    CompiledOpenVex, CompiledStatement, Ident, NoTrace, Trace, go_vex_winner, statement_match,
+    winner_suppresses,
 };
 
 /// One loaded `--vex` source.
@@ -145,37 +147,50 @@ impl VexSet {
 
 /// Trivy `Client.NotAffected` (pkg/vex/vex.go, v0.76.0) over candidates already looked up
 /// (no lookup per node): sources in priority order, the first that says not-affected wins.
-fn candidates_not_affected(
+/// `trace` sees each step (the gate passes [`NoTrace`]).
+fn candidates_not_affected<T: Trace>(
     cands: &[(&VexSource, Candidates<'_>)],
     vuln: &str,
     product: Ident<'_>,
     sub: Option<Ident<'_>>,
+    trace: &mut T,
 ) -> Option<Suppression> {
-    cands.iter().find_map(|(source, c)| {
+    cands.iter().enumerate().find_map(|(si, (source, c))| {
+        trace.source(si);
         let (status, statement) = match c {
             Candidates::OpenVex(cands) => {
                 let sub = sub.unwrap_or(Ident {
                     text: "",
                     purl: None,
                 });
-                let mut matches = cands
-                    .iter()
-                    .copied()
-                    .filter(|st| statement_matches(st, vuln, product, sub));
-                let first = matches.next()?;
+                let mut matches = cands.iter().copied().filter(|st| {
+                    trace.statement(st);
+                    statement_match(st, vuln, product, sub, trace)
+                });
+                let Some(first) = matches.next() else {
+                    trace.winner(&[], None);
+                    return None;
+                };
                 let winner = match matches.next() {
-                    None => Some(first),
+                    None => {
+                        trace.winner(&[first], Some(first));
+                        Some(first)
+                    }
                     Some(second) => {
                         let mut all = vec![first, second];
                         all.extend(matches);
-                        go_vex_winner(&all)
+                        let w = go_vex_winner(&all);
+                        trace.winner(&all, w);
+                        w
                     }
                 };
                 let st = winner_suppresses(winner)?;
                 (st.status.as_str().to_string(), st.justification.clone())
             }
             Candidates::Csaf(c) => {
-                let (status, statement) = c.not_affected(vuln, product, sub)?;
+                let answer = c.not_affected(vuln, product, sub);
+                trace.csaf(answer);
+                let (status, statement) = answer?;
                 (status.to_string(), statement.to_string())
             }
         };
@@ -414,7 +429,7 @@ pub fn apply(
                 continue;
             };
             match reach_root(g, leaf, &mut |c, l| {
-                node_not_affected(g, &cands, &v.vulnerability_id, c, l)
+                node_not_affected(g, &cands, &v.vulnerability_id, c, l, &mut NoTrace)
             }) {
                 Reach::Blocked(s) => decision
                     .suppressed
@@ -463,16 +478,17 @@ fn ident(g: &Graph, n: usize) -> Option<Ident<'_>> {
 
 /// `notAffected(c, leaf)` (vex.go:158-166): nodes without a PURL never match
 /// (openvex.go:89-91, csaf.go:52-54).
-fn node_not_affected(
+fn node_not_affected<T: Trace>(
     g: &Graph,
     cands: &[(&VexSource, Candidates<'_>)],
     vuln: &str,
     c: usize,
     leaf: Option<usize>,
+    trace: &mut T,
 ) -> Option<Suppression> {
     let product = ident(g, c)?;
     let sub = leaf.and_then(|l| ident(g, l));
-    candidates_not_affected(cands, vuln, product, sub)
+    candidates_not_affected(cands, vuln, product, sub, trace)
 }
 
 /// A map keyed by graph node index. The keys are small integers chosen by vexgate, not by
