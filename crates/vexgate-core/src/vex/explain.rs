@@ -1094,9 +1094,18 @@ fn product_check(
             } else {
                 ident?
             };
-            for l in lint::lint_purl(text, st.map_or(0, |s| s.index), &path) {
-                if !lints.iter().any(|x| x.code == l.code && x.path == l.path) {
-                    lints.push(LintOut::from(&l));
+            // A never-match lint explains a miss on a statement about this very package
+            // (same type, namespace and name); for another package it is noise.
+            if matches!(
+                miss,
+                OwnedMiss::Part(PurlPart::Version)
+                    | OwnedMiss::QualifierMissing(_)
+                    | OwnedMiss::QualifierDiffers(_)
+            ) {
+                for l in lint::lint_purl(text, st.map_or(0, |s| s.index), &path) {
+                    if !lints.iter().any(|x| x.code == l.code && x.path == l.path) {
+                        lints.push(LintOut::from(&l));
+                    }
                 }
             }
             let (part, qualifier, statement, scanned) = match miss {

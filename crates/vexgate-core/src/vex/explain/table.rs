@@ -372,10 +372,17 @@ fn query(e: &Explanation, leaf: &NodeRef, q: &Query, out: &mut dyn Write) -> io:
         )?,
     }
     if q.no_purl {
-        writeln!(
-            out,
-            "      no: the node has no PURL, and no statement can name a node without one"
-        )?;
+        if q.node.kind == NodeKindOut::Root {
+            writeln!(
+                out,
+                "      answer: no: the root has no PURL (see the image identity), so no statement about the image applies"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "      answer: no: the node has no PURL, and no statement can name a node without one"
+            )?;
+        }
         return Ok(());
     }
     for s in &q.sources {
@@ -564,7 +571,7 @@ fn every_path(leaf: &NodeRef, paths: &Paths, out: &mut dyn Write) -> io::Result<
         ),
         Paths::Open { path } => writeln!(
             out,
-            "    every path to the root: NOT covered: the path {} has no not-affected node",
+            "    every path to the root: NOT covered: no node on the path {} is not affected",
             path.iter().map(short).collect::<Vec<_>>().join(" <- ")
         ),
         Paths::FailSafe => writeln!(
