@@ -255,3 +255,130 @@ fn explain_agrees_with_gate_on_every_oracle_scenario() {
         ["absent", "blocking", "suppressed"]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The human output for the classic misses, on the oracle's real reports. Run from the
+// repository root (paths as written here), with every policy flag given so no
+// `.trivyignore`, `vexgate.toml` or `VEXGATE_*` setting of the caller's can change them.
+
+const REPORTS: &str = "testdata/oracle/scan/unfiltered";
+
+fn explain(id: &str, report: &str, vex: &str, extra: &[&str]) -> Command {
+    let mut cmd = crate::common::vexgate(&root());
+    cmd.args(["vex", "explain", id, "--report"])
+        .arg(format!("{REPORTS}/{report}"))
+        .args(["--vex", vex])
+        .args(["--severity", "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL"])
+        .arg("--ignore-unfixed=false")
+        .args(extra);
+    cmd
+}
+
+/// `pkg:oci/deb12?tag=latest`: Trivy's image PURL has no `tag` qualifier.
+#[test]
+fn explain_tag_in_oci_product() {
+    assert_cmd_snapshot!(
+        "explain_tag_in_oci_product",
+        explain(
+            "CVE-2022-3715",
+            "image-registry.json",
+            "testdata/oracle/vex/oci-image.openvex.json",
+            &[]
+        )
+    );
+}
+
+/// `repository_url=docker.io/...`: Trivy writes Docker Hub as `index.docker.io`.
+#[test]
+fn explain_docker_io_repository_url() {
+    assert_cmd_snapshot!(
+        "explain_docker_io_repository_url",
+        explain(
+            "CVE-2023-45853",
+            "image-tar.json",
+            "testdata/explain/docker-io.openvex.json",
+            &["--image-repo", "docker.io/library/deb12"]
+        )
+    );
+}
+
+/// `pkg:deb/debian/passwd@1:4.13…`: the epoch belongs in the `epoch` qualifier.
+#[test]
+fn explain_epoch_in_version() {
+    assert_cmd_snapshot!(
+        "explain_epoch_in_version",
+        explain(
+            "CVE-2023-4641",
+            "deb12-rootfs.json",
+            "testdata/oracle/vex/deb-epoch.openvex.json",
+            &[]
+        )
+    );
+}
+
+/// An image built but not pushed (no RepoDigests) and no `--image-repo`: the image
+/// product cannot match; with `--image-repo` it does.
+#[test]
+fn explain_unpushed_image() {
+    assert_cmd_snapshot!(
+        "explain_unpushed_image",
+        explain(
+            "CVE-2023-45853",
+            "image-tar.json",
+            "testdata/oracle/vex/oci-image.openvex.json",
+            &[]
+        )
+    );
+    assert_cmd_snapshot!(
+        "explain_unpushed_image_with_image_repo",
+        explain(
+            "CVE-2023-45853",
+            "image-tar.json",
+            "testdata/oracle/vex/oci-image.openvex.json",
+            &["--image-repo", "127.0.0.1:56443/oracle/deb12"]
+        )
+    );
+}
+
+/// libssl3 is not affected inside libcurl4, but openssl also depends on it: that path is
+/// not covered.
+#[test]
+fn explain_every_path_failure() {
+    assert_cmd_snapshot!(
+        "explain_every_path_failure",
+        explain(
+            "CVE-2025-9230",
+            "deb12-rootfs.json",
+            "testdata/oracle/vex/deb-every-path-one-parent.openvex.json",
+            &[]
+        )
+    );
+}
+
+/// A later `affected` statement overrides an earlier `not_affected` one (and the reverse).
+#[test]
+fn explain_later_statement_overrides() {
+    assert_cmd_snapshot!(
+        "explain_later_statement_overrides",
+        explain(
+            "CVE-2022-3715",
+            "deb12-rootfs.json",
+            "testdata/oracle/vex/deb-timestamps.openvex.json",
+            &[]
+        )
+    );
+}
+
+/// No report has the ID: exit 0, and the output says so.
+#[test]
+fn explain_id_in_no_report() {
+    assert_cmd_snapshot!(
+        "explain_id_in_no_report",
+        explain(
+            "CVE-0000-0000",
+            "deb12-rootfs.json",
+            "testdata/oracle/vex/deb-timestamps.openvex.json",
+            &[]
+        )
+    );
+}

@@ -571,7 +571,7 @@ fn every_path(leaf: &NodeRef, paths: &Paths, out: &mut dyn Write) -> io::Result<
         ),
         Paths::Open { path } => writeln!(
             out,
-            "    every path to the root: NOT covered: no node on the path {} is not affected",
+            "    every path to the root: NOT covered: the path {} passes no not-affected node",
             path.iter().map(short).collect::<Vec<_>>().join(" <- ")
         ),
         Paths::FailSafe => writeln!(
