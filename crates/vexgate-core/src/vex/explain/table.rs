@@ -24,10 +24,10 @@ pub(super) fn render(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "Report {} (platform {}, artifact {:?} of type {})",
+            "Report {} (platform {}, artifact {} of type {})",
             term(&r.path),
             term(r.platform.as_deref().unwrap_or("unknown")),
-            term(&r.artifact_name),
+            quoted(&r.artifact_name),
             term(&r.artifact_type)
         )?;
         identity(&r.identity.from, r.identity.purl.as_deref(), out)?;
@@ -128,6 +128,11 @@ fn sources(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `"text"`, escaped by [`term`] (a `"` inside stays as it is: the text is shown, not parsed).
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", term(s))
 }
 
 fn component(c: &ComponentInfo) -> String {
@@ -327,7 +332,7 @@ fn finding(
             if statement.is_empty() {
                 String::new()
             } else {
-                format!(" {:?}", term(statement))
+                format!(" {}", quoted(statement))
             },
             term(source)
         )?,
@@ -400,7 +405,7 @@ fn query(e: &Explanation, leaf: &NodeRef, q: &Query, out: &mut dyn Write) -> io:
                 if c.statement.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({:?})", term(&c.statement))
+                    format!(" ({})", quoted(&c.statement))
                 }
             )?;
         } else if e
@@ -528,16 +533,16 @@ fn product(statement: usize, p: &ProductCheck, out: &mut dyn Write) -> io::Resul
         match &m.scanned {
             Some(s) => writeln!(
                 out,
-                "          {}: {what} differs: statement {:?}, scanned {:?}",
+                "          {}: {what} differs: statement {}, scanned {}",
                 term(&m.component),
-                term(&m.statement),
-                term(s)
+                quoted(&m.statement),
+                quoted(s)
             )?,
             None => writeln!(
                 out,
-                "          {}: {what}={:?} is in the statement, the scanned PURL has no {what}",
+                "          {}: {what}={} is in the statement, the scanned PURL has no {what}",
                 term(&m.component),
-                term(&m.statement)
+                quoted(&m.statement)
             )?,
         }
     }
