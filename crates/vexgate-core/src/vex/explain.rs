@@ -41,7 +41,9 @@
 //!     "identity": {"purl": string | null, "from": "repo_digests" | "repo_digest_unparsable"
 //!                  | "image_repo" | "image_repo_invalid" | "unpushed" | "not_an_image", ...},
 //!     "findings": [Finding],
-//!     "vendor_id_only": [{"target": string, "pkg_id": string, "vulnerability_id": string}]
+//!     "vendor_id_only": [{"target": string, "pkg_id": string, "vulnerability_id": string}],
+//!     "already_suppressed": [{"target", "pkg_id", "status", "statement", "source"}]
+//!                                       // the report's own ExperimentalModifiedFindings
 //!   }],
 //!   "warnings": [{"code": string, "message": string}]
 //! }
@@ -203,6 +205,19 @@ pub struct ReportExplanation {
     pub identity: Identity,
     pub findings: Vec<FindingExplanation>,
     pub vendor_id_only: Vec<VendorIdOnly>,
+    /// Findings of the ID the input report already lists as suppressed
+    /// (`ExperimentalModifiedFindings`: Trivy applied VEX or an ignore file when it scanned).
+    pub already_suppressed: Vec<AlreadySuppressed>,
+}
+
+/// A finding the report itself records as suppressed; `gate` counts it with origin `report`.
+#[derive(Debug, Serialize)]
+pub struct AlreadySuppressed {
+    pub target: String,
+    pub pkg_id: String,
+    pub status: String,
+    pub statement: String,
+    pub source: String,
 }
 
 /// A finding that lists the ID among its `VendorIDs` only.
@@ -533,33 +548,44 @@ pub fn explain(
         let mut root = Some(root);
         let mut findings = Vec::new();
         let mut vendor_id_only = Vec::new();
+        let mut already_suppressed = Vec::new();
         for (ri, result) in report.results.iter().enumerate() {
+            for m in &result.modified_findings {
+                if let Some(v) = m.vulnerability()
+                    && v.vulnerability_id == vuln
+                {
+                    already_suppressed.push(AlreadySuppressed {
+                        target: result.target.to_string(),
+                        pkg_id: v.pkg_id.to_string(),
+                        status: m.status.to_string(),
+                        statement: m.statement.to_string(),
+                        source: m.source.to_string(),
+                    });
+                }
+            }
+            for v in &result.vulnerabilities {
+                if v.vulnerability_id != vuln
+                    && v.vendor_ids.is_some()
+                    && v.vendor_ids().iter().any(|x| x == vuln)
+                {
+                    vendor_id_only.push(VendorIdOnly {
+                        target: result.target.to_string(),
+                        pkg_id: v.pkg_id.to_string(),
+                        vulnerability_id: v.vulnerability_id.to_string(),
+                    });
+                }
+            }
             if !result
                 .vulnerabilities
                 .iter()
                 .any(|v| v.vulnerability_id == vuln)
             {
-                for v in &result.vulnerabilities {
-                    if v.vendor_ids.is_some() && v.vendor_ids().iter().any(|x| x == vuln) {
-                        vendor_id_only.push(VendorIdOnly {
-                            target: result.target.to_string(),
-                            pkg_id: v.pkg_id.to_string(),
-                            vulnerability_id: v.vulnerability_id.to_string(),
-                        });
-                    }
-                }
                 continue;
             }
+            // The gate's filters, for this result as the gate runs them.
             let d = policy::filter_result(result, policy, &ignore);
             for (vi, v) in result.vulnerabilities.iter().enumerate() {
                 if v.vulnerability_id != vuln {
-                    if v.vendor_ids.is_some() && v.vendor_ids().iter().any(|x| x == vuln) {
-                        vendor_id_only.push(VendorIdOnly {
-                            target: result.target.to_string(),
-                            pkg_id: v.pkg_id.to_string(),
-                            vulnerability_id: v.vulnerability_id.to_string(),
-                        });
-                    }
                     continue;
                 }
                 let policy_step = if d.vulnerabilities.contains(&vi) {
@@ -602,6 +628,7 @@ pub fn explain(
             identity,
             findings,
             vendor_id_only,
+            already_suppressed,
         });
     }
     Ok(Explanation {

@@ -126,7 +126,7 @@ fn go_field<'v>(obj: &'v Value, key: &str) -> &'v Value {
             .collect()
     };
     obj.as_object()
-        .and_then(|m| m.iter().filter(|(k, _)| fold(k) == fold(key)).last())
+        .and_then(|m| m.iter().rev().find(|(k, _)| fold(k) == fold(key)))
         .map_or(&Value::Null, |(_, v)| v)
 }
 

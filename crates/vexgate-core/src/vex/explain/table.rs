@@ -37,6 +37,21 @@ pub(super) fn render(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
         for (i, f) in r.findings.iter().enumerate() {
             finding(e, i + 1, f, out)?;
         }
+        for a in &r.already_suppressed {
+            writeln!(
+                out,
+                "  Note: the report already records {} in {} as suppressed: {}{} ({}); gate counts it as suppressed by the report",
+                term(&a.pkg_id),
+                term(&a.target),
+                term(&a.status),
+                if a.statement.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", quoted(&a.statement))
+                },
+                term(&a.source)
+            )?;
+        }
         for o in &r.vendor_id_only {
             writeln!(
                 out,
@@ -49,10 +64,17 @@ pub(super) fn render(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
     }
     if n == 0 {
         writeln!(out)?;
-        writeln!(
-            out,
-            "No report has a finding of {id}: there is nothing to explain."
-        )?;
+        if e.reports.iter().any(|r| !r.already_suppressed.is_empty()) {
+            writeln!(
+                out,
+                "No finding of {id} reaches the gate: the reports already record it as suppressed (above)."
+            )?;
+        } else {
+            writeln!(
+                out,
+                "No report has a finding of {id}: there is nothing to explain."
+            )?;
+        }
     }
     Ok(())
 }
