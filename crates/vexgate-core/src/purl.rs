@@ -683,4 +683,37 @@ mod tests {
             &oci_purl_from_image_repo("ghcr.io/acme/hello-express", None).unwrap()
         ));
     }
+
+    /// [`purl_mismatch`] names the first part go-vex's comparison fails on, and is `None`
+    /// exactly when [`purl_matches`] holds.
+    #[test]
+    fn purl_mismatch_names_the_failing_part() {
+        let scanned = Purl::parse(
+            "pkg:deb/debian/passwd@4.13%2Bdfsg1-1?arch=amd64&distro=debian-12.11&epoch=1",
+        )
+        .unwrap();
+        for (vex, want) in [
+            ("pkg:deb/debian/passwd", None),
+            ("pkg:deb/debian/passwd@4.13+dfsg1-1?epoch=1", None),
+            ("pkg:rpm/debian/passwd", Some(PurlMiss::Type)),
+            ("pkg:deb/ubuntu/passwd", Some(PurlMiss::Namespace)),
+            ("pkg:deb/debian/login", Some(PurlMiss::Name)),
+            (
+                "pkg:deb/debian/passwd@1:4.13+dfsg1-1",
+                Some(PurlMiss::Version),
+            ),
+            (
+                "pkg:deb/debian/passwd?distro=debian-12.10",
+                Some(PurlMiss::QualifierDiffers("distro")),
+            ),
+            (
+                "pkg:deb/debian/passwd?os=linux",
+                Some(PurlMiss::QualifierMissing("os")),
+            ),
+        ] {
+            let p = Purl::parse(vex).unwrap();
+            assert_eq!(purl_mismatch(&p, &scanned), want, "{vex}");
+            assert_eq!(purl_matches(&p, &scanned), want.is_none(), "{vex}");
+        }
+    }
 }

@@ -1189,3 +1189,45 @@ pub fn render_json(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
 pub fn render_table(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
     table::render(e, out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vex::graph::Node;
+
+    fn graph(parents: Vec<Vec<usize>>) -> Graph {
+        Graph {
+            nodes: parents
+                .iter()
+                .map(|_| Node {
+                    kind: NodeKind::Root,
+                    purl_text: None,
+                    purl: None,
+                })
+                .collect(),
+            parents,
+            ..Default::default()
+        }
+    }
+
+    /// The witness path goes through unblocked nodes only, and ends at the root or at a node
+    /// nothing depends on; there is none when every way up is blocked.
+    #[test]
+    fn open_path_through_unblocked_nodes() {
+        // 0 root; 1 and 2 under the root; 3 under both; 4 under 3; 5 a parentless node.
+        let g = graph(vec![
+            vec![],
+            vec![0],
+            vec![0],
+            vec![1, 2],
+            vec![3, 5],
+            vec![],
+        ]);
+        let open = |blocked: &'static [usize]| move |n: usize| !blocked.contains(&n);
+        assert_eq!(open_path(&g, 3, open(&[1])), Some(vec![3, 2, 0]));
+        assert_eq!(open_path(&g, 3, open(&[])), Some(vec![3, 1, 0]));
+        assert_eq!(open_path(&g, 3, open(&[1, 2])), None);
+        assert_eq!(open_path(&g, 4, open(&[3])), Some(vec![4, 5]));
+        assert_eq!(open_path(&g, 4, open(&[4])), None);
+    }
+}

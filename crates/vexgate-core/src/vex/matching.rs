@@ -793,6 +793,108 @@ mod tests {
         assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 1);
     }
 
+    /// Records the PURL misses a rule reports.
+    #[derive(Default)]
+    struct Misses(Vec<(Site, Field, String)>, Vec<(usize, ProductMatch)>);
+
+    impl Trace for Misses {
+        fn purl_miss(&mut self, site: Site, field: Field, miss: PurlMiss<'_>) {
+            self.0.push((site, field, format!("{miss:?}")));
+        }
+        fn product(&mut self, product: usize, outcome: ProductMatch) {
+            self.1.push((product, outcome));
+        }
+    }
+
+    /// [`product_match`] says which rule held, or why it missed, and agrees with
+    /// [`product_matches`] on every case.
+    #[test]
+    fn product_match_reasons() {
+        let (img, img_p) = ident(
+            "pkg:oci/app@sha256:1111111111111111111111111111111111111111111111111111111111111111?arch=amd64&repository_url=index.docker.io%2Flibrary%2Fapp",
+        );
+        let (zlib, zlib_p) = ident("pkg:deb/debian/zlib1g@1.2.13?arch=amd64&epoch=1");
+        let image = Ident {
+            text: &img,
+            purl: img_p.as_ref(),
+        };
+        let sub = Ident {
+            text: &zlib,
+            purl: zlib_p.as_ref(),
+        };
+        let none = Ident {
+            text: "",
+            purl: None,
+        };
+        let case = |product: &str, subs: &[&str], q: Ident<'_>, s: Ident<'_>| {
+            let st = st(0, "CVE-1", "not_affected", None, None, &[(product, subs)]);
+            let p = &st.products[0];
+            let mut t = Misses::default();
+            let m = product_match(p, 0, q, s, &mut t);
+            assert_eq!(m.is_match(), product_matches(p, q, s), "{product}");
+            (m, t.0)
+        };
+        let at = |sub| Site {
+            product: 0,
+            subcomponent: sub,
+        };
+        // The image by repository_url, the package as subcomponent.
+        let (m, misses) = case(
+            "pkg:oci/app?repository_url=index.docker.io/library/app",
+            &["pkg:deb/debian/zlib1g"],
+            image,
+            sub,
+        );
+        assert_eq!(
+            m,
+            ProductMatch::Subcomponent(ComponentHit::IdPurl, 0, ComponentHit::IdPurl)
+        );
+        assert!(misses.is_empty());
+        // docker.io is not index.docker.io.
+        let (m, misses) = case(
+            "pkg:oci/app?repository_url=docker.io/library/app",
+            &[],
+            image,
+            none,
+        );
+        assert_eq!(m, ProductMatch::ProductMiss);
+        assert_eq!(
+            misses,
+            [(
+                at(None),
+                Field::Id,
+                "QualifierDiffers(\"repository_url\")".into()
+            )]
+        );
+        // The product matches, no listed subcomponent does (the epoch in the version).
+        let (m, misses) = case(
+            "pkg:oci/app",
+            &["pkg:deb/debian/zlib1g@1:1.2.13"],
+            image,
+            sub,
+        );
+        assert_eq!(m, ProductMatch::SubcomponentMiss(ComponentHit::IdPurl));
+        assert_eq!(misses, [(at(Some(0)), Field::Id, "Version".into())]);
+        // Asked without a subcomponent, the listed ones are not looked at.
+        let (m, _) = case("pkg:oci/app", &["pkg:deb/debian/other"], image, none);
+        assert_eq!(m, ProductMatch::NoSubcomponentAsked(ComponentHit::IdPurl));
+        // The exact text matches before any PURL comparison.
+        let (m, _) = case(&img, &[], image, none);
+        assert_eq!(m, ProductMatch::NoSubcomponents(ComponentHit::IdText));
+    }
+
+    /// [`named_by`] is the field that names the ID, in go-vex's order.
+    #[test]
+    fn named_by_field() {
+        let mut s = st(0, "CVE-1", "affected", None, None, &[(SPRING, &[])]);
+        s.vuln_id = "https://x/CVE-1".into();
+        s.aliases = vec!["GHSA-1".into()];
+        assert_eq!(named_by(&s, "CVE-1"), Some(NamedBy::Name));
+        assert_eq!(named_by(&s, "https://x/CVE-1"), Some(NamedBy::Id));
+        assert_eq!(named_by(&s, "GHSA-1"), Some(NamedBy::Alias));
+        assert_eq!(named_by(&s, "cve-1"), None);
+    }
+
     #[test]
     fn statuses() {
         let p: &[(&str, &[&str])] = &[(SPRING, &[])];
