@@ -1185,7 +1185,7 @@ pub fn render_json(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `--format table`: the steps for people. Every string from a report or VEX document goes
-/// through [`term`], and every line starts with vexgate's own text.
+/// through [`term`](crate::escape::term), and every line starts with vexgate's own text.
 pub fn render_table(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
     table::render(e, out)
 }
