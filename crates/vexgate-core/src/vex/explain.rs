@@ -27,7 +27,7 @@
 //!   "policy": { ...as in vexgate/gate/v1... },
 //!   "sources": [{                         // --vex documents, in priority order
 //!     "source": string, "format": "openvex" | "csaf",
-//!     "statements": [{                    // OpenVEX statements naming the ID
+//!     "statements": [{                    // OpenVEX statements naming the ID (CSAF: [])
 //!       "index": int, "named_by": "id" | "name" | "alias",
 //!       "status": string, "justification": string,
 //!       "timestamp": string,              // go-vex's sort time (RFC 3339)

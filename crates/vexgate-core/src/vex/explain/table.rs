@@ -230,8 +230,13 @@ fn node(n: &NodeRef) -> String {
             n.index,
             term(n.target.as_deref().unwrap_or(""))
         ),
-        NodeKindOut::Package | NodeKindOut::VulnerablePackage => format!(
+        NodeKindOut::Package => format!(
             "package {} #{} ({purl})",
+            term(n.package_id.as_deref().unwrap_or("")),
+            n.index
+        ),
+        NodeKindOut::VulnerablePackage => format!(
+            "package {} #{} ({purl}; known only from its finding: the result has no Packages, so its parents are unknown)",
             term(n.package_id.as_deref().unwrap_or("")),
             n.index
         ),
@@ -419,34 +424,33 @@ fn query(e: &Explanation, leaf: &NodeRef, q: &Query, out: &mut dyn Write) -> io:
             .map(|x| term(&x.source).into_owned())
             .unwrap_or_default();
         writeln!(out, "      [{}] {name}:", s.source + 1)?;
-        if let Some(c) = &s.csaf {
-            writeln!(
-                out,
-                "        CSAF lists it as {}{}",
-                term(&c.status),
-                if c.statement.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", quoted(&c.statement))
-                }
-            )?;
-        } else if e
+        let csaf = e
             .sources
             .get(s.source)
-            .is_some_and(|x| x.format == SourceFormat::Csaf)
-        {
-            writeln!(
-                out,
-                "        CSAF lists no matching product as not affected or fixed"
-            )?;
+            .is_some_and(|x| x.format == SourceFormat::Csaf);
+        if csaf {
+            match &s.csaf {
+                Some(c) => writeln!(
+                    out,
+                    "        CSAF lists it as {}{}",
+                    term(&c.status),
+                    if c.statement.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", quoted(&c.statement))
+                    }
+                )?,
+                None => writeln!(
+                    out,
+                    "        CSAF lists no matching product as not affected or fixed"
+                )?,
+            }
+            continue;
         }
         for st in &s.statements {
             for p in &st.products {
                 product(st.statement, p, out)?;
             }
-        }
-        if s.csaf.is_some() {
-            continue;
         }
         match (s.matched.len(), s.winner) {
             (0, _) => writeln!(out, "        no statement matches")?,
@@ -475,12 +479,21 @@ fn query(e: &Explanation, leaf: &NodeRef, q: &Query, out: &mut dyn Write) -> io:
         }
     }
     match &q.result {
-        Some(r) => writeln!(
-            out,
-            "      answer: yes, {} (source {})",
-            term(&r.status),
-            term(&r.source)
-        )?,
+        Some(r) => {
+            let asked = q.sources.last().map_or(0, |s| s.source + 1);
+            if asked < e.sources.len() {
+                writeln!(
+                    out,
+                    "      (the later documents are not asked: the first that says not affected wins)"
+                )?;
+            }
+            writeln!(
+                out,
+                "      answer: yes, {} (source {})",
+                term(&r.status),
+                term(&r.source)
+            )?
+        }
         None => writeln!(out, "      answer: no")?,
     }
     Ok(())
