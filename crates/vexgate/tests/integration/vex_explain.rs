@@ -382,3 +382,50 @@ fn explain_id_in_no_report() {
         )
     );
 }
+
+fn explain_json(id: &str, report: &str) -> Value {
+    let out = crate::common::vexgate(&root())
+        .args(["vex", "explain", id, "--report", report, "--vex", "none"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", crate::common::text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A vendor ID (DSA-…) is not a VulnerabilityID: no finding, and a note naming the finding
+/// that carries it (Trivy's upstream debian-buster golden).
+#[test]
+fn explain_vendor_id_is_named_not_matched() {
+    let e = explain_json(
+        "DSA-4613-1",
+        "testdata/upstream/trivy/debian-buster.json.golden",
+    );
+    let r = &e["reports"][0];
+    assert_eq!(r["findings"].as_array().unwrap().len(), 0);
+    let notes = r["vendor_id_only"].as_array().unwrap();
+    assert!(
+        notes.iter().any(
+            |n| n["vulnerability_id"] == "CVE-2019-18224" && n["pkg_id"] == "libidn2-0@2.0.5-1"
+        ),
+        "{notes:?}"
+    );
+}
+
+/// A finding Trivy already suppressed (ExperimentalModifiedFindings of the upstream
+/// npm-with-suppressed golden) is named with Trivy's status and source.
+#[test]
+fn explain_names_findings_the_report_already_suppressed() {
+    let e = explain_json(
+        "CVE-2017-16137",
+        "testdata/upstream/trivy/npm-with-suppressed.json.golden",
+    );
+    let already = e["reports"][0]["already_suppressed"].as_array().unwrap();
+    assert!(!already.is_empty());
+    assert!(
+        already
+            .iter()
+            .all(|a| a["status"] == "not_affected" && a["source"] == "./vex.json"),
+        "{already:?}"
+    );
+}
