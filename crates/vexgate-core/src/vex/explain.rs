@@ -1024,7 +1024,7 @@ fn open_path(g: &Graph, leaf: usize, open: impl Fn(usize) -> bool) -> Option<Vec
             return Some(path);
         }
         for &p in &g.parents[c] {
-            if !seen[p] && (p == ROOT || open(p)) {
+            if !seen[p] && open(p) {
                 seen[p] = true;
                 prev[p] = Some(c);
                 queue.push_back(p);
@@ -1229,5 +1229,8 @@ mod tests {
         assert_eq!(open_path(&g, 3, open(&[1, 2])), None);
         assert_eq!(open_path(&g, 4, open(&[3])), Some(vec![4, 5]));
         assert_eq!(open_path(&g, 4, open(&[4])), None);
+        // A not-affected root blocks too: the open way up ends at the parentless node.
+        assert_eq!(open_path(&g, 4, open(&[0])), Some(vec![4, 5]));
+        assert_eq!(open_path(&g, 3, open(&[0])), None);
     }
 }

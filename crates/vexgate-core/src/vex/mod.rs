@@ -7,7 +7,9 @@
 //! - [`decode`]: what Trivy's decoder reads from an OpenVEX file, and what it refuses;
 //! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`),
 //!   statement by statement into the [`model`] and compiled as read;
-//! - [`lint`]: statements that can never match.
+//! - [`lint`]: statements that can never match;
+//! - [`explain`]: `vex explain`, the steps below for one vulnerability, recorded through the
+//!   matching rules' [`matching::Trace`] (the gate passes [`matching::NoTrace`]).
 //!
 //! [`apply`] is Trivy's `vex.Filter` (pkg/vex/vex.go) over a report the policy already
 //! filtered. It is O(findings + statements): statements are indexed by every vulnerability

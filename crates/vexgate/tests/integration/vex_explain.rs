@@ -131,6 +131,41 @@ fn go_field<'v>(obj: &'v Value, key: &str) -> &'v Value {
 }
 
 /// Every non-empty VulnerabilityID of a report, read as Trivy's decoder reads the keys.
+/// The every-path step must agree with the questions it lists: each node of an open path
+/// was asked (with the package as subcomponent) and answered no; each node named as
+/// covering was answered yes. `None` when it agrees.
+fn path_claim_unfounded(f: &Value) -> Option<String> {
+    let vex = &f["vex"];
+    if vex["outcome"] != "evaluated" {
+        return None;
+    }
+    let queries = vex["queries"].as_array().unwrap();
+    let answered = |node: &Value, yes: bool| {
+        queries.iter().any(|q| {
+            q["node"]["index"] == node["index"]
+                && (q["subcomponent"].is_object() || yes)
+                && q["result"].is_object() == yes
+        })
+    };
+    let paths = &vex["paths"];
+    let (nodes, yes) = match paths["outcome"].as_str().unwrap() {
+        "open" => (paths["path"].as_array().unwrap(), false),
+        "blocked" => (paths["blocked_at"].as_array().unwrap(), true),
+        _ => return None,
+    };
+    if nodes.is_empty() {
+        return Some(format!("{}: empty {}", s(f, "pkg_id"), paths["outcome"]));
+    }
+    nodes.iter().find(|n| !answered(n, yes)).map(|n| {
+        format!(
+            "{}: node {} contradicts {}",
+            s(f, "pkg_id"),
+            n["index"],
+            paths["outcome"]
+        )
+    })
+}
+
 fn vulnerability_ids(report: &Path) -> BTreeSet<String> {
     let r: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
     let mut ids = BTreeSet::new();
@@ -217,6 +252,9 @@ fn explain_agrees_with_gate_on_every_oracle_scenario() {
                     let want = gate_effect(&gate, &id, f, platform);
                     let got = explain_effect(f);
                     decisions.insert(got.split(':').next().unwrap().to_string());
+                    if let Some(f) = path_claim_unfounded(f) {
+                        failures.push(format!("{name} {id}: {f}"));
+                    }
                     if f["vex"]["outcome"] == "evaluated" {
                         if got.starts_with("suppressed:vex") {
                             by_vex += 1;
