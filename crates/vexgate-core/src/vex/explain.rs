@@ -52,12 +52,16 @@
 //! Finding = {
 //!   "target", "class", "type", "pkg_id", "pkg_name", "pkg_path", "installed_version",
 //!   "fixed_version", "purl" (string|null), "uid" (string|null), "severity", "status",
-//!   "policy": {"outcome": "passed" | "severity" | "status" | "ignorefile" | "duplicate", ...},
-//!   "vex": {"outcome": "not_reached" | "no_vex" | "not_named" | "component_not_found"
-//!           | "evaluated", ...},          // evaluated: "leaf": Node, "queries": [Query],
-//!                                         //   "paths": {"outcome": "blocked" | "open" | "fail_safe"}
+//!   "policy": {"outcome": "passed" | "severity" | "status" | "duplicate"}
+//!           | {"outcome": "ignorefile", "statement": string, "source": string},
+//!   "vex": {"outcome": "not_reached" | "no_vex" | "not_named" | "component_not_found"}
+//!        | {"outcome": "evaluated", "leaf": Node, "queries": [Query], "paths": Paths},
 //!   "effect": {"decision": "blocking" | "suppressed" | "dropped", "by": ..., ...}
 //! }
+//! Paths = {"outcome": "blocked", "leaf_itself": bool, "blocked_at": [Node],
+//!          "recorded": {"status", "statement", "source"}}
+//!       | {"outcome": "open", "path": [Node]}   // vulnerable package first, then parents
+//!       | {"outcome": "fail_safe"}
 //! Node = {"index": int, "kind": "root" | "os" | "application" | "package"
 //!         | "vulnerable_package", "package_id": string|null, "purl": string|null,
 //!         "target": string|null}

@@ -467,3 +467,16 @@ fn explain_names_findings_the_report_already_suppressed() {
         "{already:?}"
     );
 }
+
+/// The JSON of one explanation, whole, so a change to the `vexgate/explain/v1` shape shows
+/// up in review.
+#[test]
+fn explain_every_path_failure_json() {
+    let mut cmd = explain(
+        "CVE-2025-9230",
+        "deb12-rootfs.json",
+        "testdata/oracle/vex/deb-every-path-one-parent.openvex.json",
+        &["--format", "json"],
+    );
+    assert_cmd_snapshot!("explain_every_path_failure_json", cmd);
+}
