@@ -39,6 +39,56 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// A setting that takes one of a few keywords (`--format table`, `--baseline-mode report`):
+/// parsed into its enum where it is read, by `FromStr` for flags and variables (clap) and
+/// by `Deserialize` for `vexgate.toml`, so no layer holds it as a string.
+macro_rules! keyword_setting {
+    ($ty:ty, $what:literal, [$($v:expr),+ $(,)?]) => {
+        impl $ty {
+            /// Every keyword, in the order `--help` lists them.
+            pub const ALL: &'static [$ty] = &[$($v),+];
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> std::result::Result<Self, String> {
+                Self::ALL.iter().copied().find(|k| k.as_str() == s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|k| k.as_str()).collect();
+                    format!("invalid {} {s:?}: expected {}", $what, names.join(" or "))
+                })
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+keyword_setting!(Format, "format", [Format::Table, Format::Json]);
+keyword_setting!(
+    BaselineMode,
+    "baseline mode",
+    [BaselineMode::BlockNew, BaselineMode::Report]
+);
+keyword_setting!(
+    MissingBaseline,
+    "baseline-missing",
+    [MissingBaseline::Deny, MissingBaseline::Allow]
+);
+
 /// Everything the gate needs, resolved: the policy (what blocks), the outputs (where and
 /// how the verdict is written) and the inputs' platforms.
 #[derive(Debug, Clone)]
@@ -126,17 +176,15 @@ pub struct PartialConfig {
     /// VEX sources, `none` to disable the default one.
     pub vex: Option<List>,
     pub image_repo: Option<String>,
-    pub format: Option<String>,
+    pub format: Option<Format>,
     pub summary_md: Option<PathBuf>,
     pub sarif: Option<PathBuf>,
     pub show_suppressed: Option<bool>,
     pub require_coverage: Option<bool>,
     /// Baseline reports (paths).
     pub baseline: Option<List>,
-    /// `block-new` or `report`.
-    pub baseline_mode: Option<String>,
-    /// `deny` or `allow`.
-    pub baseline_missing: Option<String>,
+    pub baseline_mode: Option<BaselineMode>,
+    pub baseline_missing: Option<MissingBaseline>,
     #[serde(skip)]
     pub report_platform: Vec<String>,
     #[serde(skip)]
@@ -284,27 +332,6 @@ impl PartialConfig {
                 );
             }
         }
-        if let Some(f) = &self.format
-            && !matches!(f.as_str(), "table" | "json")
-        {
-            return Err(format!("invalid --format {f:?}: expected table or json"));
-        }
-        if let Some(m) = &self.baseline_mode
-            && BaselineMode::parse(m).is_none()
-        {
-            return Err(format!(
-                "{}invalid baseline mode {m:?}: expected block-new or report",
-                flag("--baseline-mode", "VEXGATE_BASELINE_MODE")
-            ));
-        }
-        if let Some(m) = &self.baseline_missing
-            && MissingBaseline::parse(m).is_none()
-        {
-            return Err(format!(
-                "{}invalid baseline-missing {m:?}: expected deny or allow",
-                flag("--baseline-missing", "VEXGATE_BASELINE_MISSING")
-            ));
-        }
         for p in &self.report_platform {
             parse_report_platform(p)?;
         }
@@ -375,10 +402,7 @@ impl PartialConfig {
             .iter()
             .map(|s| parse_report_platform(s).map_err(Error::usage))
             .collect::<Result<Vec<_>>>()?;
-        let format = match self.format.as_deref() {
-            Some("json") => Format::Json,
-            _ => Format::Table,
-        };
+        let format = self.format.unwrap_or_default();
         Ok(Settings {
             policy: Policy {
                 severities,
@@ -420,16 +444,8 @@ impl PartialConfig {
         }
         Some(BaselineSettings {
             files,
-            mode: self
-                .baseline_mode
-                .as_deref()
-                .and_then(BaselineMode::parse)
-                .unwrap_or_default(),
-            missing: self
-                .baseline_missing
-                .as_deref()
-                .and_then(MissingBaseline::parse)
-                .unwrap_or_default(),
+            mode: self.baseline_mode.unwrap_or_default(),
+            missing: self.baseline_missing.unwrap_or_default(),
         })
     }
 }
@@ -509,7 +525,10 @@ mod partial_tests {
             ("severty = \"HIGH\"\n", "invalid vexgate.toml at line 1"),
             ("severity = []\n", "nothing could ever block"),
             ("severity = \"SEVERE\"\n", "invalid severity \"SEVERE\""),
-            ("format = \"xml\"\n", "invalid --format \"xml\""),
+            (
+                "format = \"xml\"\n",
+                "invalid format \"xml\": expected table or json",
+            ),
             (
                 "ignore-status = \"unknown,not_affected,affected,fixed,under_investigation,will_not_fix,fix_deferred,end_of_life\"\n",
                 "no vulnerability could ever block",
@@ -541,8 +560,8 @@ mod partial_tests {
         assert_eq!(b.missing, MissingBaseline::Deny);
         // A flag wins; a mode without baseline files is no baseline.
         let flags = PartialConfig {
-            baseline_missing: Some("allow".into()),
-            baseline_mode: Some("block-new".into()),
+            baseline_missing: Some(MissingBaseline::Allow),
+            baseline_mode: Some(BaselineMode::BlockNew),
             ..Default::default()
         };
         let b = flags.clone().or(file).validate().unwrap().baseline.unwrap();
@@ -553,21 +572,16 @@ mod partial_tests {
         assert!(flags.validate().unwrap().baseline.is_none());
         let e = layer("baseline-mode = \"new\"\n").unwrap_err().to_string();
         assert!(
-            e.starts_with("/cfg/vexgate.toml: invalid baseline mode"),
+            e.starts_with("/cfg/vexgate.toml: invalid vexgate.toml at line 1: invalid baseline mode \"new\": expected block-new or report"),
             "{e}"
         );
-        let e = PartialConfig {
-            baseline_missing: Some("yes".into()),
-            ..Default::default()
-        }
-        .validate()
-        .unwrap_err();
-        assert_eq!(e.exit_code(), crate::EXIT_INPUT);
-        assert!(
-            e.to_string()
-                .contains("--baseline-missing (or VEXGATE_BASELINE_MISSING)"),
-            "{e}"
+        let e = "yes".parse::<MissingBaseline>().unwrap_err();
+        assert_eq!(
+            e,
+            "invalid baseline-missing \"yes\": expected deny or allow"
         );
+        assert_eq!("report".parse(), Ok(BaselineMode::Report));
+        assert_eq!("json".parse(), Ok(Format::Json));
     }
 
     #[test]

@@ -11,34 +11,58 @@
 use std::path::{Path, PathBuf};
 
 use vexgate_core::config::{DEFAULT_CONFIG, List, PartialConfig, Settings};
-use vexgate_core::error::Result;
+use vexgate_core::error::{Error, Result};
 
 use crate::cli::GateArgs;
 
 impl GateArgs {
-    /// The flags (and their variables) as a settings layer.
-    pub fn layer(&self) -> PartialConfig {
-        PartialConfig {
+    /// The flags (and their variables) as a settings layer. A keyword that is not one of
+    /// the setting's is a usage error naming the flag and its variable.
+    pub fn layer(&self) -> Result<PartialConfig> {
+        Ok(PartialConfig {
             severity: self.severity.clone().map(List::from),
             ignore_unfixed: self.ignore_unfixed,
             ignore_status: self.ignore_status.clone().map(List::from),
             ignorefile: self.ignorefile.clone(),
             vex: self.vex.clone().map(List::from),
             image_repo: self.image_repo.clone(),
-            format: self.format.clone(),
+            format: keyword(&self.format, "--format", "VEXGATE_FORMAT")?,
             summary_md: self.summary_md.clone(),
             sarif: self.sarif.clone(),
             show_suppressed: self.show_suppressed,
             require_coverage: self.require_coverage,
             baseline: self.baseline.clone().map(List::from),
-            baseline_mode: self.baseline_mode.clone(),
-            baseline_missing: self.baseline_missing.clone(),
+            baseline_mode: keyword(
+                &self.baseline_mode,
+                "--baseline-mode",
+                "VEXGATE_BASELINE_MODE",
+            )?,
+            baseline_missing: keyword(
+                &self.baseline_missing,
+                "--baseline-missing",
+                "VEXGATE_BASELINE_MISSING",
+            )?,
             report_platform: self.report_platform.clone(),
             output_report: self.output_report.clone(),
             output_dir: self.output_dir.clone(),
             file: None,
-        }
+        })
     }
+}
+
+/// Parse a keyword flag into its setting type.
+fn keyword<T: std::str::FromStr<Err = String>>(
+    value: &Option<String>,
+    flag: &str,
+    var: &str,
+) -> Result<Option<T>> {
+    value
+        .as_deref()
+        .map(|v| {
+            v.parse()
+                .map_err(|e: String| Error::usage(format!("{flag} (or {var}): {e}")))
+        })
+        .transpose()
 }
 
 /// The settings file layer: `--config FILE` (which must exist), else `./vexgate.toml` when
@@ -56,7 +80,7 @@ fn file_layer(config: Option<&Path>) -> Result<PartialConfig> {
 /// Apply the precedence rules: flags (with their variables) over the file over the defaults.
 pub fn resolve(args: &GateArgs) -> Result<Settings> {
     let file = file_layer(args.config.as_deref())?;
-    args.layer().or(file).validate()
+    args.layer()?.or(file).validate()
 }
 
 #[cfg(test)]

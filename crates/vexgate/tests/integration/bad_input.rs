@@ -232,7 +232,10 @@ fn bad_settings() {
     );
     std::fs::remove_file(d.path().join("vexgate.toml")).unwrap();
     let e = fails(d.path(), &[&r, "--format", "xml"]);
-    assert!(e.contains("invalid --format \"xml\""), "{e}");
+    assert!(
+        e.contains("invalid format \"xml\": expected table or json"),
+        "{e}"
+    );
     let e = fails(d.path(), &[&r, "--report-platform", "linux/amd64"]);
     assert!(e.contains("expected FILE=OS/ARCH"), "{e}");
     let e = fails(d.path(), &[&r, "--vex", "none,x.json"]);
