@@ -10,6 +10,9 @@ pub enum Code {
     /// A report covers nothing (no Results, or an image report with no OS and no
     /// language-package result).
     Coverage,
+    /// The platform check (`--expect-platforms`) found a missing, unexpected or unknown
+    /// platform; it fails the gate.
+    ExpectPlatforms,
     /// `--ignore-unfixed` was given together with `--ignore-status`, which wins.
     IgnoreUnfixedOverridden,
     /// An ignore-file line has an `exp:` date that does not parse (the line still applies).
@@ -36,8 +39,9 @@ pub enum Code {
 
 impl Code {
     /// Every code, in name order.
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 13] = [
         Code::Coverage,
+        Code::ExpectPlatforms,
         Code::IgnoreUnfixedOverridden,
         Code::IgnorefileBadExp,
         Code::ImagePurl,
@@ -55,6 +59,7 @@ impl Code {
     pub const fn as_str(self) -> &'static str {
         match self {
             Code::Coverage => "coverage",
+            Code::ExpectPlatforms => "expect-platforms",
             Code::IgnoreUnfixedOverridden => "ignore-unfixed-overridden",
             Code::IgnorefileBadExp => "ignorefile-bad-exp",
             Code::ImagePurl => "image-purl",
