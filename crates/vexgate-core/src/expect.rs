@@ -21,6 +21,8 @@ pub enum ExpectSpec {
     List(Vec<Platform>),
     /// `--expect-platforms-from INDEX.json`.
     From(PathBuf),
+    /// Already known (`vexgate scan`: the platforms its target lists).
+    Resolved(Expected),
 }
 
 /// Where the expected platforms came from, for every output.
@@ -76,6 +78,7 @@ impl Expected {
                 crate::index::read_index_platforms(path)?,
                 Source::Index(path.clone()),
             ),
+            ExpectSpec::Resolved(e) => e.clone(),
         })
     }
 }
@@ -227,7 +230,7 @@ mod tests {
         assert!(!ok.failed(), "{ok:?}");
         assert!(ok.problems().is_empty());
         let miss = check(&exp, &[(a, Some(&amd))]);
-        assert_eq!(miss.missing, [arm.clone()]);
+        assert_eq!(miss.missing, std::slice::from_ref(&arm));
         assert_eq!(
             miss.problems(),
             ["platform linux/arm64 is expected (--expect-platforms) but no report has it"]

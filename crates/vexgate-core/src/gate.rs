@@ -185,11 +185,26 @@ pub fn decide_with_vex<'r>(
             assumed_identity,
         });
     }
+    // The platform check, after the verdict's own rules (crate::expect).
+    let platform_check = match &settings.expect_platforms {
+        None => None,
+        Some(spec) => {
+            let expected = crate::expect::Expected::resolve(spec)?;
+            let seen: Vec<(&Path, Option<&Platform>)> = out
+                .iter()
+                .map(|r| (r.file.path.as_path(), r.platform.as_ref()))
+                .collect();
+            let check = crate::expect::check(&expected, &seen);
+            warnings.extend(check.warnings());
+            Some(check)
+        }
+    };
     Ok(Decision {
         policy: policy.clone(),
         reports: out,
         warnings,
         coverage_failed,
+        platform_check,
     })
 }
 

@@ -30,6 +30,8 @@ impl GateArgs {
             sarif: self.sarif.clone(),
             show_suppressed: self.show_suppressed,
             require_coverage: self.require_coverage,
+            expect_platforms: self.expect_platforms.clone().map(List::from),
+            expect_platforms_from: self.expect_platforms_from.clone(),
             report_platform: self.report_platform.clone(),
             output_report: self.output_report.clone(),
             output_dir: self.output_dir.clone(),

@@ -133,7 +133,8 @@ fn top_level_json_keys_are_in_schema_order() {
             "suppressed",
             "other_blocking",
             "counts",
-            "warnings"
+            "warnings",
+            "platform_check"
         ]
     );
     assert_eq!(render::JSON_SCHEMA, "vexgate/gate/v1");

@@ -101,6 +101,7 @@ pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decisio
         reports,
         warnings: vec![],
         coverage_failed: false,
+        platform_check: None,
     }
 }
 
