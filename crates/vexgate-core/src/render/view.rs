@@ -267,10 +267,12 @@ fn platform_check_part(c: &crate::expect::PlatformCheck) -> String {
             plural(c.no_platform.len(), "report", "reports")
         ));
     }
-    format!(
-        "platform check failed ({}; --expect-platforms)",
-        what.join("; ")
-    )
+    let flag = match c.expected.source {
+        crate::expect::Source::Flag => "--expect-platforms",
+        crate::expect::Source::Index(_) => "--expect-platforms-from",
+        crate::expect::Source::ScanTarget => "the platforms scanned",
+    };
+    format!("platform check failed ({}; {flag})", what.join("; "))
 }
 
 /// The platform check in one line for the summaries, e.g. `expected linux/amd64, linux/arm64

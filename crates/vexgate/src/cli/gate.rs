@@ -47,7 +47,8 @@ Settings precedence: flag > environment variable VEXGATE_<FLAG> (e.g. VEXGATE_SE
 VEXGATE_IGNORE_UNFIXED) > vexgate.toml (--config FILE, else ./vexgate.toml when present) >
 default. vexgate.toml keys are the flag names: severity, ignore-unfixed, ignore-status,
 ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage,
-expect-platforms, expect-platforms-from; relative paths in it are relative to the file. TRIVY_* variables are never read.
+expect-platforms, expect-platforms-from; relative paths in it are relative to the file.
+TRIVY_* variables are never read.
 
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
 (which wins). Two reports with the same platform are an error.
