@@ -66,14 +66,7 @@ fn gate_once<'t>(report_text: &'t str, vex_text: &str, overlap: bool) -> Run<'t>
     } else {
         (parse(), load())
     };
-    let mut decisions: Vec<ResultDecision> = report
-        .results
-        .iter()
-        .map(|r| ResultDecision {
-            vulnerabilities: (0..r.vulnerabilities.len()).collect(),
-            ..Default::default()
-        })
-        .collect();
+    let mut decisions: Vec<ResultDecision> = ResultDecision::every_vulnerability(&report);
     vex::apply(&report, &mut decisions, &set, None, &mut Vec::new());
     Run {
         report,
@@ -121,14 +114,7 @@ fn bench(c: &mut Criterion) {
             sources: vec![vex::load_text("v", &vex_text).unwrap()],
         };
         let t_load = t.elapsed().as_secs_f64();
-        let mut d: Vec<ResultDecision> = report
-            .results
-            .iter()
-            .map(|r| ResultDecision {
-                vulnerabilities: (0..r.vulnerabilities.len()).collect(),
-                ..Default::default()
-            })
-            .collect();
+        let mut d: Vec<ResultDecision> = ResultDecision::every_vulnerability(&report);
         let t = Instant::now();
         vex::apply(&report, &mut d, &set, None, &mut Vec::new());
         let t_apply = t.elapsed().as_secs_f64();

@@ -3,6 +3,7 @@
 
 use crate::diags::Code;
 use crate::policy::Policy;
+use crate::status::FindingStatus;
 use std::collections::HashMap;
 
 use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
@@ -11,8 +12,8 @@ use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
 /// records it in `ExperimentalModifiedFindings` (Trivy 0.76 pkg/types/finding.go).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
-    /// `ignored`, `not_affected` or `fixed`.
-    pub status: String,
+    /// `ignored` (ignore file), `not_affected` or `fixed` (VEX), or what the report recorded.
+    pub status: FindingStatus,
     /// Ignore-file statement, VEX justification (may be empty), `Filtered by Rego`, …
     pub statement: String,
     /// Ignore-file path after cleaning, or the `--vex` argument exactly as given.
@@ -63,6 +64,21 @@ pub struct ResultDecision {
     pub licenses: Vec<usize>,
     /// Findings vexgate suppressed (ignore file, VEX), in the order Trivy records them.
     pub suppressed: Vec<(FindingKind, usize, Suppression)>,
+}
+
+impl ResultDecision {
+    /// One decision per result of `report` that keeps every vulnerability and nothing
+    /// else: the starting point for applying VEX alone, before any filter.
+    pub fn every_vulnerability(report: &Report<'_>) -> Vec<ResultDecision> {
+        report
+            .results
+            .iter()
+            .map(|r| ResultDecision {
+                vulnerabilities: (0..r.vulnerabilities.len()).collect(),
+                ..ResultDecision::default()
+            })
+            .collect()
+    }
 }
 
 /// The decision for one input report (one platform).
@@ -181,7 +197,7 @@ impl<'r> Decision<'r> {
         type RowKey<'k> = (
             [&'k str; 5],
             (bool, &'k str),
-            Option<(String, String, String)>,
+            Option<(FindingStatus, String, String)>,
         );
         let mut index: HashMap<RowKey<'r>, usize> = HashMap::new();
         for rep in &self.reports {

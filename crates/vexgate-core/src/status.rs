@@ -66,9 +66,73 @@ impl serde::Serialize for Status {
     }
 }
 
+/// The status Trivy records for a finding it set aside (`ExperimentalModifiedFindings[].Status`,
+/// Trivy 0.76 pkg/types/finding.go `FindingStatus`): an ignore file gives `ignored`, VEX
+/// gives `not_affected` or `fixed`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FindingStatus {
+    Ignored,
+    Unknown,
+    NotAffected,
+    Fixed,
+    UnderInvestigation,
+    /// A value Trivy never writes, read from a report's own modified findings (kept as
+    /// read, and escaped like every report string when shown).
+    Other(String),
+}
+
+impl FindingStatus {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "ignored" => FindingStatus::Ignored,
+            "unknown" => FindingStatus::Unknown,
+            "not_affected" => FindingStatus::NotAffected,
+            "fixed" => FindingStatus::Fixed,
+            "under_investigation" => FindingStatus::UnderInvestigation,
+            other => FindingStatus::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            FindingStatus::Ignored => "ignored",
+            FindingStatus::Unknown => "unknown",
+            FindingStatus::NotAffected => "not_affected",
+            FindingStatus::Fixed => "fixed",
+            FindingStatus::UnderInvestigation => "under_investigation",
+            FindingStatus::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for FindingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Status;
+    use super::{FindingStatus, Status};
+
+    #[test]
+    fn finding_statuses_round_trip() {
+        for s in [
+            "ignored",
+            "unknown",
+            "not_affected",
+            "fixed",
+            "under_investigation",
+        ] {
+            let f = FindingStatus::parse(s);
+            assert!(!matches!(f, FindingStatus::Other(_)), "{s}");
+            assert_eq!(f.as_str(), s);
+        }
+        assert_eq!(
+            FindingStatus::parse("Fixed"),
+            FindingStatus::Other("Fixed".into())
+        );
+    }
 
     #[test]
     fn names_round_trip_and_are_exact() {

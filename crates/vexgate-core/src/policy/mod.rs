@@ -20,7 +20,7 @@ use crate::decision::{FindingKind, Origin, ResultDecision, Suppression};
 use crate::error::{Error, Result};
 use crate::report::{ScanResult, Vulnerability};
 use crate::severity::Severity;
-use crate::status::Status;
+use crate::status::{FindingStatus, Status};
 
 pub use ignorefile::IgnoreConfig;
 
@@ -155,7 +155,7 @@ impl Policy {
 /// The ignore file's suppression of one finding.
 fn suppression(ignore: &IgnoreConfig, statement: &str) -> Suppression {
     Suppression {
-        status: "ignored".to_string(),
+        status: FindingStatus::Ignored,
         statement: statement.to_string(),
         source: ignore.file_path.clone(),
         origin: Origin::IgnoreFile,

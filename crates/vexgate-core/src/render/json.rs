@@ -367,7 +367,7 @@ pub(super) fn render(
                 fixed_version: &s.fixed_version,
                 severity: &s.severity,
                 target: &s.target,
-                status: &s.status,
+                status: s.status.as_str(),
                 statement: &s.statement,
                 source: &s.source,
                 origin: match s.origin {

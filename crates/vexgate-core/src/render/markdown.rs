@@ -162,7 +162,7 @@ pub(super) fn render(
                     link(&s.id, s.url.as_deref()),
                     pkg,
                     cell(&s.severity),
-                    cell(&s.status),
+                    cell(s.status.as_str()),
                     if s.statement.is_empty() {
                         "-".to_string()
                     } else {

@@ -30,6 +30,7 @@ use super::RenderOptions;
 use super::view::platform_label;
 use crate::decision::{Decision, FindingKind, Origin, ReportDecision, Suppression as Sup};
 use crate::report::{ScanResult, Vulnerability};
+use crate::status::FindingStatus;
 
 pub(super) fn render(
     decision: &Decision<'_>,
@@ -102,7 +103,7 @@ fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
                         (
                             v,
                             Sup {
-                                status: mf.status.to_string(),
+                                status: FindingStatus::parse(&mf.status),
                                 statement: mf.statement.to_string(),
                                 source: mf.source.to_string(),
                                 origin: Origin::Report,
@@ -357,7 +358,7 @@ fn vuln_result(b: &mut RunBuilder, r: &ScanResult<'_>, v: &Vulnerability<'_>, su
         .locations(vec![location])
         .build();
     if let Some(s) = sup {
-        let mut justification = s.status.clone();
+        let mut justification = s.status.to_string();
         if !s.statement.is_empty() {
             justification.push_str(": ");
             justification.push_str(&s.statement);

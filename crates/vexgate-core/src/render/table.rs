@@ -132,7 +132,7 @@ pub(super) fn render(
             vec![
                 Cell::new(term(&s.id)),
                 Cell::new(pkg),
-                Cell::new(term(&s.status)),
+                Cell::new(term(s.status.as_str())),
                 Cell::new(if s.statement.is_empty() {
                     "-".into()
                 } else {

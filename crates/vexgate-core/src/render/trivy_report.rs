@@ -359,7 +359,7 @@ fn build_result<'a>(
         };
         modified.push(Out::Object(vec![
             (Cow::Borrowed("Type"), Out::Str(kind.trivy_type())),
-            (Cow::Borrowed("Status"), Out::Str(&s.status)),
+            (Cow::Borrowed("Status"), Out::Str(s.status.as_str())),
             (Cow::Borrowed("Statement"), Out::Str(&s.statement)),
             (Cow::Borrowed("Source"), Out::Str(&s.source)),
             (Cow::Borrowed("Finding"), finding),

@@ -458,7 +458,7 @@ fn suppressed_rows(rep: &ReportDecision<'_>) -> Vec<SuppressedRow> {
                 target: r.target.to_string(),
                 class: r.class.to_string(),
                 result_type: r.kind.to_string(),
-                status: s.status.clone(),
+                status: s.status.to_string(),
                 statement: s.statement.clone(),
                 source: s.source.clone(),
                 origin: s.origin,

@@ -166,23 +166,25 @@ macro_rules! go_struct {
 }
 pub(crate) use go_struct;
 
-struct StrV<'s, 'a>(&'s mut Cow<'a, str>);
+/// A JSON string handed to `F` (borrowed from the input when it has no escapes); `null`
+/// leaves the slot as it is, as Go's decoder does.
+struct StrV<F>(F);
 
-impl<'de: 'a, 'a> Visitor<'de> for StrV<'_, 'a> {
+impl<'de: 'a, 'a, F: FnOnce(Cow<'a, str>)> Visitor<'de> for StrV<F> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
     }
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-        *self.0 = Cow::Borrowed(v);
+        (self.0)(Cow::Borrowed(v));
         Ok(())
     }
     fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        *self.0 = Cow::Owned(v.to_owned());
+        (self.0)(Cow::Owned(v.to_owned()));
         Ok(())
     }
     fn visit_string<E>(self, v: String) -> Result<(), E> {
-        *self.0 = Cow::Owned(v);
+        (self.0)(Cow::Owned(v));
         Ok(())
     }
     fn visit_unit<E>(self) -> Result<(), E> {
@@ -193,36 +195,14 @@ impl<'de: 'a, 'a> Visitor<'de> for StrV<'_, 'a> {
 /// Go `string`: `null` leaves it.
 impl<'de: 'a, 'a> GoDecode<'de> for Cow<'a, str> {
     fn go_decode<D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(StrV(self))
+        d.deserialize_any(StrV(|s| *self = s))
     }
 }
 
 /// Go `string` whose presence the model records: `null` leaves it.
 impl<'de: 'a, 'a> GoDecode<'de> for Option<Cow<'a, str>> {
     fn go_decode<D: Deserializer<'de>>(&mut self, d: D) -> Result<(), D::Error> {
-        struct V<'s, 'a>(&'s mut Option<Cow<'a, str>>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'_, 'a> {
-            type Value = ();
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-                *self.0 = Some(Cow::Borrowed(v));
-                Ok(())
-            }
-            fn visit_str<E>(self, v: &str) -> Result<(), E> {
-                *self.0 = Some(Cow::Owned(v.to_owned()));
-                Ok(())
-            }
-            fn visit_string<E>(self, v: String) -> Result<(), E> {
-                *self.0 = Some(Cow::Owned(v));
-                Ok(())
-            }
-            fn visit_unit<E>(self) -> Result<(), E> {
-                Ok(())
-            }
-        }
-        d.deserialize_any(V(self))
+        d.deserialize_any(StrV(|s| *self = Some(s)))
     }
 }
 

@@ -35,6 +35,7 @@ use crate::decision::{FindingKind, Origin, ResultDecision, Suppression, Warning}
 use crate::error::{Error, Result};
 use crate::purl::{ImageRepo, Purl, oci_purl_from_image_repo, oci_purl_from_repo_digests};
 use crate::report::Report;
+use crate::status::FindingStatus;
 
 use self::csaf::CompiledCsaf;
 use self::graph::Graph;
@@ -172,11 +173,14 @@ fn candidates_not_affected(
                     }
                 };
                 let st = winner_suppresses(winner)?;
-                (st.status.as_str().to_string(), st.justification.clone())
+                (
+                    FindingStatus::parse(st.status.as_str()),
+                    st.justification.clone(),
+                )
             }
             Candidates::Csaf(c) => {
                 let (status, statement) = c.not_affected(vuln, product, sub)?;
-                (status.to_string(), statement.to_string())
+                (FindingStatus::parse(status), statement.to_string())
             }
         };
         Some(Suppression {
@@ -762,7 +766,7 @@ mod tests {
 
     fn sup(n: usize) -> Suppression {
         Suppression {
-            status: "not_affected".into(),
+            status: FindingStatus::NotAffected,
             statement: format!("node {n}"),
             source: "t".into(),
             origin: Origin::Vex,

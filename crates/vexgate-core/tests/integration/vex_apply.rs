@@ -8,6 +8,7 @@ use std::path::Path;
 
 use vexgate_core::decision::{Origin, ResultDecision, Suppression, Warning};
 use vexgate_core::report::parse_report;
+use vexgate_core::status::FindingStatus;
 use vexgate_core::vex::{self, VexSet};
 
 const D: &str = "tests/data/vex";
@@ -34,14 +35,7 @@ fn apply(report: &str, vex_files: &[&str], image_repo: Option<&str>) -> Applied 
     let mut warnings = Vec::new();
     let sources: Vec<String> = vex_files.iter().map(|f| format!("{D}/{f}")).collect();
     let set = load(&sources, &mut warnings).unwrap_or_else(|e| panic!("{e}"));
-    let mut decisions: Vec<ResultDecision> = report
-        .results
-        .iter()
-        .map(|r| ResultDecision {
-            vulnerabilities: (0..r.vulnerabilities.len()).collect(),
-            ..Default::default()
-        })
-        .collect();
+    let mut decisions: Vec<ResultDecision> = ResultDecision::every_vulnerability(&report);
     let assumed = vex::apply(&report, &mut decisions, &set, image_repo, &mut warnings);
     let mut out = Applied {
         kept: Vec::new(),
@@ -75,7 +69,7 @@ fn sup_ids(a: &Applied) -> Vec<&str> {
 
 fn not_affected(statement: &str, source: &str) -> Suppression {
     Suppression {
-        status: "not_affected".into(),
+        status: FindingStatus::NotAffected,
         statement: statement.into(),
         source: format!("{D}/{source}"),
         origin: Origin::Vex,
@@ -231,14 +225,7 @@ fn gomod_root_module_product() {
     let report = parse_report(Path::new("gomod.json"), &text).unwrap();
     let mut w = Vec::new();
     let set = load(&[format!("{D}/gomod-local.openvex.json")], &mut w).unwrap();
-    let mut d: Vec<ResultDecision> = report
-        .results
-        .iter()
-        .map(|r| ResultDecision {
-            vulnerabilities: (0..r.vulnerabilities.len()).collect(),
-            ..Default::default()
-        })
-        .collect();
+    let mut d: Vec<ResultDecision> = ResultDecision::every_vulnerability(&report);
     vex::apply(&report, &mut d, &set, None, &mut w);
     let r = &report.results[0];
     let sup: Vec<&str> = d[0]
@@ -325,14 +312,7 @@ fn upstream_golden_without_packages() {
     let set = VexSet {
         sources: vec![vex::load_text("pkg.openvex.json", doc).unwrap()],
     };
-    let mut d: Vec<ResultDecision> = report
-        .results
-        .iter()
-        .map(|r| ResultDecision {
-            vulnerabilities: (0..r.vulnerabilities.len()).collect(),
-            ..Default::default()
-        })
-        .collect();
+    let mut d: Vec<ResultDecision> = ResultDecision::every_vulnerability(&report);
     let mut w = Vec::new();
     vex::apply(&report, &mut d, &set, None, &mut w);
     let total: usize = report.results.iter().map(|r| r.vulnerabilities.len()).sum();

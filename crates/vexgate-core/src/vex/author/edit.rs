@@ -1,129 +1,120 @@
 //! The document edit: append the statement to the existing document (or create one), pin
 //! inherited timestamps, bump the version, and the diff.
 //!
-//! The existing document is edited as JSON (`serde_json` with `preserve_order`), so unknown
-//! fields, key order and the order of existing statements survive byte-for-byte apart from
-//! the pinned timestamps, `last_updated` and `version`. New content is written in the
-//! spec examples' key order, 2-space indent, trailing newline.
+//! The existing document is read into the typed OpenVEX model ([`model::Document`]), edited
+//! there and written back. Fields the model does not know are kept: every level of the
+//! model holds them in its `extra` map and writes them after the known fields. Known fields
+//! are written in the order of the spec's examples (and of go-vex's structs, so a document
+//! vexctl wrote keeps its layout); statements keep their order; values are written back as
+//! read apart from the pinned timestamps, `last_updated`, `version` and the legacy shapes
+//! the reader upgrades. 2-space indent, trailing newline.
 
 use std::path::Path;
 
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::vex::model::{self, CONTEXT_V020, Flavor};
+use crate::vex::model::{self, CONTEXT_V020, Document, Flavor, Product, Statement, Vulnerability};
 
 use super::clock::{format_timestamp, parse_timestamp};
 use super::{AddOptions, AddOutcome, StatusFields, nonempty};
 
-pub(super) fn obj() -> Map<String, Value> {
-    Map::new()
-}
-
-/// Insert `key` right after `after` (or at the end), keeping every other key in place.
-fn insert_after(m: &mut Map<String, Value>, after: &[&str], key: &str, value: Value) {
-    if m.contains_key(key) {
-        m.insert(key.to_string(), value);
-        return;
-    }
-    let pos = m
-        .keys()
-        .enumerate()
-        .filter(|(_, k)| after.contains(&k.as_str()))
-        .map(|(i, _)| i + 1)
-        .max();
-    match pos {
-        Some(pos) if pos < m.len() => {
-            let old = std::mem::take(m);
-            for (i, (k, v)) in old.into_iter().enumerate() {
-                if i == pos {
-                    m.insert(key.to_string(), value.clone());
-                }
-                m.insert(k, v);
-            }
-        }
-        _ => {
-            m.insert(key.to_string(), value);
-        }
-    }
-}
-
 /// 2-space indent, no HTML escaping, trailing newline.
-pub fn to_pretty(v: &Value) -> String {
+pub fn to_pretty<T: Serialize + ?Sized>(v: &T) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
 }
 
-/// The statement's content without its time fields (for "identical statement" checks).
-fn content_of(st: &Value) -> Value {
-    let mut v = st.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("timestamp");
-        m.remove("last_updated");
-        m.remove("action_statement_timestamp");
+/// The statement without its time fields (for "identical statement" checks).
+fn content_of(st: &Statement) -> Statement {
+    Statement {
+        timestamp: None,
+        last_updated: None,
+        action_statement_timestamp: None,
+        ..st.clone()
     }
-    v
 }
 
 /// A statement built from the options, before it is timed.
 #[derive(Debug, Clone)]
 pub struct NewStatement {
-    pub vulnerability: Value,
-    pub products: Value,
+    pub vulnerability: Vulnerability,
+    pub products: Vec<Product>,
     pub fields: StatusFields,
 }
 
 impl NewStatement {
-    fn to_value(&self, t: &str) -> Value {
-        let mut m = obj();
-        m.insert("vulnerability".into(), self.vulnerability.clone());
-        m.insert("timestamp".into(), Value::String(t.to_string()));
-        m.insert("products".into(), self.products.clone());
-        m.insert("status".into(), Value::String(self.fields.status.clone()));
-        for (k, v) in [
-            ("status_notes", &self.fields.status_notes),
-            ("justification", &self.fields.justification),
-            ("impact_statement", &self.fields.impact_statement),
-            ("action_statement", &self.fields.action_statement),
-        ] {
-            if let Some(v) = v {
-                m.insert(k.into(), Value::String(v.clone()));
-            }
+    fn at(&self, t: &str) -> Statement {
+        let f = &self.fields;
+        Statement {
+            vulnerability: self.vulnerability.clone(),
+            timestamp: Some(t.to_string()),
+            products: self.products.clone(),
+            status: f.status.clone(),
+            status_notes: f.status_notes.clone(),
+            justification: f.justification.clone(),
+            impact_statement: f.impact_statement.clone(),
+            action_statement: f.action_statement.clone(),
+            action_statement_timestamp: f.action_statement.as_ref().map(|_| t.to_string()),
+            ..Statement::default()
         }
-        if self.fields.action_statement.is_some() {
-            m.insert(
-                "action_statement_timestamp".into(),
-                Value::String(t.to_string()),
-            );
-        }
-        Value::Object(m)
     }
 }
 
 /// The statement index of the latest existing statement with the same vulnerability name
 /// and the same products (effective timestamp, then document order).
 fn latest_same_subject(
-    statements: &[Value],
+    statements: &[Statement],
     doc_ts: Option<Timestamp>,
-    new: &Value,
+    new: &Statement,
 ) -> Option<usize> {
-    let name = new.pointer("/vulnerability/name");
-    let products = new.get("products");
     statements
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.pointer("/vulnerability/name") == name && s.get("products") == products)
+        .filter(|(_, s)| {
+            s.vulnerability.name == new.vulnerability.name && s.products == new.products
+        })
         .max_by_key(|(i, s)| {
-            let ts = s
-                .get("timestamp")
-                .and_then(Value::as_str)
-                .and_then(parse_timestamp)
-                .or(doc_ts);
+            let ts = s.timestamp.as_deref().and_then(parse_timestamp).or(doc_ts);
             (ts, *i)
         })
         .map(|(i, _)| i)
+}
+
+/// Read the existing document text into the model; errors say the file was not modified.
+/// Returns the document and whether it was in a shape Trivy refuses (legacy, or legacy
+/// fields under the v0.2.0 context), which the model's writer upgrades.
+fn read_existing(path: &Path, text: &str) -> Result<(Document, bool)> {
+    let bad = |msg: String| Error::input(path, format!("{msg}; not modified"));
+    let root: Value = serde_json::from_str(text).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => "truncated JSON",
+            _ => "invalid JSON",
+        };
+        bad(format!("existing VEX file is {what}: {e}"))
+    })?;
+    let trivy_refuses = !crate::vex::decode::refusals(&root).0.is_empty();
+    let Value::Object(doc) = root else {
+        return Err(bad("existing VEX file is JSON but not an object".into()));
+    };
+    match doc.get("@context") {
+        Some(Value::String(s)) if !s.is_empty() => {}
+        _ => {
+            return Err(bad(
+                "existing file has no @context: not an OpenVEX document".into(),
+            ));
+        }
+    }
+    let doc = model::document_from_value(doc).map_err(|e| {
+        bad(format!(
+            "existing file is not a readable OpenVEX document: {e}"
+        ))
+    })?;
+    let legacy = model::flavor_of(&doc.context) == Some(Flavor::Legacy);
+    Ok((doc, legacy || trivy_refuses))
 }
 
 /// Apply the statement to the existing document text (or create a new document) at time
@@ -137,91 +128,48 @@ pub fn apply_to_document(
 ) -> Result<Option<String>> {
     let path = o.out.as_path();
     let ts = format_timestamp(t);
-    let statement = new.to_value(&ts);
+    let statement = new.at(&ts);
     let Some(text) = existing else {
-        let mut doc = obj();
-        doc.insert("@context".into(), Value::String(CONTEXT_V020.into()));
-        let id = match nonempty(&o.vex_id) {
-            Some(id) => id,
-            None => format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        let doc = Document {
+            context: CONTEXT_V020.into(),
+            id: nonempty(&o.vex_id).unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4())),
+            author: default_author(o),
+            timestamp: Some(ts.clone()),
+            version: Some(1),
+            tooling: Some(format!("vexgate {}", env!("CARGO_PKG_VERSION"))),
+            statements: vec![statement],
+            ..Document::default()
         };
-        doc.insert("@id".into(), Value::String(id));
-        doc.insert("author".into(), Value::String(default_author(o)));
-        doc.insert("timestamp".into(), Value::String(ts.clone()));
-        doc.insert("version".into(), Value::from(1u64));
-        doc.insert(
-            "tooling".into(),
-            Value::String(format!("vexgate {}", env!("CARGO_PKG_VERSION"))),
-        );
-        doc.insert("statements".into(), Value::Array(vec![statement]));
         out.version = 1;
         out.statements = 1;
         out.changed = true;
         out.notes.push(format!("{}: new document", path.display()));
-        return Ok(Some(to_pretty(&Value::Object(doc))));
+        return Ok(Some(to_pretty(&doc)));
     };
 
     let bad = |msg: String| Error::input(path, format!("{msg}; not modified"));
-    let root: Value = serde_json::from_str(text).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Eof => "truncated JSON",
-            _ => "invalid JSON",
-        };
-        bad(format!("existing VEX file is {what}: {e}"))
-    })?;
-    let Value::Object(mut doc) = root else {
-        return Err(bad("existing VEX file is JSON but not an object".into()));
-    };
-    match doc.get("@context") {
-        Some(Value::String(s)) if !s.is_empty() => {}
-        _ => {
-            return Err(bad(
-                "existing file has no @context: not an OpenVEX document".into(),
-            ));
-        }
-    }
-    let parsed = model::document_from_value(doc.clone()).map_err(|e| {
-        bad(format!(
-            "existing file is not a readable OpenVEX document: {e}"
-        ))
-    })?;
-    let trivy_refuses = !crate::vex::decode::refusals(&Value::Object(doc.clone()))
-        .0
-        .is_empty();
-    if model::flavor_of(&parsed.context) == Some(Flavor::Legacy) || trivy_refuses {
-        // Upgrade the legacy v0.0.1 shape (go-vex parse001), as vexctl does on write; also
-        // v0.0.1 shapes under the v0.2.0 context, which Trivy refuses as they are.
-        let Value::Object(m) = serde_json::to_value(&parsed)
-            .map_err(|e| bad(format!("cannot convert the legacy document: {e}")))?
-        else {
-            return Err(bad("cannot convert the legacy document".into()));
-        };
-        doc = m;
-        doc.insert("@context".into(), Value::String(CONTEXT_V020.into()));
+    let (mut doc, upgraded) = read_existing(path, text)?;
+    if upgraded {
+        // The legacy v0.0.1 shape (go-vex parse001) is written as v0.2.0, as vexctl does on
+        // write; so are v0.0.1 shapes under the v0.2.0 context, which Trivy refuses as they are.
         out.warnings.push(format!(
             "{}: legacy OpenVEX (@context {}) upgraded to v0.2.0",
             path.display(),
-            parsed.context
+            doc.context
         ));
-    }
-    if !matches!(doc.get("statements"), Some(Value::Array(_))) {
-        doc.insert("statements".into(), Value::Array(Vec::new()));
+        doc.context = CONTEXT_V020.into();
     }
 
     // Times must not go backwards (vexctl add: "date cannot be older than document's timestamp").
-    let time_of = |v: Option<&Value>, what: &str| -> Result<Option<Timestamp>> {
-        match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => parse_timestamp(s)
+    let time_of = |v: &Option<String>, what: &str| -> Result<Option<Timestamp>> {
+        match v.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => parse_timestamp(s)
                 .map(Some)
                 .ok_or_else(|| bad(format!("{what} {s:?} is not an RFC 3339 time"))),
-            Some(_) => Err(bad(format!("{what} is not a string"))),
         }
     };
-    let doc_ts = time_of(doc.get("timestamp"), "timestamp")?;
-    let doc_lu = time_of(doc.get("last_updated"), "last_updated")?;
-    let later = |x: Option<Timestamp>, what: String| -> Result<()> {
+    let later = |x: Option<Timestamp>, what: &str| -> Result<()> {
         match x {
             Some(x) if x > t => Err(bad(format!(
                 "{what} ({x}) is later than now ({t}); check the clock or SOURCE_DATE_EPOCH"
@@ -229,34 +177,27 @@ pub fn apply_to_document(
             _ => Ok(()),
         }
     };
-    later(doc_ts, "the document timestamp".into())?;
-    later(doc_lu, "the document last_updated".into())?;
-    let statements = doc
-        .get("statements")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for (i, s) in statements.iter().enumerate() {
-        later(
-            time_of(s.get("timestamp"), &format!("statements[{i}].timestamp"))?,
-            format!("statements[{i}].timestamp"),
-        )?;
-        later(
-            time_of(
-                s.get("last_updated"),
-                &format!("statements[{i}].last_updated"),
-            )?,
-            format!("statements[{i}].last_updated"),
-        )?;
+    let doc_ts = time_of(&doc.timestamp, "timestamp")?;
+    let doc_lu = time_of(&doc.last_updated, "last_updated")?;
+    later(doc_ts, "the document timestamp")?;
+    later(doc_lu, "the document last_updated")?;
+    for (i, s) in doc.statements.iter().enumerate() {
+        for (field, value) in [
+            ("timestamp", &s.timestamp),
+            ("last_updated", &s.last_updated),
+        ] {
+            let what = format!("statements[{i}].{field}");
+            later(time_of(value, &what)?, &what)?;
+        }
     }
 
-    let old_version = doc.get("version").and_then(Value::as_u64).unwrap_or(0);
-    out.statements = statements.len();
+    let old_version = doc.version.unwrap_or(0);
+    out.statements = doc.statements.len();
     out.version = old_version;
 
     // Adding the same statement again changes nothing (not even the version).
-    if let Some(i) = latest_same_subject(&statements, doc_ts, &statement)
-        && content_of(&statements[i]) == content_of(&statement)
+    if let Some(i) = latest_same_subject(&doc.statements, doc_ts, &statement)
+        && content_of(&doc.statements[i]) == content_of(&statement)
     {
         out.notes.push(format!(
             "{}: identical to statements[{i}], the latest for this vulnerability and these products; nothing changed",
@@ -267,106 +208,68 @@ pub fn apply_to_document(
 
     // Pin the inherited timestamp into untouched statements (spec "Updating Statements with
     // Inherited Data"; vexctl add.go).
-    let inherited = doc_lu.or(doc_ts);
-    let mut pinned = 0;
-    let mut statements = statements;
+    let inherited = doc
+        .last_updated
+        .clone()
+        .filter(|_| doc_lu.is_some())
+        .or_else(|| doc.timestamp.clone().filter(|_| doc_ts.is_some()));
+    let untimed = |s: &Statement| s.timestamp.as_deref().is_none_or(str::is_empty);
     if let Some(inh) = &inherited {
-        let inh_text = doc
-            .get("last_updated")
-            .or_else(|| doc.get("timestamp"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| format_timestamp(*inh));
-        for s in statements.iter_mut() {
-            if let Value::Object(m) = s {
-                let has = matches!(m.get("timestamp"), Some(Value::String(x)) if !x.is_empty());
-                if !has {
-                    insert_after(
-                        m,
-                        &["@id", "version", "vulnerability"],
-                        "timestamp",
-                        Value::String(inh_text.clone()),
-                    );
-                    pinned += 1;
-                }
-            }
+        let mut pinned = 0;
+        for s in doc.statements.iter_mut().filter(|s| untimed(s)) {
+            s.timestamp = Some(inh.clone());
+            pinned += 1;
         }
-    } else if statements.iter().any(|s| s.get("timestamp").is_none()) {
+        if pinned > 0 {
+            out.notes.push(format!(
+                "pinned the inherited timestamp into {pinned} existing statement(s)"
+            ));
+        }
+    } else if doc.statements.iter().any(untimed) {
         out.warnings.push(format!(
             "{}: the document has no timestamp, so statements without one cannot be pinned",
             path.display()
         ));
     }
-    if pinned > 0 {
-        out.notes.push(format!(
-            "pinned the inherited timestamp into {pinned} existing statement(s)"
-        ));
-    }
-    statements.push(statement);
-    out.statements = statements.len();
-    doc.insert("statements".into(), Value::Array(statements));
+    doc.statements.push(statement);
+    out.statements = doc.statements.len();
 
     if doc_ts.is_none() {
-        insert_after(
-            &mut doc,
-            &["@context", "@id", "author", "role"],
-            "timestamp",
-            Value::String(ts.clone()),
-        );
+        doc.timestamp = Some(ts.clone());
     }
-    insert_after(
-        &mut doc,
-        &["timestamp"],
-        "last_updated",
-        Value::String(ts.clone()),
-    );
-    let version = old_version + 1;
-    insert_after(
-        &mut doc,
-        &["timestamp", "last_updated"],
-        "version",
-        Value::from(version),
-    );
-    out.version = version;
+    doc.last_updated = Some(ts);
+    doc.version = Some(old_version + 1);
+    out.version = old_version + 1;
 
-    if !matches!(doc.get("@id"), Some(Value::String(s)) if !s.is_empty()) {
-        let id =
+    if doc.id.is_empty() {
+        doc.id =
             nonempty(&o.vex_id).unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4()));
-        insert_after(&mut doc, &["@context"], "@id", Value::String(id.clone()));
         out.notes
-            .push(format!("the document had no @id; set it to {id}"));
+            .push(format!("the document had no @id; set it to {}", doc.id));
     } else if let Some(id) = nonempty(&o.vex_id)
-        && doc.get("@id").and_then(Value::as_str) != Some(id.as_str())
+        && doc.id != id
     {
         out.warnings.push(format!(
-            "--vex-id {id:?} ignored: the document already has @id {} (an @id names the document for its whole history)",
-            doc["@id"]
+            "--vex-id {id:?} ignored: the document already has @id {:?} (an @id names the document for its whole history)",
+            doc.id
         ));
     }
-    if let Some(a) = nonempty(&o.author) {
-        let cur = doc.get("author").and_then(Value::as_str).unwrap_or("");
-        if cur != a {
+    match nonempty(&o.author) {
+        Some(a) if doc.author != a => {
             out.warnings.push(format!(
-                "document author changed from {cur:?} to {a:?} (the author vouches for the current content)"
+                "document author changed from {:?} to {a:?} (the author vouches for the current content)",
+                doc.author
             ));
-            insert_after(&mut doc, &["@context", "@id"], "author", Value::String(a));
+            doc.author = a;
         }
-    } else if doc
-        .get("author")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .is_empty()
-    {
-        insert_after(
-            &mut doc,
-            &["@context", "@id"],
-            "author",
-            Value::String(default_author(o)),
-        );
+        Some(_) => {}
+        None if doc.author.is_empty() => doc.author = default_author(o),
+        None => {}
     }
     // Never write a document Trivy would refuse (a value the upgrade cannot repair).
-    let doc = Value::Object(doc);
-    if let Some(r) = crate::vex::decode::refusals(&doc).0.into_iter().next() {
+    let value =
+        serde_json::to_value(&doc).map_err(|e| bad(format!("cannot write the document: {e}")))?;
+    if let Some(r) = crate::vex::decode::refusals(&value).0.into_iter().next() {
         return Err(bad(format!(
             "Trivy 0.76 would refuse the result: {r}; fix it first (`vexgate vex validate` lists every problem)"
         )));
@@ -395,13 +298,130 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
+    fn spec(name: &str) -> String {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/upstream/openvex/spec")
+            .join(name);
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    fn fixed(vuln: &str, product: &str) -> NewStatement {
+        NewStatement {
+            vulnerability: Vulnerability {
+                name: vuln.into(),
+                ..Vulnerability::default()
+            },
+            products: vec![Product {
+                component: model::Component::from_id(product),
+                subcomponents: Vec::new(),
+            }],
+            fields: StatusFields {
+                status: "fixed".into(),
+                ..StatusFields::default()
+            },
+        }
+    }
+
+    fn add(existing: &str, new: &NewStatement, t: &str) -> (Value, AddOutcome) {
+        let o = AddOptions {
+            out: "vex.json".into(),
+            ..AddOptions::default()
+        };
+        let mut out = AddOutcome::default();
+        let text = apply_to_document(&o, Some(existing), new, t.parse().unwrap(), &mut out)
+            .unwrap()
+            .expect("the document changes");
+        (serde_json::from_str(&text).unwrap(), out)
+    }
+
+    /// The spec's "Updating Statements with Inherited Data" example: the edit pins the
+    /// inherited timestamp into the old statement and appends the new one, as the spec's
+    /// "after" document shows; vexgate also records when (`last_updated`, the statement's
+    /// `timestamp`) and keeps the document's creation time.
     #[test]
-    fn insert_after_keeps_order() {
-        let mut m: Map<String, Value> = serde_json::from_str(r#"{"a":1,"b":2,"c":3}"#).unwrap();
-        insert_after(&mut m, &["a"], "x", Value::from(9));
-        assert_eq!(m.keys().cloned().collect::<Vec<_>>(), ["a", "x", "b", "c"]);
-        insert_after(&mut m, &["zz"], "y", Value::from(9));
-        assert_eq!(m.keys().next_back().unwrap(), "y");
+    fn matches_the_spec_update_example() {
+        let before = spec("example-update-before.openvex.json");
+        let after: Value =
+            serde_json::from_str(&spec("example-update-after.openvex.json")).unwrap();
+        let t = "2023-01-09T15:08:42Z";
+        let (got, out) = add(
+            &before,
+            &fixed("CVE-2023-12345", "pkg:apk/wolfi/git@2.39.0-r1?arch=armv7"),
+            t,
+        );
+        for key in ["@context", "@id", "author", "role", "version"] {
+            assert_eq!(got[key], after[key], "{key}");
+        }
+        assert_eq!(got["statements"][0], after["statements"][0]);
+        let mut new = got["statements"][1].clone();
+        assert_eq!(new["timestamp"], t);
+        new.as_object_mut().unwrap().remove("timestamp");
+        assert_eq!(new, after["statements"][1]);
+        let before: Value = serde_json::from_str(&before).unwrap();
+        assert_eq!(got["timestamp"], before["timestamp"]);
+        assert_eq!(got["last_updated"], t);
+        assert_eq!((out.version, out.statements), (2, 2));
+    }
+
+    /// Fields the model does not know survive the edit at every level, with their values.
+    #[test]
+    fn keeps_unknown_fields_at_every_level() {
+        let doc = json!({
+            "@context": CONTEXT_V020, "@id": "urn:x", "author": "a", "x-doc": {"b": 1, "a": [2]},
+            "timestamp": "2025-01-01T00:00:00Z", "version": 3,
+            "statements": [{
+                "x-st": "keep",
+                "vulnerability": {"name": "CVE-1", "x-vuln": null},
+                "products": [{"@id": "pkg:oci/app", "x-prod": true,
+                    "identifiers": {"purl": "pkg:oci/app"},
+                    "subcomponents": [{"@id": "pkg:deb/debian/bash", "x-sub": 1.5}]}],
+                "status": "not_affected", "justification": "component_not_present"
+            }]
+        });
+        let (got, _) = add(
+            &doc.to_string(),
+            &fixed("CVE-2", "pkg:oci/app"),
+            "2025-02-01T00:00:00Z",
+        );
+        let old = &got["statements"][0];
+        assert_eq!(got["x-doc"], doc["x-doc"]);
+        assert_eq!(old["x-st"], "keep");
+        assert_eq!(old["vulnerability"], doc["statements"][0]["vulnerability"]);
+        assert_eq!(old["products"], doc["statements"][0]["products"]);
+        assert_eq!(old["timestamp"], "2025-01-01T00:00:00Z", "pinned");
+        assert_eq!(got["version"], 4);
+    }
+
+    /// A document vexctl wrote keeps its layout: the old text's lines stay, in order.
+    #[test]
+    fn keeps_the_layout_of_a_written_document() {
+        let o = AddOptions {
+            out: "vex.json".into(),
+            ..AddOptions::default()
+        };
+        let first = fixed("CVE-1", "pkg:oci/app");
+        let mut out = AddOutcome::default();
+        let t1: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+        let one = apply_to_document(&o, None, &first, t1, &mut out)
+            .unwrap()
+            .unwrap();
+        let t2: Timestamp = "2025-01-02T00:00:00Z".parse().unwrap();
+        let two = apply_to_document(&o, Some(&one), &fixed("CVE-2", "pkg:oci/app"), t2, &mut out)
+            .unwrap()
+            .unwrap();
+        let diff = similar::TextDiff::from_lines(&one, &two);
+        let removed: Vec<_> = diff
+            .iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Delete)
+            .map(|c| c.value().trim().to_string())
+            .collect();
+        assert_eq!(
+            removed,
+            [r#""version": 1,"#],
+            "{}",
+            unified_diff(Path::new("v"), &one, &two)
+        );
     }
 }

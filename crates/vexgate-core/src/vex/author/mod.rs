@@ -17,10 +17,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use serde_json::Value;
-
 use crate::error::{Error, Result};
 use crate::purl::Purl;
+use crate::vex::model::{Component, Product, Vulnerability};
 
 pub mod clock;
 pub mod edit;
@@ -32,7 +31,6 @@ pub use edit::{NewStatement, apply_to_document, to_pretty, unified_diff};
 pub use products::{image_products, normalize_package_purl};
 pub use report::{Finding, MatchedBy, ReportFacts, read_report};
 
-use edit::obj;
 use products::cross_check_image;
 
 /// Which products the statement names.
@@ -219,14 +217,7 @@ pub fn build_statement(
     }
 
     // Products.
-    let subs: Vec<Value> = sub_purls
-        .iter()
-        .map(|p| {
-            let mut m = obj();
-            m.insert("@id".into(), Value::String(p.clone()));
-            Value::Object(m)
-        })
-        .collect();
+    let subs: Vec<Component> = sub_purls.iter().map(Component::from_id).collect();
     let mut product_ids: Vec<String> = Vec::new();
     let mut with_subs = true;
     match o.scope {
@@ -275,15 +266,11 @@ pub fn build_statement(
     }
     let mut seen = BTreeSet::new();
     product_ids.retain(|p| seen.insert(p.clone()));
-    let products: Vec<Value> = product_ids
+    let products: Vec<Product> = product_ids
         .iter()
-        .map(|id| {
-            let mut m = obj();
-            m.insert("@id".into(), Value::String(id.clone()));
-            if with_subs && !subs.is_empty() {
-                m.insert("subcomponents".into(), Value::Array(subs.clone()));
-            }
-            Value::Object(m)
+        .map(|id| Product {
+            component: Component::from_id(id.as_str()),
+            subcomponents: if with_subs { subs.clone() } else { Vec::new() },
         })
         .collect();
     notes.push(format!("products: {}", product_ids.join(", ")));
@@ -294,17 +281,13 @@ pub fn build_statement(
         ));
     }
 
-    let mut v = obj();
-    v.insert("name".into(), Value::String(vuln.to_string()));
-    if !aliases.is_empty() {
-        v.insert(
-            "aliases".into(),
-            Value::Array(aliases.into_iter().map(Value::String).collect()),
-        );
-    }
     Ok(NewStatement {
-        vulnerability: Value::Object(v),
-        products: Value::Array(products),
+        vulnerability: Vulnerability {
+            name: vuln.to_string(),
+            aliases: aliases.into_iter().collect(),
+            ..Vulnerability::default()
+        },
+        products,
         fields,
     })
 }

@@ -10,6 +10,7 @@ use vexgate_core::decision::{
 };
 use vexgate_core::policy::{self, Policy};
 use vexgate_core::report::{Coverage, Platform, Report, ReportFile};
+use vexgate_core::status::FindingStatus;
 
 pub fn upstream(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -107,7 +108,7 @@ pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decisio
 
 pub fn vex_suppression(source: &str, status: &str, justification: &str) -> Suppression {
     Suppression {
-        status: status.into(),
+        status: FindingStatus::parse(status),
         statement: justification.into(),
         source: source.into(),
         origin: Origin::Vex,
@@ -116,7 +117,7 @@ pub fn vex_suppression(source: &str, status: &str, justification: &str) -> Suppr
 
 pub fn ignored(source: &str, statement: &str) -> Suppression {
     Suppression {
-        status: "ignored".into(),
+        status: FindingStatus::Ignored,
         statement: statement.into(),
         source: source.into(),
         origin: Origin::IgnoreFile,
