@@ -33,7 +33,7 @@
 #     linux/arm64, scripts/make-index-layout.sh) pushed with `skopeo copy --all` to the local
 #     registry; `vexgate scan REF` (no --platform) reads its index with skopeo, runs Trivy once per
 #     platform and saves one report per platform, each recording its platform, and the platform
-#     check passes; a gate of one of them with --expect-platforms-from the pushed raw index fails
+#     check passes (the OCI layout itself too); a gate of one of them with --expect-platforms-from the pushed raw index fails
 #     naming the other.
 #  Also: the README's first command on the bundled examples/ reports blocks (exit 1) with
 #  CVE-2099-0101 on linux/amd64 and linux/arm64 in one row.
@@ -489,6 +489,24 @@ one_report_without_the_index() {
   expect_rc scan-multi-none 0 && [ "$(find "$r/multi-none" -type f | wc -l)" -eq 1 ]
 }
 check "control: --index-tool none lets Trivy scan one platform only" one_report_without_the_index
+# The same image as an OCI layout directory: one report per platform too (Trivy reads a
+# layout's first image whatever platform it is asked for, so vexgate gives it one image a run).
+run scan-multi-layout env -C "$proj" "$vexgate" scan "$multi_layout" --reports-dir "$r/multi-layout" \
+  --trivy "$trivy" --cache-dir "$work/cache" --skip-db-update --trivy-arg=--cache-backend=memory \
+  --vex none
+layout_report_per_platform() {
+  local p os arch n=0
+  expect_rc scan-multi-layout 0 || return 1
+  while read -r p; do
+    os=${p%%/*} arch=${p#*/}
+    jq -e --arg os "$os" --arg arch "$arch" \
+      '.Metadata.ImageConfig.os == $os and .Metadata.ImageConfig.architecture == $arch' \
+      "$r/multi-layout/trivy-$os-$arch.json" >/dev/null || return 1
+    n=$((n + 1))
+  done <"$work/multi-platforms"
+  [ "$n" -eq 2 ] && [ "$(find "$r/multi-layout" -type f | wc -l)" -eq 2 ]
+}
+check "scan of the OCI layout: one report per platform, each recording its platform" layout_report_per_platform
 first_platform=$(head -n 1 "$work/multi-platforms")
 other_platform=$(tail -n 1 "$work/multi-platforms")
 run gate-multi-one env -C "$proj" "$vexgate" gate --vex none \

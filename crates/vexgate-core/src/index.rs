@@ -70,6 +70,9 @@ pub struct ImageIndex {
 pub struct Entry {
     /// The descriptor's digest, when it is a well-formed `algorithm:hex` (see [`Digest`]).
     pub digest: Option<Digest>,
+    /// The descriptor's `mediaType` and `size`, when given.
+    pub media_type: Option<String>,
+    pub size: Option<u64>,
     pub kind: EntryKind,
 }
 
@@ -166,6 +169,7 @@ struct RawDoc {
 struct RawDescriptor {
     media_type: Option<String>,
     digest: Option<String>,
+    size: Option<u64>,
     artifact_type: Option<String>,
     platform: Option<RawPlatform>,
     #[serde(default)]
@@ -254,6 +258,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Raw> {
 
 fn entry(path: &Path, i: usize, d: RawDescriptor) -> Result<Entry> {
     let digest = d.digest.as_deref().and_then(Digest::parse);
+    let media_type = d.media_type.clone();
+    let size = d.size;
     let media = d.media_type.as_deref().unwrap_or_default();
     let kind =
         if d.annotations.get(REFERENCE_TYPE).map(String::as_str) == Some("attestation-manifest") {
@@ -299,7 +305,12 @@ fn entry(path: &Path, i: usize, d: RawDescriptor) -> Result<Entry> {
                 }
             }
         };
-    Ok(Entry { digest, kind })
+    Ok(Entry {
+        digest,
+        media_type,
+        size,
+        kind,
+    })
 }
 
 /// Read a file of at most [`INDEX_MAX`] bytes as UTF-8 (a FIFO or `/dev/stdin` too).

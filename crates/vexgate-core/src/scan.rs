@@ -11,7 +11,7 @@
 //! it runs without the filtering and output `TRIVY_*` variables and with `--config` and
 //! `--ignorefile` pointing at empty files (see [`scrubbed_env`] and [`trivy_command`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -359,24 +359,39 @@ fn registry_index(
     index::parse(&label, &text).map(Some)
 }
 
-/// Platforms listed in an OCI layout: `index.json`, following nested image indexes (two
-/// levels), and for an image listed without a platform its config blob's os/architecture.
-fn oci_layout_platforms(dir: &Path) -> Result<Vec<Platform>> {
-    let index_path = dir.join("index.json");
-    let raw = index::read(&index_path)?;
-    let mut out = BTreeSet::new();
-    collect_layout_platforms(&index_path, raw, &mut out, 0, &|d: &index::Digest| {
-        index::read_bounded(&d.blob_path(dir)).ok()
-    })?;
-    Ok(out.into_iter().collect())
+/// One image of a layout: the descriptor that names its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LayoutImage {
+    digest: index::Digest,
+    media_type: Option<String>,
+    size: Option<u64>,
 }
 
-/// The image platforms of one index document of a layout (a directory or a tar), reading
-/// blobs with `blob` (`None`: missing or unreadable, skipped as before).
-fn collect_layout_platforms(
+/// The images of an OCI layout by platform: `index.json`, following nested image indexes
+/// (two levels), and for an image listed without a platform its config blob's
+/// os/architecture. The first image of a platform wins.
+fn oci_layout_images(dir: &Path) -> Result<BTreeMap<Platform, Option<LayoutImage>>> {
+    let index_path = dir.join("index.json");
+    let raw = index::read(&index_path)?;
+    let mut out = BTreeMap::new();
+    collect_layout_images(dir, &index_path, raw, &mut out, 0, &|d: &index::Digest| {
+        index::read_bounded(&d.blob_path(dir)).ok()
+    })?;
+    Ok(out)
+}
+
+/// Platforms listed in an OCI layout (see [`oci_layout_images`]).
+fn oci_layout_platforms(dir: &Path) -> Result<Vec<Platform>> {
+    Ok(oci_layout_images(dir)?.into_keys().collect())
+}
+
+/// The images of one index document of a layout (a directory or a tar, `root` names it),
+/// reading blobs with `blob` (`None`: missing or unreadable, skipped).
+fn collect_layout_images(
+    root: &Path,
     path: &Path,
     raw: Raw,
-    out: &mut BTreeSet<Platform>,
+    out: &mut BTreeMap<Platform, Option<LayoutImage>>,
     depth: usize,
     blob: &dyn Fn(&index::Digest) -> Option<String>,
 ) -> Result<()> {
@@ -387,9 +402,16 @@ fn collect_layout_platforms(
         ));
     };
     for e in idx.entries {
-        match e.kind {
+        let image = |e: &index::Entry| {
+            e.digest.clone().map(|digest| LayoutImage {
+                digest,
+                media_type: e.media_type.clone(),
+                size: e.size,
+            })
+        };
+        match &e.kind {
             EntryKind::Image { platform, .. } => {
-                out.insert(platform);
+                out.entry(platform.clone()).or_insert_with(|| image(&e));
             }
             EntryKind::Skipped(_) => {}
             EntryKind::Index => {
@@ -397,9 +419,9 @@ fn collect_layout_platforms(
                     continue;
                 };
                 let Some(text) = blob(d) else { continue };
-                let label = path.with_file_name(format!("blobs/{}/{}", d.algorithm, d.encoded));
+                let label = d.blob_path(root);
                 let nested = index::parse(&label, &text)?;
-                collect_layout_platforms(&label, nested, out, depth + 1, blob)?;
+                collect_layout_images(root, &label, nested, out, depth + 1, blob)?;
             }
             EntryKind::ImageWithoutPlatform => {
                 let platform = e
@@ -415,11 +437,63 @@ fn collect_layout_platforms(
                     })
                     .and_then(|d| blob(&d))
                     .and_then(|t| config_platform(&t));
-                out.extend(platform);
+                if let Some(p) = platform {
+                    out.entry(p).or_insert_with(|| image(&e));
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Trivy reads an OCI layout's first image whatever platform it is asked for
+/// (pkg/fanal/image/oci.go `getOCIImage`, Trivy v0.76: the first manifest, and a nested
+/// index's first child). So each platform of a multi-platform layout is scanned through a
+/// layout of its own in `scratch`: an `index.json` naming only that image's manifest, and
+/// `blobs` a link to the original layout's blobs (nothing copied).
+fn single_image_layout(
+    dir: &Path,
+    platform: &Platform,
+    image: &LayoutImage,
+    scratch: &Path,
+) -> Result<PathBuf> {
+    let name = platform
+        .report_file_name()
+        .map_err(|why| Error::input(dir, why))?;
+    let out = scratch.join(format!("layout-{}", name.trim_end_matches(".json")));
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let blobs = dir
+        .join("blobs")
+        .canonicalize()
+        .map_err(|e| Error::io(&dir.join("blobs"), e))?;
+    let link = out.join("blobs");
+    std::os::unix::fs::symlink(&blobs, &link).map_err(|e| Error::io(&link, e))?;
+    let mut descriptor = serde_json::json!({
+        "mediaType": image
+            .media_type
+            .clone()
+            .unwrap_or_else(|| index::MANIFEST_MEDIA_TYPES[0].to_string()),
+        "digest": format!("{}:{}", image.digest.algorithm, image.digest.encoded),
+        "platform": {"os": platform.os, "architecture": platform.arch},
+    });
+    if let Some(size) = image.size {
+        descriptor["size"] = size.into();
+    }
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": index::INDEX_MEDIA_TYPES[0],
+        "manifests": [descriptor],
+    });
+    let write = |name: &str, text: String| {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
+    };
+    write("index.json", index.to_string())?;
+    write(
+        "oci-layout",
+        r#"{"imageLayoutVersion":"1.0.0"}"#.to_string(),
+    )?;
+    Ok(out)
 }
 
 /// `os`/`architecture` of an image config blob.
@@ -494,10 +568,10 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
                 .next()
                 .map(|(_, t)| t)
         };
-        let mut out = BTreeSet::new();
-        collect_layout_platforms(&label, raw, &mut out, 0, &blob)?;
+        let mut out = BTreeMap::new();
+        collect_layout_images(path, &label, raw, &mut out, 0, &blob)?;
         if !out.is_empty() {
-            return Ok(out.into_iter().collect());
+            return Ok(out.into_keys().collect());
         }
     }
     let Some(text) = find("manifest.json") else {
@@ -524,10 +598,13 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
 }
 
 /// Build the child Trivy command for one platform.
+/// `input` replaces the target as Trivy's `--input` (a one-image layout of a multi-platform
+/// OCI layout, see [`single_image_layout`]).
 pub fn trivy_command(
     plan: &ScanPlan,
     kind: TargetKind,
     platform: Option<&Platform>,
+    input: Option<&Path>,
     empty_file: &Path,
     output: &Path,
 ) -> Command {
@@ -535,7 +612,8 @@ pub fn trivy_command(
     cmd.arg("image");
     match kind {
         TargetKind::Archive | TargetKind::Oci => {
-            cmd.arg("--input").arg(&plan.target);
+            cmd.arg("--input")
+                .arg(input.unwrap_or_else(|| Path::new(&plan.target)));
         }
         _ => {}
     }
@@ -615,6 +693,21 @@ pub fn run_platforms(
         .map_err(|e| Error::Tool(format!("cannot create a temporary directory: {e}")))?;
     let empty = scratch.path().join("empty");
     std::fs::write(&empty, "").map_err(|e| Error::io(&empty, e))?;
+    // A multi-platform OCI layout is scanned one image at a time (see single_image_layout).
+    let mut inputs: Vec<Option<PathBuf>> = vec![None; platforms.len()];
+    if kind == TargetKind::Oci {
+        let dir = Path::new(&plan.target);
+        let images = oci_layout_images(dir)?;
+        if images.len() > 1 {
+            for (input, p) in inputs.iter_mut().zip(platforms) {
+                if let Some((p, Some(image))) =
+                    p.as_ref().and_then(|p| images.get(p).map(|i| (p, i)))
+                {
+                    *input = Some(single_image_layout(dir, p, image, scratch.path())?);
+                }
+            }
+        }
+    }
 
     progress.begin(platforms.len());
     let queue = Mutex::new(platforms.iter().enumerate().collect::<Vec<_>>());
@@ -628,7 +721,10 @@ pub fn run_platforms(
                     let r = scan_one(
                         plan,
                         kind,
-                        platform.as_ref(),
+                        Job {
+                            platform: platform.as_ref(),
+                            input: inputs[i].as_deref(),
+                        },
                         &empty,
                         scratch.path(),
                         i,
@@ -661,10 +757,17 @@ struct Watch<'a> {
     interrupted: &'a AtomicBool,
 }
 
+/// One platform's Trivy run: the platform and the `--input` that replaces the target.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    platform: Option<&'a Platform>,
+    input: Option<&'a Path>,
+}
+
 fn scan_one(
     plan: &ScanPlan,
     kind: TargetKind,
-    platform: Option<&Platform>,
+    job: Job<'_>,
     empty: &Path,
     scratch: &Path,
     index: usize,
@@ -674,9 +777,10 @@ fn scan_one(
         progress,
         interrupted,
     } = watch;
+    let Job { platform, input } = job;
     let label = platform.map_or_else(|| "default platform".to_string(), Platform::to_string);
     let tmp_out = scratch.join(format!("report-{index}.json"));
-    let mut cmd = trivy_command(plan, kind, platform, empty, &tmp_out);
+    let mut cmd = trivy_command(plan, kind, platform, input, empty, &tmp_out);
     let started = Instant::now();
     progress.start(index, &label);
     let mut child = cmd.spawn().map_err(|e| {
@@ -806,6 +910,7 @@ mod tests {
             &plan(),
             TargetKind::Archive,
             Some(&p),
+            None,
             Path::new("/e"),
             Path::new("/o"),
         );
@@ -855,6 +960,7 @@ mod tests {
         let cmd = trivy_command(
             &p,
             TargetKind::Image,
+            None,
             None,
             Path::new("/e"),
             Path::new("/o"),
@@ -938,6 +1044,43 @@ mod tests {
             e.contains("blobs/sha256/1d: manifests[0].platform.architecture"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn each_platform_of_a_layout_gets_a_one_image_layout() {
+        let (top, nested, want) = nested_layout_files();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("blobs/sha256")).unwrap();
+        std::fs::write(dir.path().join("index.json"), top).unwrap();
+        std::fs::write(dir.path().join("blobs/sha256/1d"), &nested).unwrap();
+        let images = oci_layout_images(dir.path()).unwrap();
+        let got: Vec<String> = images.keys().map(ToString::to_string).collect();
+        assert_eq!(got, want);
+        let v: serde_json::Value = serde_json::from_str(&nested).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        for m in v["manifests"].as_array().unwrap() {
+            let p = Platform::parse(&format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().unwrap(),
+                m["platform"]["architecture"].as_str().unwrap()
+            ))
+            .unwrap();
+            let image = images[&p].as_ref().unwrap();
+            let out = single_image_layout(dir.path(), &p, image, scratch.path()).unwrap();
+            let idx: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap())
+                    .unwrap();
+            let only = &idx["manifests"].as_array().unwrap()[..];
+            assert_eq!(only.len(), 1);
+            for key in ["mediaType", "digest", "size"] {
+                assert_eq!(only[0][key], m[key], "{key}");
+            }
+            assert_eq!(
+                std::fs::read_link(out.join("blobs")).unwrap(),
+                dir.path().join("blobs").canonicalize().unwrap()
+            );
+            assert!(out.join("oci-layout").is_file());
+        }
     }
 
     #[test]

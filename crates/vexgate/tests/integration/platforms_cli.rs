@@ -570,3 +570,70 @@ fn no_index_tool_on_path_is_an_error_with_the_ways_out() {
     assert!(err.contains("--index-tool none"), "{err}");
     assert!(!t.path().join("trivy.log").exists());
 }
+
+/// A multi-platform OCI layout (index.json → the buildah index as a nested blob) is scanned
+/// one image at a time: Trivy reads a layout's first image whatever platform it is asked
+/// for, so each run gets a layout naming only its platform's image.
+#[test]
+fn scan_of_a_multi_platform_oci_layout_gives_trivy_one_image_per_run() {
+    let t = tmp();
+    ignore_everything(t.path(), &[example("amd64"), example("arm64")]);
+    let layout = t.path().join("layout");
+    std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+    std::fs::copy(buildah_index(), layout.join("blobs/sha256/1d")).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        r#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:1d","size":1}]}"#,
+    )
+    .unwrap();
+    // The stand-in reads the one platform of the layout it is given, and answers with that
+    // platform's example report.
+    let trivy = script(
+        t.path(),
+        "trivy",
+        &format!(
+            "out= input=\nwhile [ $# -gt 0 ]; do\n  [ \"$1\" = --output ] && out=$2\n  [ \"$1\" = --input ] && input=$2\n  shift\ndone\n\
+             arch=$(grep -o '\"architecture\":\"[a-z0-9]*\"' \"$input/index.json\" | cut -d'\"' -f4)\n\
+             n=$(grep -o '\"digest\"' \"$input/index.json\" | wc -l)\n\
+             echo \"$TRIVY_PLATFORM $arch $n\" >>\"{log}\"\n\
+             cp \"{examples}/trivy-linux-$arch.json\" \"$out\"",
+            log = t.path().join("trivy.log").display(),
+            examples = root().join("examples").display(),
+        ),
+    );
+    let o = vexgate(t.path())
+        .args([
+            "scan",
+            "--vex",
+            "none",
+            "--ignorefile",
+            "ignore-all",
+            "--format",
+            "json",
+        ])
+        .arg("--trivy")
+        .arg(&trivy)
+        .arg("--reports-dir")
+        .arg(t.path().join("reports"))
+        .arg(&layout)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut log: Vec<String> = std::fs::read_to_string(t.path().join("trivy.log"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    log.sort();
+    let want: Vec<String> = index_platforms(&buildah_index())
+        .iter()
+        .map(|p| format!("{p} {} 1", p.trim_start_matches("linux/")))
+        .collect();
+    assert_eq!(log, want);
+    let v = json_of(&o);
+    assert_eq!(v["platform_check"]["passed"], true);
+    assert_eq!(
+        v["platform_check"]["expected"],
+        serde_json::json!(index_platforms(&buildah_index()))
+    );
+}
