@@ -599,7 +599,7 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
 
 /// Build the child Trivy command for one platform.
 /// `input` replaces the target as Trivy's `--input` (a one-image layout of a multi-platform
-/// OCI layout, see [`single_image_layout`]).
+/// OCI layout, as `run_platforms` makes for each platform).
 pub fn trivy_command(
     plan: &ScanPlan,
     kind: TargetKind,
