@@ -265,7 +265,7 @@ check "trivy image --input (stripped binary, advisory DB) runs" scan "$tar_blind
 check "stripped binary: no rustbinary result and no findings (the image looks empty)" jqt '(.Results // []) | all(.Type != "rustbinary") and ([.[].Vulnerabilities // [] | length] | add // 0) == 0' "$r_blind"
 
 # `vexgate gate`: the report goes first so `--require-coverage` needs no value. The JSON
-# verdict (schema vexgate/gate/v1) must also say WHY: which finding blocked, or coverage.
+# verdict (schema vexgate/gate/v2) must also say WHY: which finding blocked, or coverage.
 gate_rc() { # EXPECTED_RC JQ_CONDITION REPORT [FLAGS...]
   local want=$1 cond=$2 report=$3 rc
   shift 3

@@ -8,7 +8,7 @@
 # the runner inside this script): VEXGATE (the binary), REPORTS (whitespace-separated paths),
 # IMAGE, PLATFORMS, SEVERITY, IGNORE_UNFIXED, IGNORE_STATUS, IGNOREFILE, VEX (comma-separated),
 # IMAGE_REPO, REPORT_PLATFORM (one FILE=OS/ARCH per line), SHOW_SUPPRESSED, REQUIRE_COVERAGE,
-# CONFIG, SUMMARY_PATH, SARIF_PATH, STEP_SUMMARY (true/false), FAIL_ON_BLOCKING (true/false).
+# CONFIG, BASELINE (whitespace-separated paths), BASELINE_MODE, BASELINE_MISSING, SUMMARY_PATH, SARIF_PATH, STEP_SUMMARY (true/false), FAIL_ON_BLOCKING (true/false).
 # An empty input passes no flag, so vexgate's own defaults (and VEXGATE_* variables and
 # vexgate.toml) apply.
 #
@@ -55,6 +55,11 @@ flags=()
 [ -n "$show_suppressed" ] && flags+=("--show-suppressed=$show_suppressed")
 [ -n "$require_coverage" ] && flags+=("--require-coverage=$require_coverage")
 [ -n "${CONFIG:-}" ] && flags+=(--config "$CONFIG")
+# -d '': every line (plain `read` stops at the first newline).
+read -r -d '' -a baselines <<<"${BASELINE:-}"
+for b in "${baselines[@]}"; do flags+=(--baseline "$b"); done
+[ -n "${BASELINE_MODE:-}" ] && flags+=(--baseline-mode "$BASELINE_MODE")
+[ -n "${BASELINE_MISSING:-}" ] && flags+=(--baseline-missing "$BASELINE_MISSING")
 while IFS= read -r line; do
   line=${line#"${line%%[![:space:]]*}"}
   line=${line%"${line##*[![:space:]]}"}
@@ -65,7 +70,8 @@ summary=${SUMMARY_PATH:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/vexgate-summary.md}
 outputs=(--summary-md "$summary")
 [ -n "${SARIF_PATH:-}" ] && outputs+=(--sarif "$SARIF_PATH")
 
-read -r -a reports <<<"${REPORTS:-}"
+# -d '': reports on several lines are all read (plain `read` stops at the first newline).
+read -r -d '' -a reports <<<"${REPORTS:-}"
 if [ -n "${IMAGE:-}" ]; then
   [ "${#reports[@]}" -eq 0 ] || die "give either reports or image, not both"
   dir=${RUNNER_TEMP:-${TMPDIR:-/tmp}}/vexgate-reports

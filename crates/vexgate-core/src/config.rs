@@ -6,7 +6,8 @@
 //!
 //! `vexgate.toml` keys are the flag names in kebab-case: `severity`, `ignore-unfixed`,
 //! `ignore-status`, `ignorefile`, `vex`, `image-repo`, `format`, `summary-md`, `sarif`,
-//! `show-suppressed`, `require-coverage`, `expect-platforms`, `expect-platforms-from`. Lists may be TOML arrays or comma-separated
+//! `show-suppressed`, `require-coverage`, `baseline`, `baseline-mode`, `baseline-missing`,
+//! `expect-platforms`, `expect-platforms-from`. Lists may be TOML arrays or comma-separated
 //! strings. Relative paths in the file are relative to the file's directory. An unknown key,
 //! and a value that is wrong on its own (an unknown severity, `severity = []`), is an error
 //! naming the file.
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::baseline::{BaselineMode, MissingBaseline};
 use crate::decision::Warning;
 use crate::diags::Code;
 use crate::error::{Error, Result};
@@ -53,6 +55,18 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// Non-fatal notes (e.g. ignore-unfixed overridden by ignore-status).
     pub warnings: Vec<Warning>,
+    /// `--baseline` and its mode; `None` without baselines.
+    pub baseline: Option<BaselineSettings>,
+}
+
+/// Baseline gating (`--baseline`, `--baseline-mode`, `--baseline-missing`); see
+/// [`crate::baseline`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineSettings {
+    /// Saved Trivy JSON reports, matched to the reports by platform.
+    pub files: Vec<PathBuf>,
+    pub mode: BaselineMode,
+    pub missing: MissingBaseline,
 }
 
 /// Where and how the verdict is written; none of it changes what blocks.
@@ -77,6 +91,7 @@ impl Settings {
             expect_platforms: None,
             config_file: None,
             warnings: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -122,6 +137,12 @@ pub struct PartialConfig {
     pub sarif: Option<PathBuf>,
     pub show_suppressed: Option<bool>,
     pub require_coverage: Option<bool>,
+    /// Baseline reports (paths).
+    pub baseline: Option<List>,
+    /// `block-new` or `report`.
+    pub baseline_mode: Option<String>,
+    /// `deny` or `allow`.
+    pub baseline_missing: Option<String>,
     /// The platform check: one of the two per layer (a higher layer's choice replaces a
     /// lower one's, see [`PartialConfig::or`]).
     pub expect_platforms: Option<List>,
@@ -179,6 +200,20 @@ impl PartialConfig {
                     .collect(),
             )
         });
+        layer.baseline = layer.baseline.map(|l| {
+            List::Many(
+                l.items()
+                    .into_iter()
+                    .map(|s| {
+                        if s.is_empty() {
+                            s
+                        } else {
+                            relative_to(path, PathBuf::from(s)).display().to_string()
+                        }
+                    })
+                    .collect(),
+            )
+        });
         layer.file = Some(path.to_path_buf());
         Ok(layer)
     }
@@ -207,6 +242,9 @@ impl PartialConfig {
             sarif: self.sarif.or(lower.sarif),
             show_suppressed: self.show_suppressed.or(lower.show_suppressed),
             require_coverage: self.require_coverage.or(lower.require_coverage),
+            baseline: self.baseline.or(lower.baseline),
+            baseline_mode: self.baseline_mode.or(lower.baseline_mode),
+            baseline_missing: self.baseline_missing.or(lower.baseline_missing),
             // The two platform-check settings are one choice: the higher layer's, whole.
             expect_platforms: if self.expect_platforms.is_some()
                 || self.expect_platforms_from.is_some()
@@ -277,6 +315,22 @@ impl PartialConfig {
         {
             return Err(format!("invalid --format {f:?}: expected table or json"));
         }
+        if let Some(m) = &self.baseline_mode
+            && BaselineMode::parse(m).is_none()
+        {
+            return Err(format!(
+                "{}invalid baseline mode {m:?}: expected block-new or report",
+                flag("--baseline-mode", "VEXGATE_BASELINE_MODE")
+            ));
+        }
+        if let Some(m) = &self.baseline_missing
+            && MissingBaseline::parse(m).is_none()
+        {
+            return Err(format!(
+                "{}invalid baseline-missing {m:?}: expected deny or allow",
+                flag("--baseline-missing", "VEXGATE_BASELINE_MISSING")
+            ));
+        }
         for p in &self.report_platform {
             parse_report_platform(p)?;
         }
@@ -303,6 +357,7 @@ impl PartialConfig {
     pub fn validate(self) -> Result<Settings> {
         self.check(false).map_err(Error::usage)?;
         let mut warnings = Vec::new();
+        let baseline = self.baseline_settings();
         let severities = match &self.severity {
             Some(l) => policy::parse_severities(&l.items())?,
             None => policy::DEFAULT_SEVERITIES.to_vec(),
@@ -389,6 +444,36 @@ impl PartialConfig {
             expect_platforms,
             config_file: self.file,
             warnings,
+            baseline,
+        })
+    }
+
+    /// The baseline settings (checked by `check`): `None` without baseline files; the
+    /// mode and the missing-baseline rule alone change nothing.
+    fn baseline_settings(&self) -> Option<BaselineSettings> {
+        let files: Vec<PathBuf> = self
+            .baseline
+            .as_ref()?
+            .items()
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect();
+        if files.is_empty() {
+            return None;
+        }
+        Some(BaselineSettings {
+            files,
+            mode: self
+                .baseline_mode
+                .as_deref()
+                .and_then(BaselineMode::parse)
+                .unwrap_or_default(),
+            missing: self
+                .baseline_missing
+                .as_deref()
+                .and_then(MissingBaseline::parse)
+                .unwrap_or_default(),
         })
     }
 }
@@ -527,6 +612,53 @@ mod partial_tests {
         assert!(e.contains("--expect-platforms \"linux\""), "{e}");
         let e = layer("expect-platforms = []\n").unwrap_err().to_string();
         assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn baseline_settings_from_the_file_and_flags() {
+        let file =
+            layer("baseline = \"main/amd64.json, /abs/arm64.json\"\nbaseline-mode = \"report\"\n")
+                .unwrap();
+        let s = file.clone().validate().unwrap();
+        let b = s.baseline.unwrap();
+        assert_eq!(
+            b.files,
+            [
+                PathBuf::from("/cfg/main/amd64.json"),
+                PathBuf::from("/abs/arm64.json")
+            ]
+        );
+        assert_eq!(b.mode, BaselineMode::Report);
+        assert_eq!(b.missing, MissingBaseline::Deny);
+        // A flag wins; a mode without baseline files is no baseline.
+        let flags = PartialConfig {
+            baseline_missing: Some("allow".into()),
+            baseline_mode: Some("block-new".into()),
+            ..Default::default()
+        };
+        let b = flags.clone().or(file).validate().unwrap().baseline.unwrap();
+        assert_eq!(
+            (b.mode, b.missing),
+            (BaselineMode::BlockNew, MissingBaseline::Allow)
+        );
+        assert!(flags.validate().unwrap().baseline.is_none());
+        let e = layer("baseline-mode = \"new\"\n").unwrap_err().to_string();
+        assert!(
+            e.starts_with("/cfg/vexgate.toml: invalid baseline mode"),
+            "{e}"
+        );
+        let e = PartialConfig {
+            baseline_missing: Some("yes".into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.exit_code(), crate::EXIT_INPUT);
+        assert!(
+            e.to_string()
+                .contains("--baseline-missing (or VEXGATE_BASELINE_MISSING)"),
+            "{e}"
+        );
     }
 
     #[test]

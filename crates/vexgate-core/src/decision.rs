@@ -1,10 +1,12 @@
 //! The one decision type that flows from the policy and VEX engines into every renderer.
 //! Renderers read it; they never filter again (data flows report → decision → renderers).
 
+use crate::baseline::{BaselineMode, FindingId, MissingBaseline};
 use crate::diags::Code;
 use crate::policy::Policy;
 use crate::status::FindingStatus;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use crate::report::{Coverage, Platform, Report, ReportFile, Vulnerability};
 
@@ -64,6 +66,58 @@ pub struct ResultDecision {
     pub licenses: Vec<usize>,
     /// Findings vexgate suppressed (ignore file, VEX), in the order Trivy records them.
     pub suppressed: Vec<(FindingKind, usize, Suppression)>,
+    /// Baseline: the entries of `vulnerabilities` the report's baseline already has
+    /// ([`crate::baseline::identity`]), in index order. Empty without a baseline. In
+    /// `block-new` mode these do not block; `vulnerabilities` itself is unchanged (it is
+    /// what Trivy would report).
+    pub existing: Vec<usize>,
+}
+
+impl ResultDecision {
+    /// Is vulnerability `vi` (an index into the result's array) in the baseline?
+    pub fn is_existing(&self, vi: usize) -> bool {
+        self.existing.binary_search(&vi).is_ok()
+    }
+}
+
+/// A report's baseline, once matched by platform.
+#[derive(Debug, Clone)]
+pub struct ReportBaseline {
+    pub mode: BaselineMode,
+    /// The baseline compared against; `None` when the platform had none and
+    /// `--baseline-missing allow` let it gate in full.
+    pub file: Option<PathBuf>,
+    /// Vulnerabilities the baseline blocks on (same policy, same VEX) that this report no
+    /// longer blocks on, in the baseline's order.
+    pub fixed: Vec<FixedFinding>,
+}
+
+/// A vulnerability of the baseline that is gone from the report (or no longer blocks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedFinding {
+    pub id: FindingId,
+    pub pkg_name: String,
+    pub installed_version: String,
+    pub severity: String,
+    pub target: String,
+    pub title: Option<String>,
+    pub primary_url: Option<String>,
+}
+
+/// The baseline settings the decision was taken under (shown by every output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineSummary {
+    pub mode: BaselineMode,
+    pub missing: MissingBaseline,
+    pub files: Vec<PathBuf>,
+}
+
+/// Platform drift: which reports of a gate run (two or more) have which vulnerability,
+/// by [`crate::baseline::identity`], after the filters and VEX.
+#[derive(Debug, Clone, Default)]
+pub struct Presence {
+    /// One set per report, in report order.
+    pub per_report: Vec<HashSet<FindingId>>,
 }
 
 impl ResultDecision {
@@ -92,20 +146,57 @@ pub struct ReportDecision<'r> {
     pub coverage: Coverage,
     /// The image identity vexgate assumed from `--image-repo` (a PURL), when it did.
     pub assumed_identity: Option<String>,
+    /// Set when `--baseline` was given.
+    pub baseline: Option<ReportBaseline>,
 }
 
 impl ReportDecision<'_> {
+    /// Does the baseline keep existing findings from blocking (`--baseline-mode block-new`
+    /// and a baseline for this platform)?
+    pub fn only_new_blocks(&self) -> bool {
+        self.baseline
+            .as_ref()
+            .is_some_and(|b| b.mode == BaselineMode::BlockNew && b.file.is_some())
+    }
+
+    /// The blocking vulnerabilities of result `ri`: all that survived the filters and VEX,
+    /// less the baseline's existing ones in `block-new` mode.
+    pub fn blocking_vulnerabilities(&self, ri: usize) -> impl Iterator<Item = usize> + '_ {
+        let d = &self.results[ri];
+        let skip = self.only_new_blocks();
+        d.vulnerabilities
+            .iter()
+            .copied()
+            .filter(move |&vi| !(skip && d.is_existing(vi)))
+    }
+
+    /// The vulnerabilities of result `ri` that the baseline has and that do not block
+    /// (`block-new` mode); empty otherwise.
+    pub fn existing_not_blocking(&self, ri: usize) -> impl Iterator<Item = usize> + '_ {
+        let d = &self.results[ri];
+        let keep = self.only_new_blocks();
+        d.vulnerabilities
+            .iter()
+            .copied()
+            .filter(move |&vi| keep && d.is_existing(vi))
+    }
+
     /// Does anything in this report block? Mirrors Trivy's `Results.Failed()`
-    /// (pkg/types/report.go): vulns, FAIL misconfigs, secrets or licenses left after filtering.
+    /// (pkg/types/report.go): vulns, FAIL misconfigs, secrets or licenses left after filtering
+    /// (with a `block-new` baseline, vulnerabilities the baseline has do not count).
     pub fn blocks(&self) -> bool {
-        self.results.iter().zip(&self.report.results).any(|(d, r)| {
-            !d.vulnerabilities.is_empty()
-                || d.misconfigurations
-                    .iter()
-                    .any(|&i| r.misconfigurations[i].status == "FAIL")
-                || !d.secrets.is_empty()
-                || !d.licenses.is_empty()
-        })
+        self.results
+            .iter()
+            .zip(&self.report.results)
+            .enumerate()
+            .any(|(ri, (d, r))| {
+                self.blocking_vulnerabilities(ri).next().is_some()
+                    || d.misconfigurations
+                        .iter()
+                        .any(|&i| r.misconfigurations[i].status == "FAIL")
+                    || !d.secrets.is_empty()
+                    || !d.licenses.is_empty()
+            })
     }
 
     /// Pre-existing suppressions recorded in the input (Trivy already applied VEX/ignores).
@@ -135,6 +226,10 @@ pub struct Decision<'r> {
     pub warnings: Vec<Warning>,
     /// Set when `--require-coverage` is on and some report lacks coverage.
     pub coverage_failed: bool,
+    /// Set when `--baseline` was given.
+    pub baseline: Option<BaselineSummary>,
+    /// Set when there are two or more reports (platform drift).
+    pub presence: Option<Presence>,
 
     // --- the platform check (`--expect-platforms`, see crate::expect) ---
     /// The check's outcome, when one was asked for; a failed check blocks.
@@ -149,6 +244,45 @@ pub struct Row<'r> {
     pub platforms: Vec<Option<Platform>>,
     /// Set for suppressed rows.
     pub suppression: Option<Suppression>,
+    /// Baseline: the platforms whose baseline lacks this finding (`new`) and has it
+    /// (`existing`). A platform without a baseline is in neither.
+    pub new_on: Vec<Option<Platform>>,
+    pub existing_on: Vec<Option<Platform>>,
+    /// Drift: the platforms of this gate run (two or more reports) on which this finding
+    /// ([`crate::baseline::identity`]) is not left after the filters and VEX. Empty when
+    /// every report has it, or with one report.
+    pub missing_on: Vec<Option<Platform>>,
+}
+
+/// A row's baseline mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Absent from the baseline of at least one of its platforms.
+    New,
+    /// In the baseline of every platform it is on that has a baseline.
+    Existing,
+}
+
+impl Mark {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mark::New => "new",
+            Mark::Existing => "existing",
+        }
+    }
+}
+
+impl Row<'_> {
+    /// `None` when none of the row's platforms had a baseline.
+    pub fn mark(&self) -> Option<Mark> {
+        if !self.new_on.is_empty() {
+            Some(Mark::New)
+        } else if !self.existing_on.is_empty() {
+            Some(Mark::Existing)
+        } else {
+            None
+        }
+    }
 }
 
 impl<'r> Decision<'r> {
@@ -166,12 +300,49 @@ impl<'r> Decision<'r> {
     /// in first-seen order.
     pub fn blocking_rows(&self) -> Vec<Row<'r>> {
         self.rows(|rep, ri| {
-            rep.results[ri]
-                .vulnerabilities
-                .iter()
-                .map(|&vi| (vi, None))
+            rep.blocking_vulnerabilities(ri)
+                .map(|vi| (vi, None))
                 .collect()
         })
+    }
+
+    /// Vulnerabilities a `block-new` baseline keeps from blocking, merged like
+    /// [`Self::blocking_rows`]. Empty without a baseline and in `report` mode (there they
+    /// block, and their rows are marked existing).
+    pub fn existing_rows(&self) -> Vec<Row<'r>> {
+        self.rows(|rep, ri| rep.existing_not_blocking(ri).map(|vi| (vi, None)).collect())
+    }
+
+    /// Distinct vulnerabilities (by identity) left on only some platforms, over the
+    /// blocking and existing rows; `None` with fewer than two reports.
+    pub fn drift_count(&self) -> Option<usize> {
+        self.presence.as_ref()?;
+        let mut seen = HashSet::new();
+        for rep in &self.reports {
+            for (ri, r) in rep.report.results.iter().enumerate() {
+                for &vi in &rep.results[ri].vulnerabilities {
+                    let id = crate::baseline::identity(r, &r.vulnerabilities[vi]);
+                    if !self.missing_on(&id).is_empty() {
+                        seen.insert(id);
+                    }
+                }
+            }
+        }
+        Some(seen.len())
+    }
+
+    /// The platforms of the reports that do not have finding `id` left (drift).
+    pub fn missing_on(&self, id: &FindingId) -> Vec<Option<Platform>> {
+        let Some(p) = &self.presence else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (set, rep) in p.per_report.iter().zip(&self.reports) {
+            if !set.contains(id) && !out.contains(&rep.platform) {
+                out.push(rep.platform.clone());
+            }
+        }
+        out
     }
 
     /// Suppressed vulnerabilities (by vexgate) merged across platforms.
@@ -222,20 +393,43 @@ impl<'r> Decision<'r> {
                         sup.as_ref()
                             .map(|s| (s.status.clone(), s.statement.clone(), s.source.clone())),
                     );
-                    match index.get(&key) {
+                    let baselined =
+                        sup.is_none() && rep.baseline.as_ref().is_some_and(|b| b.file.is_some());
+                    let existing = baselined && rep.results[ri].is_existing(vi);
+                    let i = match index.get(&key) {
                         Some(&i) => {
                             if !rows[i].platforms.contains(&rep.platform) {
                                 rows[i].platforms.push(rep.platform.clone());
                             }
+                            i
                         }
                         None => {
                             index.insert(key, rows.len());
+                            let missing_on = if sup.is_none() && self.presence.is_some() {
+                                self.missing_on(&crate::baseline::identity(result, v))
+                            } else {
+                                Vec::new()
+                            };
                             rows.push(Row {
                                 vuln: v,
                                 target: &result.target,
                                 platforms: vec![rep.platform.clone()],
                                 suppression: sup,
+                                new_on: Vec::new(),
+                                existing_on: Vec::new(),
+                                missing_on,
                             });
+                            rows.len() - 1
+                        }
+                    };
+                    if baselined {
+                        let list = if existing {
+                            &mut rows[i].existing_on
+                        } else {
+                            &mut rows[i].new_on
+                        };
+                        if !list.contains(&rep.platform) {
+                            list.push(rep.platform.clone());
                         }
                     }
                 }

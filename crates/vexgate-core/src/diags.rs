@@ -1,5 +1,5 @@
 //! Every warning code the gate can emit: one enum, one stable kebab-case name each. The
-//! names are part of the `vexgate/gate/v1` JSON output (`warnings[].code`), the table's
+//! names are part of the `vexgate/gate/v2` JSON output (`warnings[].code`), the table's
 //! warning lines and the Markdown summary, so a name never changes once released.
 
 use std::fmt;
@@ -7,6 +7,10 @@ use std::fmt;
 /// A gate warning's stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
+    /// A report's platform has no baseline and `--baseline-missing allow` let it gate in full.
+    BaselineMissing,
+    /// A baseline's platform matches no report, so it is not used.
+    BaselineUnused,
     /// A report covers nothing (no Results, or an image report with no OS and no
     /// language-package result).
     Coverage,
@@ -39,7 +43,9 @@ pub enum Code {
 
 impl Code {
     /// Every code, in name order.
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 15] = [
+        Code::BaselineMissing,
+        Code::BaselineUnused,
         Code::Coverage,
         Code::ExpectPlatforms,
         Code::IgnoreUnfixedOverridden,
@@ -58,6 +64,8 @@ impl Code {
     /// The stable name, as written in every output.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Code::BaselineMissing => "baseline-missing",
+            Code::BaselineUnused => "baseline-unused",
             Code::Coverage => "coverage",
             Code::ExpectPlatforms => "expect-platforms",
             Code::IgnoreUnfixedOverridden => "ignore-unfixed-overridden",

@@ -6,14 +6,22 @@
 //! warning when they disagree); a `--report-platform` naming no input is a usage error; two
 //! reports claiming the same platform are a usage error, because their findings would merge
 //! into one platform's rows and the per-platform verdict would be wrong.
+//!
+//! With two or more reports, all with a platform, the decision records which vulnerabilities
+//! each report has left (platform drift). Baselines (`--baseline`) are applied last, by
+//! [`apply_baselines`], on the finished decision: they never change what the filters and VEX
+//! kept, only which of it blocks.
 
 use crate::diags::Code;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+use crate::baseline::{self, MissingBaseline};
 use crate::config::Settings;
-use crate::decision::{Decision, ReportDecision, Warning};
+use crate::decision::{
+    BaselineSummary, Decision, FixedFinding, Presence, ReportBaseline, ReportDecision, Warning,
+};
 use crate::error::{Error, Result};
 use crate::policy::{self, IgnoreConfig, Policy};
 use crate::report::{Coverage, Platform, Report, ReportFile};
@@ -89,7 +97,18 @@ pub fn platforms(
         };
         out.push(platform);
     }
-    if let Some(i) = used.iter().position(|u| !u) {
+    // A --report-platform may name a baseline instead (see `apply_baselines`).
+    let is_baseline = |p: &Path| {
+        settings
+            .baseline
+            .as_ref()
+            .is_some_and(|b| b.files.iter().any(|f| same_file(f, p)))
+    };
+    if let Some(i) = used
+        .iter()
+        .enumerate()
+        .position(|(i, u)| !u && !is_baseline(&settings.report_platforms[i].0))
+    {
         let (p, _) = &settings.report_platforms[i];
         return Err(Error::usage(format!(
             "--report-platform {}: not one of the REPORT arguments",
@@ -183,6 +202,7 @@ pub fn decide_with_vex<'r>(
             results,
             coverage,
             assumed_identity,
+            baseline: None,
         });
     }
     // The platform check, after the verdict's own rules (crate::expect).
@@ -199,13 +219,192 @@ pub fn decide_with_vex<'r>(
             Some(check)
         }
     };
+    let presence = presence(&out);
     Ok(Decision {
         policy: policy.clone(),
         reports: out,
         warnings,
         coverage_failed,
+        baseline: None,
+        presence,
         platform_check,
     })
+}
+
+/// Platform drift: the identities each report has left, when there are two or more
+/// reports and every one has a platform (reports without one, such as lock-file scans,
+/// are not platforms of one image, and comparing them would flag everything).
+pub fn presence(reports: &[ReportDecision<'_>]) -> Option<Presence> {
+    if reports.len() < 2 || reports.iter().any(|r| r.platform.is_none()) {
+        return None;
+    }
+    let per_report = reports
+        .iter()
+        .map(|rep| {
+            rep.report
+                .results
+                .iter()
+                .zip(&rep.results)
+                .flat_map(|(r, d)| {
+                    d.vulnerabilities
+                        .iter()
+                        .map(|&vi| baseline::identity(r, &r.vulnerabilities[vi]))
+                })
+                .collect()
+        })
+        .collect();
+    Some(Presence { per_report })
+}
+
+/// Apply `settings.baseline` to a finished decision: match each baseline to the report of
+/// its platform (`--report-platform FILE=OS/ARCH` for the baseline file, else its
+/// `Metadata.ImageConfig`), mark the findings the baseline has, and list the ones it blocks
+/// on (under the same policy and VEX) that the report no longer blocks on. A report whose
+/// platform has no baseline is a usage error, or with `--baseline-missing allow` gates in
+/// full with a warning; a baseline that matches no report is a warning; two baselines of
+/// one platform are a usage error.
+pub fn apply_baselines(
+    decision: &mut Decision<'_>,
+    files: &[ReportFile],
+    reports: &[Report<'_>],
+    settings: &Settings,
+    now: Timestamp,
+    vex_set: &VexSet,
+) -> Result<()> {
+    let Some(b) = &settings.baseline else {
+        return Ok(());
+    };
+    let platforms: Vec<Option<Platform>> = files
+        .iter()
+        .zip(reports)
+        .map(|(file, report)| {
+            settings
+                .report_platforms
+                .iter()
+                .find(|(p, _)| same_file(p, &file.path))
+                .map(|(_, p)| p.clone())
+                .or_else(|| Platform::from_report(report))
+        })
+        .collect();
+    for (i, a) in platforms.iter().enumerate() {
+        if let Some(j) = platforms[..i].iter().position(|b| b == a) {
+            return Err(Error::usage(format!(
+                "--baseline {} and {} are both platform {}: give one baseline per platform \
+                 (or correct one with --report-platform FILE=OS/ARCH)",
+                files[j].path.display(),
+                files[i].path.display(),
+                crate::render::view::platform_label(a.as_ref())
+            )));
+        }
+    }
+    // The baseline's own ignore-file and VEX warnings were already given for the reports.
+    let mut scratch = Vec::new();
+    let ignore = load_ignorefile(&settings.policy, now, &mut scratch)?;
+    let mut used = vec![false; files.len()];
+    for rep in &mut decision.reports {
+        let Some(bi) = platforms.iter().position(|p| *p == rep.platform) else {
+            let label = crate::render::view::platform_label(rep.platform.as_ref());
+            if b.missing == MissingBaseline::Deny {
+                return Err(Error::usage(format!(
+                    "no --baseline for platform {label} (report {}): give that platform's \
+                     baseline, or --baseline-missing allow to gate it in full",
+                    rep.file.path.display()
+                )));
+            }
+            decision.warnings.push(Warning {
+                code: Code::BaselineMissing,
+                message: format!(
+                    "{}: no baseline for platform {label}; it gates in full (--baseline-missing allow)",
+                    rep.file.path.display()
+                ),
+            });
+            rep.baseline = Some(ReportBaseline {
+                mode: b.mode,
+                file: None,
+                fixed: Vec::new(),
+            });
+            continue;
+        };
+        used[bi] = true;
+        let base = &reports[bi];
+        let known = baseline::report_identities(base);
+        // Mark the report's surviving vulnerabilities the baseline has.
+        let mut now_blocking = std::collections::HashSet::new();
+        for (r, d) in rep.report.results.iter().zip(&mut rep.results) {
+            let mut existing: Vec<usize> = Vec::new();
+            for &vi in &d.vulnerabilities {
+                let id = baseline::identity(r, &r.vulnerabilities[vi]);
+                if known.contains(&id) {
+                    existing.push(vi);
+                }
+                now_blocking.insert(id);
+            }
+            existing.sort_unstable();
+            d.existing = existing;
+        }
+        // What the baseline blocks on under the same policy and VEX, and is gone now.
+        let mut base_results: Vec<_> = base
+            .results
+            .iter()
+            .map(|r| policy::filter_result(r, &settings.policy, &ignore))
+            .collect();
+        if !vex_set.is_empty() {
+            vex::apply(
+                base,
+                &mut base_results,
+                vex_set,
+                settings.policy.image_repo.as_deref(),
+                &mut scratch,
+            );
+        }
+        let mut fixed: Vec<FixedFinding> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (r, d) in base.results.iter().zip(&base_results) {
+            for &vi in &d.vulnerabilities {
+                let v = &r.vulnerabilities[vi];
+                let id = baseline::identity(r, v);
+                if now_blocking.contains(&id) || !seen.insert(id.clone()) {
+                    continue;
+                }
+                fixed.push(FixedFinding {
+                    id,
+                    pkg_name: v.pkg_name.to_string(),
+                    installed_version: v.installed_version.to_string(),
+                    severity: v.effective_severity().to_string(),
+                    target: r.target.to_string(),
+                    title: v.title.as_deref().map(str::to_string),
+                    primary_url: v.primary_url.as_deref().map(str::to_string),
+                });
+            }
+        }
+        rep.baseline = Some(ReportBaseline {
+            mode: b.mode,
+            file: Some(files[bi].path.clone()),
+            fixed,
+        });
+    }
+    for (file, p) in files
+        .iter()
+        .zip(&platforms)
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(x, _)| x)
+    {
+        decision.warnings.push(Warning {
+            code: Code::BaselineUnused,
+            message: format!(
+                "{}: baseline for platform {} matches no report; it is not used",
+                file.path.display(),
+                crate::render::view::platform_label(p.as_ref())
+            ),
+        });
+    }
+    decision.baseline = Some(BaselineSummary {
+        mode: b.mode,
+        missing: b.missing,
+        files: b.files.clone(),
+    });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -267,6 +466,99 @@ mod tests {
     }
 
     const ALL: [Severity; 5] = Severity::ALL;
+
+    fn oracle(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/oracle/scan/unfiltered")
+            .join(name)
+    }
+
+    /// The oracle's image scan as its own baseline: every finding left is existing, so
+    /// `block-new` passes what blocks without it, and `report` blocks exactly as before.
+    #[test]
+    fn a_report_is_its_own_baseline() {
+        let path = oracle("image-tar.json");
+        let files = read_reports(std::slice::from_ref(&path)).unwrap();
+        let reports = parse_reports(&files).unwrap();
+        let base_files = read_reports(std::slice::from_ref(&path)).unwrap();
+        let base_reports = parse_reports(&base_files).unwrap();
+        for (mode, blocked) in [
+            (crate::baseline::BaselineMode::BlockNew, false),
+            (crate::baseline::BaselineMode::Report, true),
+        ] {
+            let mut s = settings(&ALL, false);
+            s.baseline = Some(crate::config::BaselineSettings {
+                files: vec![path.clone()],
+                mode,
+                missing: MissingBaseline::Deny,
+            });
+            let vex = VexSet::default();
+            let mut d = decide_with_vex(&files, &reports, &s, Timestamp::now(), Ok(&vex)).unwrap();
+            assert!(d.blocked(), "the report blocks alone");
+            let left: usize = d.reports[0]
+                .results
+                .iter()
+                .map(|r| r.vulnerabilities.len())
+                .sum();
+            assert!(left > 0);
+            apply_baselines(
+                &mut d,
+                &base_files,
+                &base_reports,
+                &s,
+                Timestamp::now(),
+                &vex,
+            )
+            .unwrap();
+            assert_eq!(d.blocked(), blocked, "{mode:?}");
+            let existing: usize = d.reports[0].results.iter().map(|r| r.existing.len()).sum();
+            assert_eq!(existing, left);
+            let b = d.reports[0].baseline.as_ref().unwrap();
+            assert!(b.fixed.is_empty());
+            assert_eq!(b.file.as_deref(), Some(path.as_path()));
+        }
+    }
+
+    /// A report platform without a baseline is a usage error naming it (deny), or gates
+    /// in full with a warning (allow).
+    #[test]
+    fn a_platform_without_a_baseline() {
+        let report = oracle("image-tar.json");
+        // The filesystem scan has no platform, so it is no baseline for linux/amd64.
+        let base = oracle("deb12-rootfs.json");
+        let files = read_reports(std::slice::from_ref(&report)).unwrap();
+        let reports = parse_reports(&files).unwrap();
+        let base_files = read_reports(std::slice::from_ref(&base)).unwrap();
+        let base_reports = parse_reports(&base_files).unwrap();
+        let vex = VexSet::default();
+        for missing in [MissingBaseline::Deny, MissingBaseline::Allow] {
+            let mut s = settings(&ALL, false);
+            s.baseline = Some(crate::config::BaselineSettings {
+                files: vec![base.clone()],
+                mode: crate::baseline::BaselineMode::BlockNew,
+                missing,
+            });
+            let mut d = decide_with_vex(&files, &reports, &s, Timestamp::now(), Ok(&vex)).unwrap();
+            let r = apply_baselines(
+                &mut d,
+                &base_files,
+                &base_reports,
+                &s,
+                Timestamp::now(),
+                &vex,
+            );
+            if missing == MissingBaseline::Deny {
+                let e = r.unwrap_err();
+                assert_eq!(e.exit_code(), crate::EXIT_INPUT);
+                assert!(e.to_string().contains("linux/amd64"), "{e}");
+                continue;
+            }
+            r.unwrap();
+            assert!(d.blocked(), "gated in full");
+            let codes: Vec<Code> = d.warnings.iter().map(|w| w.code).collect();
+            assert_eq!(codes, [Code::BaselineMissing, Code::BaselineUnused]);
+        }
+    }
 
     /// Oracle pairs (testdata/oracle): the base goldens with `--ignore-unfixed` reproduce the
     /// vulnerability sets (and order) of Trivy's `*-ignore-unfixed` goldens.

@@ -19,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 pub mod config;
 pub mod decision;
 pub mod diags;

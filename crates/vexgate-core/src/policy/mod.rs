@@ -88,7 +88,7 @@ pub struct IgnoreFileChoice {
 /// The validated policy: the one type the filters, VEX and coverage rules read and every
 /// output shows. [`crate::config::PartialConfig::validate`] builds it from the merged
 /// settings layers; it is serialised as is (field names and order) as the `policy` object
-/// of the `vexgate/gate/v1` JSON output.
+/// of the `vexgate/gate/v2` JSON output.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Policy {
     /// Blocking severities, in UNKNOWN..CRITICAL order, never empty. A finding's

@@ -1,14 +1,27 @@
 //! vexgate's own machine output, `--format json`.
 //!
-//! # Schema `vexgate/gate/v1`
+//! # Schema `vexgate/gate/v2`
 //!
 //! Keys appear in exactly this order (serde structs, never maps, except where noted). New keys
-//! may be added at the end of an object in later v1 releases; existing keys never change
+//! may be added at the end of an object in later v2 releases; existing keys never change
 //! meaning. A breaking change bumps the `schema` string.
+//!
+//! ## Changes from `vexgate/gate/v1`
+//!
+//! Additive: every v1 key keeps its place and meaning, except that with a `block-new`
+//! baseline `blocking`, `counts` and `reports[].blocking` leave out what the baseline has
+//! (it does not block; it is listed in `baseline.existing`).
+//!
+//! - `reports[].baseline`: the report's baseline, or `null` without `--baseline`.
+//! - `blocking[].baseline`: `new` / `existing` / `null`, and `blocking[].missing_on`
+//!   (platform drift).
+//! - `counts.baseline` and `counts.drift`.
+//! - `baseline` (last key): the baseline settings, the findings it keeps from blocking and
+//!   the ones fixed since, or `null` without `--baseline`.
 //!
 //! ```text
 //! {
-//!   "schema": "vexgate/gate/v1",
+//!   "schema": "vexgate/gate/v2",
 //!   "verdict": "pass" | "blocked",
 //!   "coverage_failed": bool,            // --require-coverage and some report lacks coverage
 //!   "policy": {
@@ -26,13 +39,23 @@
 //!     "coverage": "ok" | "no-results" | "no-packages",
 //!     "assumed_identity": string | null,  // image PURL assumed from --image-repo
 //!     "blocking": int,                    // vulnerabilities + other blocking findings
-//!     "suppressed": int                   // by vexgate + already recorded in the report
+//!     "suppressed": int,                  // by vexgate + already recorded in the report
+//!     "baseline": null | {                // null without --baseline
+//!       "file": string | null,            // null: no baseline for this platform, gated in
+//!                                         // full (--baseline-missing allow)
+//!       "new": int, "existing": int,      // vulnerabilities left after filters and VEX
+//!       "fixed": int                      // the baseline's blocking ones gone from the report
+//!     }
 //!   }],
 //!   "blocking": [{                     // vulnerabilities, one per finding over all platforms
 //!     "id", "pkg_name", "pkg_id", "pkg_path", "purl" (string|null),
 //!     "installed_version", "fixed_version", "severity", "status",
 //!     "target", "class", "title" (string|null), "primary_url" (string|null),
-//!     "platforms": ["linux/amd64", ...]   // "unknown" when a report has no platform
+//!     "platforms": ["linux/amd64", ...],  // "unknown" when a report has no platform
+//!     "baseline": "new" | "existing" | null,  // null without a baseline for its platforms;
+//!                                         // "new": absent from the baseline of at least one
+//!     "missing_on": [string]              // drift: platforms of this run that do not have
+//!                                         // the finding (empty with one report)
 //!   }],
 //!   "suppressed": [{                   // always present, also without --show-suppressed
 //!     "type": "vulnerability" | "misconfiguration" | "secret" | "license",
@@ -50,15 +73,35 @@
 //!     "by_platform": {                  // a map in report order
 //!       "linux/amd64": {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n,
 //!                       "total": n, "other_blocking": n, "suppressed": n}
-//!     }
+//!     },
+//!     "baseline": null | {"new": n, "existing": n, "fixed": n},  // distinct rows
+//!     "drift": null | n                 // distinct vulnerabilities on only some platforms;
+//!                                       // null unless 2+ reports, all with a platform
 //!   },
-//!   "warnings": [{"code": string, "message": string}]
+//!   "warnings": [{"code": string, "message": string}],
+//!   "baseline": null | {
+//!     "mode": "block-new" | "report",
+//!     "missing": "deny" | "allow",
+//!     "files": [string],                // as given
+//!     "existing": [ ...as "blocking" ],  // block-new: findings the baseline has, which do
+//!                                       // not block (always empty in report mode)
+//!     "fixed": [{                       // the baseline's blocking vulnerabilities (same
+//!                                       // policy and VEX) the reports no longer block on
+//!       "id", "pkg_name", "installed_version", "severity", "target", "class", "type",
+//!       "title" (string|null), "primary_url" (string|null), "platforms": [string]
+//!     }]
+//!   }
 //! }
 //! ```
 //!
+//! Findings are compared with a baseline and across platforms by their identity
+//! (`vexgate_core::baseline::identity`): vulnerability ID, package without version, PkgPath
+//! (or a non-OS result's Target), and the result's Class and Type. Baselines cover
+//! vulnerabilities only: secrets, misconfigurations and licenses always gate in full.
+//!
 //! ## The platform check (`--expect-platforms`, `--expect-platforms-from`)
 //!
-//! One more key, after `warnings`: `null` when no platform check was asked for.
+//! One more key, after `baseline`: `null` when no platform check was asked for.
 //! A failed check makes `verdict` `"blocked"`, and each problem is also a warning
 //! (`code` `expect-platforms`).
 //!
@@ -89,11 +132,11 @@ use serde::ser::SerializeMap;
 
 use super::RenderOptions;
 use super::view::{SeverityCounts, View, coverage_word, platform_label, platform_labels};
-use crate::decision::{Decision, Origin};
+use crate::decision::{Decision, Mark, Origin, Row};
 use crate::policy::Policy;
 
 /// The `schema` value of this output.
-pub const SCHEMA: &str = "vexgate/gate/v1";
+pub const SCHEMA: &str = "vexgate/gate/v2";
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -107,8 +150,41 @@ struct Output<'a> {
     other_blocking: Vec<Other<'a>>,
     counts: Counts,
     warnings: Vec<Warning<'a>>,
+    baseline: Option<Baseline<'a>>,
     // The platform check (see the module docs).
     platform_check: Option<PlatformCheckOut>,
+}
+
+#[derive(Serialize)]
+struct Baseline<'a> {
+    mode: &'static str,
+    missing: &'static str,
+    files: Vec<String>,
+    existing: Vec<Blocking<'a>>,
+    fixed: Vec<Fixed<'a>>,
+}
+
+#[derive(Serialize)]
+struct Fixed<'a> {
+    id: &'a str,
+    pkg_name: &'a str,
+    installed_version: &'a str,
+    severity: &'a str,
+    target: &'a str,
+    class: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: Option<&'a str>,
+    primary_url: Option<&'a str>,
+    platforms: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ReportBaseline {
+    file: Option<String>,
+    new: usize,
+    existing: usize,
+    fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -165,6 +241,7 @@ struct Report {
     assumed_identity: Option<String>,
     blocking: usize,
     suppressed: usize,
+    baseline: Option<ReportBaseline>,
 }
 
 #[derive(Serialize)]
@@ -183,6 +260,8 @@ struct Blocking<'a> {
     title: Option<&'a str>,
     primary_url: Option<&'a str>,
     platforms: Vec<String>,
+    baseline: Option<&'static str>,
+    missing_on: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -218,6 +297,15 @@ struct Other<'a> {
 struct Counts {
     by_severity: Severities,
     by_platform: ByPlatform,
+    baseline: Option<BaselineCounts>,
+    drift: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct BaselineCounts {
+    new: usize,
+    existing: usize,
+    fixed: usize,
 }
 
 #[derive(Serialize, Default)]
@@ -331,30 +419,18 @@ pub(super) fn render(
                 assumed_identity: r.assumed_identity.clone(),
                 blocking: r.blocking,
                 suppressed: r.suppressed,
+                baseline: decision.baseline.as_ref().map(|_| ReportBaseline {
+                    file: r.baseline.clone(),
+                    new: r.new,
+                    existing: r.existing,
+                    fixed: r.fixed,
+                }),
             })
             .collect(),
         blocking: view
             .blocking
             .iter()
-            .map(|row| {
-                let v = row.vuln;
-                Blocking {
-                    id: &v.vulnerability_id,
-                    pkg_name: &v.pkg_name,
-                    pkg_id: &v.pkg_id,
-                    pkg_path: &v.pkg_path,
-                    purl: v.purl(),
-                    installed_version: &v.installed_version,
-                    fixed_version: &v.fixed_version,
-                    severity: v.effective_severity(),
-                    status: v.effective_status().as_str(),
-                    target: row.target,
-                    class: class_of(decision, row.target),
-                    title: v.title.as_deref(),
-                    primary_url: v.primary_url.as_deref(),
-                    platforms: platform_labels(&row.platforms),
-                }
-            })
+            .map(|row| blocking_row(decision, row))
             .collect(),
         suppressed: view
             .suppressed
@@ -394,6 +470,12 @@ pub(super) fn render(
         counts: Counts {
             by_severity: view.by_severity.into(),
             by_platform: ByPlatform(by_platform),
+            baseline: view.baseline.map(|b| BaselineCounts {
+                new: b.new,
+                existing: b.existing,
+                fixed: b.fixed,
+            }),
+            drift: view.drift,
         },
         warnings: decision
             .warnings
@@ -403,6 +485,32 @@ pub(super) fn render(
                 message: &w.message,
             })
             .collect(),
+        baseline: decision.baseline.as_ref().map(|b| Baseline {
+            mode: b.mode.as_str(),
+            missing: b.missing.as_str(),
+            files: b.files.iter().map(|f| f.display().to_string()).collect(),
+            existing: view
+                .existing
+                .iter()
+                .map(|row| blocking_row(decision, row))
+                .collect(),
+            fixed: view
+                .fixed
+                .iter()
+                .map(|f| Fixed {
+                    id: &f.finding.id.vulnerability_id,
+                    pkg_name: &f.finding.pkg_name,
+                    installed_version: &f.finding.installed_version,
+                    severity: &f.finding.severity,
+                    target: &f.finding.target,
+                    class: &f.finding.id.class,
+                    kind: &f.finding.id.result_type,
+                    title: f.finding.title.as_deref(),
+                    primary_url: f.finding.primary_url.as_deref(),
+                    platforms: platform_labels(&f.platforms),
+                })
+                .collect(),
+        }),
         platform_check: decision.platform_check.as_ref().map(Into::into),
     };
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, LogSafe::default());
@@ -458,6 +566,28 @@ impl serde_json::ser::Formatter for LogSafe {
     }
     fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_object_value(w)
+    }
+}
+
+fn blocking_row<'a>(decision: &'a Decision<'_>, row: &Row<'a>) -> Blocking<'a> {
+    let v = row.vuln;
+    Blocking {
+        id: &v.vulnerability_id,
+        pkg_name: &v.pkg_name,
+        pkg_id: &v.pkg_id,
+        pkg_path: &v.pkg_path,
+        purl: v.purl(),
+        installed_version: &v.installed_version,
+        fixed_version: &v.fixed_version,
+        severity: v.effective_severity(),
+        status: v.effective_status().as_str(),
+        target: row.target,
+        class: class_of(decision, row.target),
+        title: v.title.as_deref(),
+        primary_url: v.primary_url.as_deref(),
+        platforms: platform_labels(&row.platforms),
+        baseline: row.mark().map(Mark::as_str),
+        missing_on: platform_labels(&row.missing_on),
     }
 }
 

@@ -12,9 +12,11 @@
 use crate::severity::Severity;
 use std::io::{self, Write};
 
-use super::view::{View, coverage_word, platform_label, platform_labels, policy_line};
+use super::view::{
+    View, baseline_line, coverage_word, drift_label, platform_label, platform_labels, policy_line,
+};
 use super::{DEFAULT_MARKDOWN_MAX_ROWS, RenderOptions};
-use crate::decision::{Decision, Origin};
+use crate::decision::{Decision, Mark, Origin, Row};
 use crate::escape::{md_code as code, md_link as link, md_text as cell};
 
 /// The hidden marker on the first line, for sticky comments.
@@ -74,38 +76,61 @@ pub(super) fn render(
     }
     writeln!(out, "| {} |\n", total.join(" | "))?;
 
+    if let Some(line) = baseline_line(decision) {
+        writeln!(out, "**Baseline:** {}\n", cell(&line))?;
+    }
+
     if !view.blocking.is_empty() {
         writeln!(
             out,
             "### Blocking vulnerabilities ({})\n",
             view.blocking.len()
         )?;
+        vuln_table(
+            out,
+            &view,
+            &view.blocking,
+            max_rows,
+            decision.baseline.is_some(),
+        )?;
+    }
+
+    if !view.existing.is_empty() {
         writeln!(
             out,
-            "| ID | Package | Installed | Fixed | Severity | Status | Target | Platforms | Title |"
+            "<details><summary>In the baseline, not blocking ({})</summary>\n",
+            view.existing.len()
         )?;
-        writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
-        for row in view.blocking.iter().take(max_rows) {
-            let v = row.vuln;
+        vuln_table(out, &view, &view.existing, max_rows, false)?;
+        writeln!(out, "</details>\n")?;
+    }
+
+    if !view.fixed.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>Fixed since the baseline ({})</summary>\n",
+            view.fixed.len()
+        )?;
+        writeln!(
+            out,
+            "| ID | Package | Installed | Severity | Target | Platforms |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|")?;
+        for f in view.fixed.iter().take(max_rows) {
+            let x = &f.finding;
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                link(&v.vulnerability_id, v.primary_url.as_deref()),
-                code(&v.pkg_name),
-                code(&v.installed_version),
-                if v.fixed_version.is_empty() {
-                    "(no fix)".to_string()
-                } else {
-                    code(&v.fixed_version)
-                },
-                cell(v.effective_severity()),
-                cell(v.effective_status().as_str()),
-                cell(&view.target_label(row.target)),
-                platforms(&platform_labels(&row.platforms)),
-                cell(&truncate(v.title.as_deref().unwrap_or_default(), TITLE_MAX)),
+                "| {} | {} | {} | {} | {} | {} |",
+                link(&x.id.vulnerability_id, x.primary_url.as_deref()),
+                code(&x.pkg_name),
+                code(&x.installed_version),
+                cell(&x.severity),
+                cell(&view.target_label(&x.target)),
+                platforms(&platform_labels(&f.platforms)),
             )?;
         }
-        more(out, view.blocking.len(), max_rows)?;
+        more(out, view.fixed.len(), max_rows)?;
+        writeln!(out, "</details>\n")?;
     }
 
     if !view.other.is_empty() {
@@ -215,6 +240,67 @@ pub(super) fn render(
     }
     writeln!(out, "\n</details>")?;
     Ok(())
+}
+
+/// A table of vulnerability rows, with a Baseline column when `with_baseline` and a Drift
+/// column when some row is missing on a platform of the run.
+fn vuln_table(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    rows: &[Row<'_>],
+    max_rows: usize,
+    with_baseline: bool,
+) -> io::Result<()> {
+    let with_drift = rows.iter().any(|r| !r.missing_on.is_empty());
+    let mut head = String::from(
+        "| ID | Package | Installed | Fixed | Severity | Status | Target | Platforms | Title |",
+    );
+    let mut rule = String::from("|---|---|---|---|---|---|---|---|---|");
+    if with_baseline {
+        head.push_str(" Baseline |");
+        rule.push_str("---|");
+    }
+    if with_drift {
+        head.push_str(" Drift |");
+        rule.push_str("---|");
+    }
+    writeln!(out, "{head}")?;
+    writeln!(out, "{rule}")?;
+    for row in rows.iter().take(max_rows) {
+        let v = row.vuln;
+        let mut line = format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            link(&v.vulnerability_id, v.primary_url.as_deref()),
+            code(&v.pkg_name),
+            code(&v.installed_version),
+            if v.fixed_version.is_empty() {
+                "(no fix)".to_string()
+            } else {
+                code(&v.fixed_version)
+            },
+            cell(v.effective_severity()),
+            cell(v.effective_status().as_str()),
+            cell(&view.target_label(row.target)),
+            platforms(&platform_labels(&row.platforms)),
+            cell(&truncate(v.title.as_deref().unwrap_or_default(), TITLE_MAX)),
+        );
+        if with_baseline {
+            line.push_str(&format!(" {} |", row.mark().map_or("-", Mark::as_str)));
+        }
+        if with_drift {
+            let d = drift_label(row);
+            line.push_str(&format!(
+                " {} |",
+                if d.is_empty() {
+                    "-".to_string()
+                } else {
+                    cell(&d)
+                }
+            ));
+        }
+        writeln!(out, "{line}")?;
+    }
+    more(out, rows.len(), max_rows)
 }
 
 fn more(out: &mut dyn Write, n: usize, max: usize) -> io::Result<()> {

@@ -13,6 +13,13 @@
 //!   package's PkgPath when it has one, plus a logical location naming the package.
 //! - Only blocking findings are results. With `show_suppressed`, suppressed vulnerabilities
 //!   are added with an `external` suppression carrying the status, statement and source.
+//! - Baseline (`--baseline`): vulnerability results carry SARIF's `baselineState`, `new` or
+//!   `unchanged` (the baseline has it); in `block-new` mode the vulnerabilities the baseline
+//!   has are results too (`unchanged`), although they do not block. The run's properties
+//!   name the baseline (`baseline`) and list the vulnerabilities fixed since it
+//!   (`fixedSinceBaseline`), which are not results (they are gone from the image).
+//! - Drift (two or more platforms): a vulnerability result missing on some platforms of the
+//!   gate run lists them in its `missingOnPlatforms` property.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -29,6 +36,7 @@ use serde_sarif::sarif::{
 use super::RenderOptions;
 use super::view::platform_label;
 use crate::decision::{Decision, FindingKind, Origin, ReportDecision, Suppression as Sup};
+use crate::render::view::platform_labels;
 use crate::report::{ScanResult, Vulnerability};
 use crate::status::FindingStatus;
 
@@ -41,7 +49,7 @@ pub(super) fn render(
         .reports
         .iter()
         .enumerate()
-        .map(|(i, rep)| run(rep, i, opts))
+        .map(|(i, rep)| run(decision, rep, i, opts))
         .collect::<Vec<_>>();
     let sarif = Sarif::builder()
         .schema(SCHEMA_URL)
@@ -83,7 +91,50 @@ impl RunBuilder {
     }
 }
 
-fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
+/// Baseline state and drift of one vulnerability result.
+struct Annotation {
+    /// SARIF `baselineState`: `new` or `unchanged`.
+    state: Option<&'static str>,
+    missing_on: Vec<String>,
+}
+
+impl Annotation {
+    const NONE: Annotation = Annotation {
+        state: None,
+        missing_on: Vec::new(),
+    };
+
+    fn of(
+        decision: &Decision<'_>,
+        rep: &ReportDecision<'_>,
+        r: &ScanResult<'_>,
+        ri: usize,
+        vi: usize,
+    ) -> Self {
+        let state = rep.baseline.as_ref().filter(|b| b.file.is_some()).map(|_| {
+            if rep.results[ri].is_existing(vi) {
+                "unchanged"
+            } else {
+                "new"
+            }
+        });
+        let missing_on = if decision.presence.is_some() {
+            platform_labels(
+                &decision.missing_on(&crate::baseline::identity(r, &r.vulnerabilities[vi])),
+            )
+        } else {
+            Vec::new()
+        };
+        Annotation { state, missing_on }
+    }
+}
+
+fn run(
+    decision: &Decision<'_>,
+    rep: &ReportDecision<'_>,
+    index: usize,
+    opts: &RenderOptions,
+) -> Run {
     let report = rep.report;
     let mut b = RunBuilder {
         rules: Vec::new(),
@@ -115,9 +166,19 @@ fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
         })
         .collect();
 
-    for ((d, r), pre) in rep.results.iter().zip(&report.results).zip(&preexisting) {
-        for &vi in &d.vulnerabilities {
-            vuln_result(&mut b, r, &r.vulnerabilities[vi], None);
+    for (ri, ((d, r), pre)) in rep
+        .results
+        .iter()
+        .zip(&report.results)
+        .zip(&preexisting)
+        .enumerate()
+    {
+        for vi in rep
+            .blocking_vulnerabilities(ri)
+            .chain(rep.existing_not_blocking(ri))
+        {
+            let a = Annotation::of(decision, rep, r, ri, vi);
+            vuln_result(&mut b, r, &r.vulnerabilities[vi], None, &a);
         }
         for &i in &d.misconfigurations {
             let m = &r.misconfigurations[i];
@@ -202,14 +263,14 @@ fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
         }
         if opts.show_suppressed {
             for (v, s) in pre {
-                vuln_result(&mut b, r, v, Some(s));
+                vuln_result(&mut b, r, v, Some(s), &Annotation::NONE);
             }
             for (kind, vi, s) in &d.suppressed {
                 if *kind == FindingKind::Vulnerability
                     && s.origin != Origin::Report
                     && let Some(v) = r.vulnerabilities.get(*vi)
                 {
-                    vuln_result(&mut b, r, v, Some(s));
+                    vuln_result(&mut b, r, v, Some(s), &Annotation::NONE);
                 }
             }
         }
@@ -231,6 +292,26 @@ fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
     props.insert("report".into(), json!(rep.file.path.display().to_string()));
     if let Some(id) = &rep.assumed_identity {
         props.insert("assumedIdentity".into(), json!(id));
+    }
+    if let Some(bl) = &rep.baseline {
+        props.insert(
+            "baseline".into(),
+            json!(bl.file.as_ref().map(|f| f.display().to_string())),
+        );
+        let fixed: Vec<Value> = bl
+            .fixed
+            .iter()
+            .map(|f| {
+                json!({
+                    "id": f.id.vulnerability_id,
+                    "pkgName": f.pkg_name,
+                    "installedVersion": f.installed_version,
+                    "severity": f.severity,
+                    "target": f.target,
+                })
+            })
+            .collect();
+        props.insert("fixedSinceBaseline".into(), json!(fixed));
     }
     if let Some(v) = report.trivy.as_ref().and_then(|t| t.version.as_deref()) {
         props.insert("trivyVersion".into(), json!(v));
@@ -258,7 +339,13 @@ fn run(rep: &ReportDecision<'_>, index: usize, opts: &RenderOptions) -> Run {
 const BUILTIN_SECRET_RULES: &str =
     "https://github.com/aquasecurity/trivy/blob/main/pkg/fanal/secret/builtin-rules.go";
 
-fn vuln_result(b: &mut RunBuilder, r: &ScanResult<'_>, v: &Vulnerability<'_>, sup: Option<&Sup>) {
+fn vuln_result(
+    b: &mut RunBuilder,
+    r: &ScanResult<'_>,
+    v: &Vulnerability<'_>,
+    sup: Option<&Sup>,
+    annotation: &Annotation,
+) {
     let sev = v.effective_severity();
     let url = v.primary_url.as_deref().unwrap_or_default();
     let title = v.title.as_deref().unwrap_or_default();
@@ -357,6 +444,17 @@ fn vuln_result(b: &mut RunBuilder, r: &ScanResult<'_>, v: &Vulnerability<'_>, su
         .message(Message::builder().text(message).build())
         .locations(vec![location])
         .build();
+    if let Some(state) = annotation.state {
+        result.baseline_state = Some(json!(state));
+    }
+    if !annotation.missing_on.is_empty() {
+        let mut props = BTreeMap::new();
+        props.insert(
+            "missingOnPlatforms".to_string(),
+            json!(annotation.missing_on),
+        );
+        result.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
     if let Some(s) = sup {
         let mut justification = s.status.to_string();
         if !s.statement.is_empty() {

@@ -11,9 +11,11 @@ use comfy_table::{
     Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
 };
 
-use super::view::{View, platform_label, platform_labels, plural, policy_line};
+use super::view::{
+    View, baseline_line, drift_label, platform_label, platform_labels, plural, policy_line,
+};
 use super::{DEFAULT_TABLE_WIDTH, RenderOptions};
-use crate::decision::{Decision, Origin};
+use crate::decision::{Decision, Mark, Origin};
 use crate::escape::term;
 
 pub(super) fn render(
@@ -37,7 +39,20 @@ pub(super) fn render(
         if let Some(id) = &r.assumed_identity {
             line.push_str(&format!("; identity assumed from --image-repo: {id}"));
         }
+        if decision.baseline.is_some() {
+            if r.baseline.is_some() {
+                line.push_str(&format!(
+                    "; baseline: {} new, {} existing, {} fixed",
+                    r.new, r.existing, r.fixed
+                ));
+            } else {
+                line.push_str("; no baseline, gated in full");
+            }
+        }
         writeln!(out, "{}", term(&line))?;
+    }
+    if let Some(b) = baseline_line(decision) {
+        writeln!(out, "Baseline: {}", term(&b))?;
     }
 
     if !view.blocking.is_empty() {
@@ -47,44 +62,46 @@ pub(super) fn render(
             plural(view.blocking.len(), "vulnerability", "vulnerabilities"),
             view.blocking.len()
         )?;
-        // Keep versions readable; long targets and package names wrap instead.
-        let constraints = [
-            (0, ColumnConstraint::ContentWidth),
-            (2, ColumnConstraint::LowerBoundary(Width::Fixed(21))),
-            (3, ColumnConstraint::ContentWidth),
-            (5, ColumnConstraint::UpperBoundary(Width::Fixed(18))),
-        ];
+        let marks = decision.baseline.is_some();
+        vuln_table(out, &view, opts, width, &view.blocking, marks)?;
+    }
+
+    if !view.existing.is_empty() {
+        writeln!(
+            out,
+            "\nIn the baseline, not blocking ({}):",
+            view.existing.len()
+        )?;
+        vuln_table(out, &view, opts, width, &view.existing, false)?;
+    }
+
+    if !view.fixed.is_empty() {
+        writeln!(out, "\nFixed since the baseline ({}):", view.fixed.len())?;
         let names = [
             "ID",
             "Package",
-            "Installed → Fixed",
+            "Installed",
             "Severity",
-            "Status",
             "Target",
             "Platforms",
         ];
+        let constraints = [(0, ColumnConstraint::ContentWidth)];
         write_table(
             out,
             width,
             opts.color,
             &names,
             &constraints,
-            &view.blocking,
-            |row| {
-                let v = row.vuln;
-                let fixed = if v.fixed_version.is_empty() {
-                    "(no fix)".into()
-                } else {
-                    term(&v.fixed_version)
-                };
+            &view.fixed,
+            |f| {
+                let f_ = &f.finding;
                 vec![
-                    Cell::new(term(&v.vulnerability_id)),
-                    Cell::new(term(&v.pkg_name)),
-                    Cell::new(format!("{}\n→ {}", term(&v.installed_version), fixed)),
-                    severity_cell(v.effective_severity(), opts.color),
-                    Cell::new(v.effective_status().as_str()),
-                    Cell::new(term(&view.target_label(row.target))),
-                    Cell::new(platforms(&row.platforms)),
+                    Cell::new(term(&f_.id.vulnerability_id)),
+                    Cell::new(term(&f_.pkg_name)),
+                    Cell::new(term(&f_.installed_version)),
+                    severity_cell(&f_.severity, opts.color),
+                    Cell::new(term(&view.target_label(&f_.target))),
+                    Cell::new(platforms(&f.platforms)),
                 ]
             },
         )?;
@@ -217,6 +234,69 @@ pub(super) fn render(
         }
     )?;
     Ok(())
+}
+
+/// A table of vulnerability rows (blocking, or in the baseline and not blocking), with a
+/// Baseline column when `with_baseline` and a Drift column when some row is missing on a
+/// platform of the run.
+fn vuln_table(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    opts: &RenderOptions,
+    width: u16,
+    rows: &[crate::decision::Row<'_>],
+    with_baseline: bool,
+) -> io::Result<()> {
+    // Keep versions readable; long targets and package names wrap instead.
+    let mut constraints = vec![
+        (0, ColumnConstraint::ContentWidth),
+        (2, ColumnConstraint::LowerBoundary(Width::Fixed(21))),
+        (3, ColumnConstraint::ContentWidth),
+        (5, ColumnConstraint::UpperBoundary(Width::Fixed(18))),
+    ];
+    if with_baseline {
+        constraints.push((7, ColumnConstraint::ContentWidth));
+    }
+    let mut names = vec![
+        "ID",
+        "Package",
+        "Installed → Fixed",
+        "Severity",
+        "Status",
+        "Target",
+        "Platforms",
+    ];
+    let with_drift = rows.iter().any(|r| !r.missing_on.is_empty());
+    if with_baseline {
+        names.push("Baseline");
+    }
+    if with_drift {
+        names.push("Drift");
+    }
+    write_table(out, width, opts.color, &names, &constraints, rows, |row| {
+        let v = row.vuln;
+        let fixed = if v.fixed_version.is_empty() {
+            "(no fix)".into()
+        } else {
+            term(&v.fixed_version)
+        };
+        let mut cells = vec![
+            Cell::new(term(&v.vulnerability_id)),
+            Cell::new(term(&v.pkg_name)),
+            Cell::new(format!("{}\n→ {}", term(&v.installed_version), fixed)),
+            severity_cell(v.effective_severity(), opts.color),
+            Cell::new(v.effective_status().as_str()),
+            Cell::new(term(&view.target_label(row.target))),
+            Cell::new(platforms(&row.platforms)),
+        ];
+        if with_baseline {
+            cells.push(Cell::new(row.mark().map_or("-", Mark::as_str)));
+        }
+        if with_drift {
+            cells.push(Cell::new(term(&drift_label(row))));
+        }
+        cells
+    })
 }
 
 /// Tables with more rows than this are laid out by [`fit_widths`] and rendered in chunks,

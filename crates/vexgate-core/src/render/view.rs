@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::decision::{Decision, FindingKind, Origin, ReportDecision, Row};
+use crate::decision::{Decision, FindingKind, FixedFinding, Mark, Origin, ReportDecision, Row};
 use crate::report::{Coverage, Platform, Vulnerability};
 use crate::severity::Severity;
 
@@ -91,12 +91,43 @@ pub struct ReportLine {
     pub other_blocking: usize,
     /// Suppressed by vexgate plus suppressions already recorded in the input.
     pub suppressed: usize,
+    /// Baseline: the report's baseline file (`None` without one), and its vulnerabilities
+    /// left after the filters and VEX that the baseline lacks (`new`) or has (`existing`),
+    /// and the baseline's blocking ones that are gone (`fixed`). All zero without a baseline.
+    pub baseline: Option<String>,
+    pub new: usize,
+    pub existing: usize,
+    pub fixed: usize,
+}
+
+/// A vulnerability fixed since the baseline, merged across platforms.
+#[derive(Debug, Clone)]
+pub struct FixedRow {
+    pub finding: FixedFinding,
+    pub platforms: Vec<Option<Platform>>,
+}
+
+/// Baseline and drift counts over distinct rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BaselineCounts {
+    pub new: usize,
+    pub existing: usize,
+    pub fixed: usize,
 }
 
 /// Everything the human and machine summaries show.
 #[derive(Debug)]
 pub struct View<'r> {
     pub blocking: Vec<Row<'r>>,
+    /// Baseline `block-new`: the vulnerabilities the baseline has, which do not block.
+    pub existing: Vec<Row<'r>>,
+    /// Baseline: vulnerabilities fixed since the baseline.
+    pub fixed: Vec<FixedRow>,
+    /// Baseline counts over distinct rows (`None` without `--baseline`).
+    pub baseline: Option<BaselineCounts>,
+    /// Distinct vulnerabilities left on only some platforms (`None` unless two or more
+    /// reports, all with a platform).
+    pub drift: Option<usize>,
     pub other: Vec<OtherRow>,
     pub suppressed: Vec<SuppressedRow>,
     /// Distinct blocking vulnerabilities (merged rows) per severity.
@@ -116,14 +147,32 @@ impl<'r> View<'r> {
         }
         let mut other = Merger::new();
         let mut suppressed = Merger::new();
+        let mut fixed = Merger::new();
         let mut reports = Vec::new();
         for rep in &decision.reports {
             let (line_other, line_sup) = (other_rows(rep), suppressed_rows(rep));
             let mut line_sev = SeverityCounts::default();
-            for (d, r) in rep.results.iter().zip(&rep.report.results) {
-                for &vi in &d.vulnerabilities {
+            let (mut line_new, mut line_existing) = (0, 0);
+            for (ri, (d, r)) in rep.results.iter().zip(&rep.report.results).enumerate() {
+                for vi in rep.blocking_vulnerabilities(ri) {
                     line_sev.add(r.vulnerabilities[vi].effective_severity());
                 }
+                if rep.baseline.as_ref().is_some_and(|b| b.file.is_some()) {
+                    line_existing += d.existing.len();
+                    line_new += d.vulnerabilities.len() - d.existing.len();
+                }
+            }
+            let line_baseline = rep.baseline.as_ref();
+            for f in line_baseline.map_or(&[][..], |b| &b.fixed[..]) {
+                let key = fixed_key(f);
+                fixed.add(
+                    key,
+                    FixedRow {
+                        finding: f.clone(),
+                        platforms: vec![rep.platform.clone()],
+                    },
+                    |o, r| push_platforms(&mut o.platforms, r.platforms),
+                );
             }
             reports.push(ReportLine {
                 path: rep.file.path.display().to_string(),
@@ -134,6 +183,12 @@ impl<'r> View<'r> {
                 by_severity: line_sev,
                 other_blocking: line_other.len(),
                 suppressed: line_sup.len(),
+                baseline: line_baseline
+                    .and_then(|b| b.file.as_ref())
+                    .map(|f| f.display().to_string()),
+                new: line_new,
+                existing: line_existing,
+                fixed: line_baseline.map_or(0, |b| b.fixed.len()),
             });
             for row in line_other {
                 other.add(other_key(&row), row, |o, r| {
@@ -153,8 +208,21 @@ impl<'r> View<'r> {
             .filter(|r| r.class == "os-pkgs")
             .map(|r| r.target.to_string())
             .collect();
+        let existing = decision.existing_rows();
+        let baseline = decision.baseline.as_ref().map(|_| {
+            let marks = blocking.iter().chain(&existing).map(Row::mark);
+            BaselineCounts {
+                new: marks.clone().filter(|m| *m == Some(Mark::New)).count(),
+                existing: marks.filter(|m| *m == Some(Mark::Existing)).count(),
+                fixed: fixed.rows.len(),
+            }
+        });
         View {
             os_targets,
+            existing,
+            fixed: fixed.rows,
+            baseline,
+            drift: decision.drift_count(),
             blocking,
             other: other.rows,
             suppressed: suppressed.rows,
@@ -237,6 +305,18 @@ impl<'r> View<'r> {
         let mut line = format!("{word}: {}", parts.join(", "));
         if !self.suppressed.is_empty() {
             line.push_str(&format!("; {} suppressed", self.suppressed.len()));
+        }
+        if let Some(b) = &self.baseline {
+            line.push_str(&format!(
+                "; baseline: {} new, {} existing, {} fixed",
+                b.new, b.existing, b.fixed
+            ));
+        }
+        if let Some(n) = self.drift.filter(|n| *n > 0) {
+            line.push_str(&format!(
+                "; {n} {} on only some platforms",
+                plural(n, "vulnerability", "vulnerabilities")
+            ));
         }
         let plats = self.platforms();
         line.push_str(&format!(
@@ -569,6 +649,51 @@ fn other_key(o: &OtherRow) -> String {
         "{:?}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
         o.kind, o.id, o.target, o.detail, o.severity
     )
+}
+
+fn fixed_key(f: &FixedFinding) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        f.id.vulnerability_id,
+        f.id.package,
+        f.id.location,
+        f.id.class,
+        f.id.result_type,
+        f.installed_version
+    )
+}
+
+/// The baseline's files and mode in one line, for the human outputs.
+pub fn baseline_line(decision: &Decision<'_>) -> Option<String> {
+    let b = decision.baseline.as_ref()?;
+    let mut parts = vec![format!(
+        "mode {}{}",
+        b.mode.as_str(),
+        match b.mode {
+            crate::baseline::BaselineMode::BlockNew => " (findings the baseline has do not block)",
+            crate::baseline::BaselineMode::Report => " (findings are only marked)",
+        }
+    )];
+    for r in &decision.reports {
+        let Some(rb) = &r.baseline else { continue };
+        parts.push(format!(
+            "{}: {}",
+            platform_label(r.platform.as_ref()),
+            rb.file.as_ref().map_or_else(
+                || "no baseline, gated in full".to_string(),
+                |f| f.display().to_string()
+            )
+        ));
+    }
+    Some(parts.join("; "))
+}
+
+/// A row's drift cell: `not on linux/arm64`, or empty.
+pub fn drift_label(row: &Row<'_>) -> String {
+    if row.missing_on.is_empty() {
+        return String::new();
+    }
+    format!("not on {}", platform_labels(&row.missing_on).join(", "))
 }
 
 fn suppressed_key(o: &SuppressedRow) -> String {

@@ -81,7 +81,7 @@ fn two_platforms_blocked_with_vex_suppression() {
 
     // One merged row carrying both platforms; the verdict is the last line.
     let v: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["schema"], "vexgate/gate/v1");
+    assert_eq!(v["schema"], "vexgate/gate/v2");
     assert_eq!(v["verdict"], "blocked");
     assert_eq!(v["blocking"].as_array().unwrap().len(), 1);
     assert_eq!(
@@ -134,10 +134,12 @@ fn top_level_json_keys_are_in_schema_order() {
             "other_blocking",
             "counts",
             "warnings",
+            "baseline",
             "platform_check"
         ]
     );
-    assert_eq!(render::JSON_SCHEMA, "vexgate/gate/v1");
+    assert_eq!(render::JSON_SCHEMA, "vexgate/gate/v2");
+    assert_eq!(v["schema"], "vexgate/gate/v2");
 }
 
 /// The default policy on a report where nothing blocks.

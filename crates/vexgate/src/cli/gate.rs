@@ -53,6 +53,20 @@ TRIVY_* variables are never read.
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
 (which wins). Two reports with the same platform are an error.
 
+Baselines (--baseline FILE, repeatable; VEXGATE_BASELINE; `baseline` in vexgate.toml) are
+saved Trivy JSON reports, matched to the reports by platform by the same rules. Findings are
+compared by identity: vulnerability ID, package without version (PURL type/namespace/name,
+else PkgName), PkgPath (or a non-OS result's Target) and the result's Class and Type, so a
+version bump keeping the CVE is `existing` and a second copy at another path is `new`. With
+--baseline-mode block-new (the default) only new vulnerabilities block; `report` blocks as
+usual and only marks them. Secrets, misconfigurations and licenses always gate in full. A
+report platform without a baseline is an error unless --baseline-missing allow. Outputs
+list the vulnerabilities fixed since the baseline. A baseline hides existing debt: use it
+for PR gates and for adopting the gate on a legacy image, never for a release gate.
+
+With two or more reports, all with a platform, vulnerabilities left on only some platforms
+are marked (Drift) and counted.
+
 Output files are written to a temp file in their directory and renamed, so a failed write
 leaves the previous file. An output that is one of the inputs (same file, also through a
 link) or another output is refused before anything is written. A setting that could never
@@ -72,7 +86,8 @@ Examples:
   vexgate gate trivy-linux-amd64.json trivy-linux-arm64.json
   vexgate gate report.json --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false
   vexgate gate report.json --ignorefile .trivyignore.yaml --output-report filtered.json
-  vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif";
+  vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif
+  vexgate gate trivy-linux-*.json --baseline main/trivy-linux-amd64.json --baseline main/trivy-linux-arm64.json";
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
     run_with(cmd, None)
@@ -110,6 +125,9 @@ pub(super) fn run_with(cmd: GateCommand, scanned: Option<Expected>) -> Result<i3
     });
     let files = gate::read_reports(&cmd.reports)?;
     let reports = gate::parse_reports(&files)?;
+    let baseline_paths = settings.baseline.as_ref().map_or(&[][..], |b| &b.files[..]);
+    let baseline_files = gate::read_reports(baseline_paths)?;
+    let baseline_reports = gate::parse_reports(&baseline_files)?;
     let vex = match vex_loader {
         None => Ok(VexSet::default()),
         Some(Ok(h)) => h
@@ -121,13 +139,22 @@ pub(super) fn run_with(cmd: GateCommand, scanned: Option<Expected>) -> Result<i3
         Ok(set) => (set, None),
         Err(e) => (VexSet::default(), Some(e)),
     };
-    let decision = gate::decide_with_vex(
+    let mut decision = gate::decide_with_vex(
         &files,
         &reports,
         &settings,
         now,
         vex_err.map_or(Ok(&vex_set), Err),
     )?;
+    gate::apply_baselines(
+        &mut decision,
+        &baseline_files,
+        &baseline_reports,
+        &settings,
+        now,
+        &vex_set,
+    )?;
+    let decision = decision;
 
     {
         let stderr = io::stderr();
@@ -228,6 +255,9 @@ pub(super) fn refuse_overwriting_inputs(
             .iter()
             .map(|v| Named::new("VEX document", Path::new(v))),
     );
+    if let Some(b) = &settings.baseline {
+        inputs.extend(b.files.iter().map(|p| Named::new("baseline", p)));
+    }
     let mut outputs = Vec::new();
     if let Some(p) = &settings.outputs.output_report {
         outputs.push(Named::new("--output-report", p));

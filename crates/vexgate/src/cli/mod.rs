@@ -127,6 +127,29 @@ pub struct GateArgs {
           value_name = "BOOL")]
     pub require_coverage: Option<bool>,
 
+    /// Baseline: a saved Trivy JSON report of the same image before the change (e.g. the
+    /// main branch's), one per platform, repeatable. Only vulnerabilities the baseline of
+    /// their platform lacks block; see --baseline-mode. This hides existing debt: use it for
+    /// PR gates and adopting the gate on a legacy image, not for release gates.
+    #[arg(
+        long,
+        env = "VEXGATE_BASELINE",
+        value_delimiter = ',',
+        value_name = "BASELINE"
+    )]
+    pub baseline: Option<Vec<String>>,
+
+    /// `block-new`: only vulnerabilities absent from the baseline block; `report`: everything
+    /// blocks as without a baseline, and findings are marked new or existing.
+    /// [default: block-new]
+    #[arg(long, env = "VEXGATE_BASELINE_MODE", value_name = "MODE")]
+    pub baseline_mode: Option<String>,
+
+    /// A report whose platform has no baseline: `deny` is an error (exit 2), `allow` gates
+    /// that platform in full with a warning. [default: deny]
+    #[arg(long, env = "VEXGATE_BASELINE_MISSING", value_name = "deny|allow")]
+    pub baseline_missing: Option<String>,
+
     /// The platform check: the platforms the image is built for (OS/ARCH, comma-separated).
     /// After the verdict, exit 1 when one has no report, or a report's platform is not one
     /// of them (or a report has no platform). Not the same as --require-coverage.

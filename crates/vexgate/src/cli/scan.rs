@@ -187,6 +187,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let mut protected: Vec<PathBuf> = settings.config_file.iter().cloned().collect();
     protected.extend(settings.policy.ignorefile.iter().map(|i| i.path.clone()));
     protected.extend(settings.policy.vex.iter().map(PathBuf::from));
+    protected.extend(
+        settings
+            .baseline
+            .iter()
+            .flat_map(|b| b.files.iter().cloned()),
+    );
     if let Some(ExpectSpec::From(p)) = &settings.expect_platforms {
         protected.push(p.clone());
     }

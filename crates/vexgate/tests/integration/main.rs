@@ -3,6 +3,7 @@
 //! `common` holds the paths and the one command builder every module uses.
 
 mod bad_input;
+mod baseline;
 mod cli_snapshots;
 mod common;
 mod create_vex_sh;

@@ -63,6 +63,7 @@ pub fn all_pass(report: &Report<'_>) -> Vec<ResultDecision> {
             secrets: (0..r.secrets.len()).collect(),
             licenses: (0..r.licenses.len()).collect(),
             suppressed: Vec::new(),
+            existing: Vec::new(),
         })
         .collect()
 }
@@ -88,6 +89,7 @@ pub fn report_decision<'r>(
         results,
         coverage: Coverage::of(report),
         assumed_identity: None,
+        baseline: None,
     }
 }
 
@@ -97,11 +99,15 @@ pub fn default_policy() -> Policy {
 }
 
 pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decision<'r> {
+    // As the gate computes it (platform drift needs two or more reports with platforms).
+    let presence = vexgate_core::gate::presence(&reports);
     Decision {
         policy,
         reports,
         warnings: vec![],
         coverage_failed: false,
+        baseline: None,
+        presence,
         platform_check: None,
     }
 }
