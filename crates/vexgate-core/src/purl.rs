@@ -142,15 +142,49 @@ fn raw_namespace_and_name(s: &str) -> Option<(String, String)> {
 /// and name equal; a statement version must equal the scanned version (no ranges); every
 /// statement qualifier must be in the scanned PURL with the same value; subpath ignored.
 pub fn purl_matches(vex: &Purl, trivy: &Purl) -> bool {
-    if vex.ty != trivy.ty || vex.namespace != trivy.namespace || vex.name != trivy.name {
-        return false;
+    purl_mismatch(vex, trivy).is_none()
+}
+
+/// The first part of a statement PURL that makes [`purl_matches`] fail, in the order go-vex
+/// compares them; `None` when it matches. [`purl_matches`] is defined by it, so an
+/// explanation names exactly the check that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurlMiss<'a> {
+    /// The PURL types differ.
+    Type,
+    /// The namespaces differ.
+    Namespace,
+    /// The names differ.
+    Name,
+    /// The statement has a version and it is not the scanned one.
+    Version,
+    /// The statement has this qualifier; the scanned PURL lacks it.
+    QualifierMissing(&'a str),
+    /// The statement has this qualifier with another value than the scanned PURL.
+    QualifierDiffers(&'a str),
+}
+
+/// See [`PurlMiss`].
+pub fn purl_mismatch<'a>(vex: &'a Purl, trivy: &Purl) -> Option<PurlMiss<'a>> {
+    if vex.ty != trivy.ty {
+        return Some(PurlMiss::Type);
+    }
+    if vex.namespace != trivy.namespace {
+        return Some(PurlMiss::Namespace);
+    }
+    if vex.name != trivy.name {
+        return Some(PurlMiss::Name);
     }
     if !vex.version.is_empty() && vex.version != trivy.version {
-        return false;
+        return Some(PurlMiss::Version);
     }
     vex.qualifiers
         .iter()
-        .all(|(k, v)| trivy.qualifiers.get(k) == Some(v))
+        .find_map(|(k, v)| match trivy.qualifiers.get(k) {
+            Some(t) if t == v => None,
+            Some(_) => Some(PurlMiss::QualifierDiffers(k)),
+            None => Some(PurlMiss::QualifierMissing(k)),
+        })
 }
 
 /// [`purl_matches`] on strings; a string that does not parse never matches.
@@ -648,5 +682,38 @@ mod tests {
             &Purl::parse("pkg:oci/hello-express@sha256:1111111111111111111111111111111111111111111111111111111111111111").unwrap(),
             &oci_purl_from_image_repo("ghcr.io/acme/hello-express", None).unwrap()
         ));
+    }
+
+    /// [`purl_mismatch`] names the first part go-vex's comparison fails on, and is `None`
+    /// exactly when [`purl_matches`] holds.
+    #[test]
+    fn purl_mismatch_names_the_failing_part() {
+        let scanned = Purl::parse(
+            "pkg:deb/debian/passwd@4.13%2Bdfsg1-1?arch=amd64&distro=debian-12.11&epoch=1",
+        )
+        .unwrap();
+        for (vex, want) in [
+            ("pkg:deb/debian/passwd", None),
+            ("pkg:deb/debian/passwd@4.13+dfsg1-1?epoch=1", None),
+            ("pkg:rpm/debian/passwd", Some(PurlMiss::Type)),
+            ("pkg:deb/ubuntu/passwd", Some(PurlMiss::Namespace)),
+            ("pkg:deb/debian/login", Some(PurlMiss::Name)),
+            (
+                "pkg:deb/debian/passwd@1:4.13+dfsg1-1",
+                Some(PurlMiss::Version),
+            ),
+            (
+                "pkg:deb/debian/passwd?distro=debian-12.10",
+                Some(PurlMiss::QualifierDiffers("distro")),
+            ),
+            (
+                "pkg:deb/debian/passwd?os=linux",
+                Some(PurlMiss::QualifierMissing("os")),
+            ),
+        ] {
+            let p = Purl::parse(vex).unwrap();
+            assert_eq!(purl_mismatch(&p, &scanned), want, "{vex}");
+            assert_eq!(purl_matches(&p, &scanned), want.is_none(), "{vex}");
+        }
     }
 }

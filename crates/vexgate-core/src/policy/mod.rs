@@ -142,12 +142,12 @@ impl Policy {
     }
 
     /// Does a finding with this report `Severity` string pass the severity filter?
-    fn severity_ok(&self, s: &str) -> bool {
+    pub fn severity_ok(&self, s: &str) -> bool {
         Severity::parse(s).is_some_and(|s| self.severities.contains(&s))
     }
 
     /// Is a vulnerability with this effective status dropped?
-    fn status_ignored(&self, s: Status) -> bool {
+    pub fn status_ignored(&self, s: Status) -> bool {
         self.ignore_statuses.contains(&s)
     }
 }

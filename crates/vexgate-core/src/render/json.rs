@@ -522,7 +522,7 @@ pub(super) fn render(
 /// [`crate::escape::json_fragment`]: the JSON is the same to a reader, but report text
 /// cannot put a `##[command]` or a terminal control into the log it is printed to.
 #[derive(Default)]
-struct LogSafe(serde_json::ser::PrettyFormatter<'static>);
+pub(crate) struct LogSafe(serde_json::ser::PrettyFormatter<'static>);
 
 impl serde_json::ser::Formatter for LogSafe {
     fn write_string_fragment<W: ?Sized + io::Write>(

@@ -16,6 +16,7 @@ mod table;
 mod trivy_report;
 pub mod view;
 
+pub(crate) use json::LogSafe;
 pub use json::SCHEMA as JSON_SCHEMA;
 
 /// Default table width when none is given (readable in a CI log).

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::purl::{Purl, purl_matches};
+use crate::purl::{Purl, PurlMiss, purl_mismatch};
 use crate::vex::model::{Component, Document, Statement, Status, Vulnerability};
 
 /// Go's zero `time.Time` (0001-01-01T00:00:00Z): what a missing document timestamp means.
@@ -86,31 +86,137 @@ pub struct Ident<'a> {
     pub purl: Option<&'a Purl>,
 }
 
+/// Where a component sits in a statement: product `product`'s own component, or its
+/// subcomponent `sub`. Given to a [`Trace`] with each failed comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site {
+    /// Index in `products`.
+    pub product: usize,
+    /// `None` for the product's component, else the index in `subcomponents`.
+    pub subcomponent: Option<usize>,
+}
+
+/// Which field of a component took part in a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `@id`.
+    Id,
+    /// `identifiers`, entry `n` (in the component's order).
+    Identifier(usize),
+}
+
+/// Why a component matched an identity (the first rule of go-vex's that held).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "rule", content = "index", rename_all = "snake_case")]
+pub enum ComponentHit {
+    /// `@id` is the identity's PURL text, character for character.
+    IdText,
+    /// `@id` is a PURL that PurlMatches the identity's PURL.
+    IdPurl,
+    /// An identifier's value is the identity's text.
+    IdentifierText(usize),
+    /// The `purl` identifier PurlMatches the identity's PURL.
+    IdentifierPurl(usize),
+    /// A hash value is the identity's text.
+    Hash(usize),
+}
+
+/// The outcome of [`product_match`] (go-vex `Product.Matches`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductMatch {
+    /// The product's component does not match the identity.
+    ProductMiss,
+    /// The product matches and the statement lists no subcomponents.
+    NoSubcomponents(ComponentHit),
+    /// The product matches and the query has no subcomponent (the package asked about as
+    /// the product itself): the listed subcomponents are not looked at.
+    NoSubcomponentAsked(ComponentHit),
+    /// The product and subcomponent `n` match.
+    Subcomponent(ComponentHit, usize, ComponentHit),
+    /// The product matches, but none of the listed subcomponents matches the query's.
+    SubcomponentMiss(ComponentHit),
+}
+
+impl ProductMatch {
+    pub fn is_match(self) -> bool {
+        !matches!(
+            self,
+            ProductMatch::ProductMiss | ProductMatch::SubcomponentMiss(_)
+        )
+    }
+}
+
+/// An observer of the matching rules, for `vex explain`. The gate passes [`NoTrace`], whose
+/// methods do nothing and compile away, so the gate and `vex explain` run the same rules.
+pub trait Trace {
+    /// A PURL of the component at `site` (its `field`) was compared with the identity's
+    /// and did not match, for this reason.
+    fn purl_miss(&mut self, _site: Site, _field: Field, _miss: PurlMiss<'_>) {}
+    /// Product `product` of the statement being matched was decided.
+    fn product(&mut self, _product: usize, _outcome: ProductMatch) {}
+    /// VEX source `source` (its position in the priority order) is asked next.
+    fn source(&mut self, _source: usize) {}
+    /// Statement `st` (it names the vulnerability) is matched next.
+    fn statement(&mut self, _st: &CompiledStatement) {}
+    /// The statements of the current source that matched the query, in document order,
+    /// and the one go-vex's order made Trivy act on.
+    fn winner(&mut self, _matched: &[&CompiledStatement], _winner: Option<&CompiledStatement>) {}
+    /// A CSAF source's answer: (status, statement) when it lists the query.
+    fn csaf(&mut self, _answer: Option<(&str, &str)>) {}
+}
+
+/// The gate's [`Trace`]: records nothing.
+pub struct NoTrace;
+
+impl Trace for NoTrace {}
+
 /// go-vex `Component.Matches(identifier)` (pkg/vex/component.go:41-72): `@id` equal;
 /// or `@id` is a `pkg:` PURL that PurlMatches; or an identifier value equal, or the `purl`
 /// identifier PurlMatches (identifier starting with `pkg:`); or a hash value equal.
 pub fn component_matches(c: &CompiledComponent, ident: Ident<'_>) -> bool {
+    let site = Site {
+        product: 0,
+        subcomponent: None,
+    };
+    component_match(c, ident, site, &mut NoTrace).is_some()
+}
+
+/// [`component_matches`], saying which rule matched, and telling `trace` why each PURL
+/// compared did not.
+#[inline]
+pub fn component_match<T: Trace>(
+    c: &CompiledComponent,
+    ident: Ident<'_>,
+    site: Site,
+    trace: &mut T,
+) -> Option<ComponentHit> {
     if !c.id.is_empty() && c.id == ident.text {
-        return true;
+        return Some(ComponentHit::IdText);
     }
-    if let (Some(a), Some(b)) = (c.id_purl.as_deref(), ident.purl)
-        && purl_matches(a, b)
-    {
-        return true;
+    if let (Some(a), Some(b)) = (c.id_purl.as_deref(), ident.purl) {
+        match purl_mismatch(a, b) {
+            None => return Some(ComponentHit::IdPurl),
+            Some(m) => trace.purl_miss(site, Field::Id, m),
+        }
     }
-    for (t, v, p) in &c.identifiers {
+    for (i, (t, v, p)) in c.identifiers.iter().enumerate() {
         if v == ident.text {
-            return true;
+            return Some(ComponentHit::IdentifierText(i));
         }
         if t == "purl"
             && ident.text.starts_with("pkg:")
             && let (Some(a), Some(b)) = (p.as_deref(), ident.purl)
-            && purl_matches(a, b)
         {
-            return true;
+            match purl_mismatch(a, b) {
+                None => return Some(ComponentHit::IdentifierPurl(i)),
+                Some(m) => trace.purl_miss(site, Field::Identifier(i), m),
+            }
         }
     }
-    c.hashes.iter().any(|h| h == ident.text)
+    c.hashes
+        .iter()
+        .position(|h| h == ident.text)
+        .map(ComponentHit::Hash)
 }
 
 #[derive(Debug, Clone)]
@@ -123,13 +229,42 @@ pub struct CompiledProduct {
 /// product must match; then no listed subcomponents, or an empty `subIdentifier`, is a
 /// match; otherwise some subcomponent must match `subIdentifier`.
 pub fn product_matches(p: &CompiledProduct, product: Ident<'_>, sub: Ident<'_>) -> bool {
-    if !component_matches(&p.component, product) {
-        return false;
+    product_match(p, 0, product, sub, &mut NoTrace).is_match()
+}
+
+/// [`product_matches`] with the rule that decided it; `index` is the product's position in
+/// its statement (for `trace`).
+#[inline]
+pub fn product_match<T: Trace>(
+    p: &CompiledProduct,
+    index: usize,
+    product: Ident<'_>,
+    sub: Ident<'_>,
+    trace: &mut T,
+) -> ProductMatch {
+    let site = Site {
+        product: index,
+        subcomponent: None,
+    };
+    let Some(hit) = component_match(&p.component, product, site, trace) else {
+        return ProductMatch::ProductMiss;
+    };
+    if p.subcomponents.is_empty() {
+        return ProductMatch::NoSubcomponents(hit);
     }
-    if p.subcomponents.is_empty() || sub.text.is_empty() {
-        return true;
+    if sub.text.is_empty() {
+        return ProductMatch::NoSubcomponentAsked(hit);
     }
-    p.subcomponents.iter().any(|s| component_matches(s, sub))
+    for (i, s) in p.subcomponents.iter().enumerate() {
+        let site = Site {
+            product: index,
+            subcomponent: Some(i),
+        };
+        if let Some(h) = component_match(s, sub, site, trace) {
+            return ProductMatch::Subcomponent(hit, i, h);
+        }
+    }
+    ProductMatch::SubcomponentMiss(hit)
 }
 
 /// A statement ready for matching.
@@ -215,7 +350,31 @@ pub fn vulnerability_matches(v: &Vulnerability, id: &str) -> bool {
 
 /// The same rule over a compiled statement.
 pub fn compiled_vulnerability_matches(st: &CompiledStatement, id: &str) -> bool {
-    st.vuln_id == id || st.name == id || st.aliases.iter().any(|a| a == id)
+    named_by(st, id).is_some()
+}
+
+/// Which field of a statement's vulnerability names `id` (the first of `@id`, `name`,
+/// `aliases` that does), or `None`: [`compiled_vulnerability_matches`] as a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedBy {
+    Id,
+    Name,
+    Alias,
+}
+
+/// See [`NamedBy`].
+#[inline]
+pub fn named_by(st: &CompiledStatement, id: &str) -> Option<NamedBy> {
+    if st.vuln_id == id {
+        Some(NamedBy::Id)
+    } else if st.name == id {
+        Some(NamedBy::Name)
+    } else if st.aliases.iter().any(|a| a == id) {
+        Some(NamedBy::Alias)
+    } else {
+        None
+    }
 }
 
 /// go-vex `Statement.Matches(vuln, product, subcomponents)` (pkg/vex/statement.go:177-196)
@@ -227,8 +386,25 @@ pub fn statement_matches(
     product: Ident<'_>,
     sub: Ident<'_>,
 ) -> bool {
+    statement_match(st, vuln, product, sub, &mut NoTrace)
+}
+
+/// [`statement_matches`], telling `trace` how each product it tried was decided (products
+/// after the first match are not tried, as in go-vex).
+#[inline]
+pub fn statement_match<T: Trace>(
+    st: &CompiledStatement,
+    vuln: &str,
+    product: Ident<'_>,
+    sub: Ident<'_>,
+    trace: &mut T,
+) -> bool {
     compiled_vulnerability_matches(st, vuln)
-        && st.products.iter().any(|p| product_matches(p, product, sub))
+        && st.products.iter().enumerate().any(|(i, p)| {
+            let m = product_match(p, i, product, sub, trace);
+            trace.product(i, m);
+            m.is_match()
+        })
 }
 
 /// go-vex v0.2.7 `VEX.Matches` + `SortStatements` (pkg/vex/vex.go:195-212,
@@ -615,6 +791,108 @@ mod tests {
             p,
         );
         assert_eq!(go_vex_winner(&[&a, &b]).unwrap().index, 1);
+    }
+
+    /// Records the PURL misses a rule reports.
+    #[derive(Default)]
+    struct Misses(Vec<(Site, Field, String)>, Vec<(usize, ProductMatch)>);
+
+    impl Trace for Misses {
+        fn purl_miss(&mut self, site: Site, field: Field, miss: PurlMiss<'_>) {
+            self.0.push((site, field, format!("{miss:?}")));
+        }
+        fn product(&mut self, product: usize, outcome: ProductMatch) {
+            self.1.push((product, outcome));
+        }
+    }
+
+    /// [`product_match`] says which rule held, or why it missed, and agrees with
+    /// [`product_matches`] on every case.
+    #[test]
+    fn product_match_reasons() {
+        let (img, img_p) = ident(
+            "pkg:oci/app@sha256:1111111111111111111111111111111111111111111111111111111111111111?arch=amd64&repository_url=index.docker.io%2Flibrary%2Fapp",
+        );
+        let (zlib, zlib_p) = ident("pkg:deb/debian/zlib1g@1.2.13?arch=amd64&epoch=1");
+        let image = Ident {
+            text: &img,
+            purl: img_p.as_ref(),
+        };
+        let sub = Ident {
+            text: &zlib,
+            purl: zlib_p.as_ref(),
+        };
+        let none = Ident {
+            text: "",
+            purl: None,
+        };
+        let case = |product: &str, subs: &[&str], q: Ident<'_>, s: Ident<'_>| {
+            let st = st(0, "CVE-1", "not_affected", None, None, &[(product, subs)]);
+            let p = &st.products[0];
+            let mut t = Misses::default();
+            let m = product_match(p, 0, q, s, &mut t);
+            assert_eq!(m.is_match(), product_matches(p, q, s), "{product}");
+            (m, t.0)
+        };
+        let at = |sub| Site {
+            product: 0,
+            subcomponent: sub,
+        };
+        // The image by repository_url, the package as subcomponent.
+        let (m, misses) = case(
+            "pkg:oci/app?repository_url=index.docker.io/library/app",
+            &["pkg:deb/debian/zlib1g"],
+            image,
+            sub,
+        );
+        assert_eq!(
+            m,
+            ProductMatch::Subcomponent(ComponentHit::IdPurl, 0, ComponentHit::IdPurl)
+        );
+        assert!(misses.is_empty());
+        // docker.io is not index.docker.io.
+        let (m, misses) = case(
+            "pkg:oci/app?repository_url=docker.io/library/app",
+            &[],
+            image,
+            none,
+        );
+        assert_eq!(m, ProductMatch::ProductMiss);
+        assert_eq!(
+            misses,
+            [(
+                at(None),
+                Field::Id,
+                "QualifierDiffers(\"repository_url\")".into()
+            )]
+        );
+        // The product matches, no listed subcomponent does (the epoch in the version).
+        let (m, misses) = case(
+            "pkg:oci/app",
+            &["pkg:deb/debian/zlib1g@1:1.2.13"],
+            image,
+            sub,
+        );
+        assert_eq!(m, ProductMatch::SubcomponentMiss(ComponentHit::IdPurl));
+        assert_eq!(misses, [(at(Some(0)), Field::Id, "Version".into())]);
+        // Asked without a subcomponent, the listed ones are not looked at.
+        let (m, _) = case("pkg:oci/app", &["pkg:deb/debian/other"], image, none);
+        assert_eq!(m, ProductMatch::NoSubcomponentAsked(ComponentHit::IdPurl));
+        // The exact text matches before any PURL comparison.
+        let (m, _) = case(&img, &[], image, none);
+        assert_eq!(m, ProductMatch::NoSubcomponents(ComponentHit::IdText));
+    }
+
+    /// [`named_by`] is the field that names the ID, in go-vex's order.
+    #[test]
+    fn named_by_field() {
+        let mut s = st(0, "CVE-1", "affected", None, None, &[(SPRING, &[])]);
+        s.vuln_id = "https://x/CVE-1".into();
+        s.aliases = vec!["GHSA-1".into()];
+        assert_eq!(named_by(&s, "CVE-1"), Some(NamedBy::Name));
+        assert_eq!(named_by(&s, "https://x/CVE-1"), Some(NamedBy::Id));
+        assert_eq!(named_by(&s, "GHSA-1"), Some(NamedBy::Alias));
+        assert_eq!(named_by(&s, "cve-1"), None);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! - [`decode`]: what Trivy's decoder reads from an OpenVEX file, and what it refuses;
 //! - [`fast`]: the fast load of plain v0.2.0 OpenVEX documents (large ones, for `gate`),
 //!   statement by statement into the [`model`] and compiled as read;
-//! - [`lint`]: statements that can never match.
+//! - [`lint`]: statements that can never match;
+//! - [`explain`]: `vex explain`, the steps below for one vulnerability, recorded through the
+//!   matching rules' [`matching::Trace`] (the gate passes [`matching::NoTrace`]).
 //!
 //! [`apply`] is Trivy's `vex.Filter` (pkg/vex/vex.go) over a report the policy already
 //! filtered. It is O(findings + statements): statements are indexed by every vulnerability
@@ -17,6 +19,7 @@ pub mod audit;
 pub mod author;
 pub mod csaf;
 pub mod decode;
+pub mod explain;
 pub mod fast;
 pub mod graph;
 pub mod lint;
@@ -40,7 +43,8 @@ use crate::status::FindingStatus;
 use self::csaf::CompiledCsaf;
 use self::graph::Graph;
 use self::matching::{
-    CompiledOpenVex, CompiledStatement, Ident, go_vex_winner, statement_matches, winner_suppresses,
+    CompiledOpenVex, CompiledStatement, Ident, NoTrace, Trace, go_vex_winner, statement_match,
+    winner_suppresses,
 };
 
 /// One loaded `--vex` source.
@@ -146,30 +150,41 @@ impl VexSet {
 
 /// Trivy `Client.NotAffected` (pkg/vex/vex.go, v0.76.0) over candidates already looked up
 /// (no lookup per node): sources in priority order, the first that says not-affected wins.
-fn candidates_not_affected(
+/// `trace` sees each step (the gate passes [`NoTrace`]).
+fn candidates_not_affected<T: Trace>(
     cands: &[(&VexSource, Candidates<'_>)],
     vuln: &str,
     product: Ident<'_>,
     sub: Option<Ident<'_>>,
+    trace: &mut T,
 ) -> Option<Suppression> {
-    cands.iter().find_map(|(source, c)| {
+    cands.iter().enumerate().find_map(|(si, (source, c))| {
+        trace.source(si);
         let (status, statement) = match c {
             Candidates::OpenVex(cands) => {
                 let sub = sub.unwrap_or(Ident {
                     text: "",
                     purl: None,
                 });
-                let mut matches = cands
-                    .iter()
-                    .copied()
-                    .filter(|st| statement_matches(st, vuln, product, sub));
-                let first = matches.next()?;
+                let mut matches = cands.iter().copied().filter(|st| {
+                    trace.statement(st);
+                    statement_match(st, vuln, product, sub, trace)
+                });
+                let Some(first) = matches.next() else {
+                    trace.winner(&[], None);
+                    return None;
+                };
                 let winner = match matches.next() {
-                    None => Some(first),
+                    None => {
+                        trace.winner(&[first], Some(first));
+                        Some(first)
+                    }
                     Some(second) => {
                         let mut all = vec![first, second];
                         all.extend(matches);
-                        go_vex_winner(&all)
+                        let w = go_vex_winner(&all);
+                        trace.winner(&all, w);
+                        w
                     }
                 };
                 let st = winner_suppresses(winner)?;
@@ -179,7 +194,9 @@ fn candidates_not_affected(
                 )
             }
             Candidates::Csaf(c) => {
-                let (status, statement) = c.not_affected(vuln, product, sub)?;
+                let answer = c.not_affected(vuln, product, sub);
+                trace.csaf(answer);
+                let (status, statement) = answer?;
                 (FindingStatus::parse(status), statement.to_string())
             }
         };
@@ -418,7 +435,7 @@ pub fn apply(
                 continue;
             };
             match reach_root(g, leaf, &mut |c, l| {
-                node_not_affected(g, &cands, &v.vulnerability_id, c, l)
+                node_not_affected(g, &cands, &v.vulnerability_id, c, l, &mut NoTrace)
             }) {
                 Reach::Blocked(s) => decision
                     .suppressed
@@ -467,16 +484,17 @@ fn ident(g: &Graph, n: usize) -> Option<Ident<'_>> {
 
 /// `notAffected(c, leaf)` (vex.go:158-166): nodes without a PURL never match
 /// (openvex.go:89-91, csaf.go:52-54).
-fn node_not_affected(
+fn node_not_affected<T: Trace>(
     g: &Graph,
     cands: &[(&VexSource, Candidates<'_>)],
     vuln: &str,
     c: usize,
     leaf: Option<usize>,
+    trace: &mut T,
 ) -> Option<Suppression> {
     let product = ident(g, c)?;
     let sub = leaf.and_then(|l| ident(g, l));
-    candidates_not_affected(cands, vuln, product, sub)
+    candidates_not_affected(cands, vuln, product, sub, trace)
 }
 
 /// A map keyed by graph node index. The keys are small integers chosen by vexgate, not by

@@ -1,4 +1,4 @@
-//! `vexgate vex add|validate|list|audit`.
+//! `vexgate vex add|validate|list|audit|explain`.
 
 use std::path::PathBuf;
 
@@ -6,9 +6,10 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use vexgate_core::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Error, Result};
 use vexgate_core::escape::{line_start_path, term, term_path};
+use vexgate_core::gate;
 use vexgate_core::vex::author::{self, AddOptions, PurlDetail, Scope, StatusFields};
 use vexgate_core::vex::model::{JUSTIFICATIONS, Status};
-use vexgate_core::vex::{audit, validate};
+use vexgate_core::vex::{VexSet, audit, explain, validate};
 
 #[derive(Debug, Subcommand)]
 pub enum VexCommand {
@@ -33,6 +34,99 @@ pub enum VexCommand {
     /// findings whose VEX names another version, and statements Trivy and the spec order
     /// differently.
     Audit(AuditArgs),
+    /// Explain, step by step, why the VEX statements for one vulnerability do or do not
+    /// apply to each finding of it: the image identity, product and subcomponent matching,
+    /// the every-path-to-root rule, status and statement precedence, and the final effect,
+    /// which is gate's decision for that finding.
+    #[command(after_long_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_HELP: &str = "\
+The policy (--severity, --ignore-unfixed, --ignore-status, --ignorefile), the VEX documents
+(--vex, default ./vex.openvex.json), --image-repo, --report-platform and --config are read
+exactly as `gate` reads them (flag > VEXGATE_* variable > vexgate.toml > default), and the
+explanation runs gate's own code, so each finding ends with the effect gate gives it:
+BLOCKING, suppressed (by VEX or the ignore file) or dropped (by severity, status or
+de-duplication, before VEX runs).
+
+A finding is one whose VulnerabilityID is CVE-ID exactly, as Trivy's VEX filter compares
+it; findings that list CVE-ID only among their VendorIDs are named in a note.
+
+Exit codes: 0 explained (also when nothing applies, and when no report has a finding of
+CVE-ID: that is said in the output), 2 bad input or usage.
+
+Examples:
+  vexgate vex explain CVE-2023-45853 --report trivy-linux-amd64.json --vex vex.openvex.json
+  vexgate vex explain CVE-2023-45853 --report trivy.json --image-repo ghcr.io/acme/app --format json";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The vulnerability ID, as the report's VulnerabilityID spells it.
+    #[arg(value_name = "CVE-ID")]
+    pub vuln: String,
+    /// Trivy JSON report(s), repeatable (one per platform).
+    #[arg(long = "report", value_name = "R", num_args = 1.., required = true)]
+    pub reports: Vec<PathBuf>,
+    /// `table` for people, `json` for machines (schema vexgate/explain/v1).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ExplainFormat,
+    #[command(flatten)]
+    pub policy: ExplainPolicyArgs,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ExplainFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+/// The gate options that decide what reaches VEX and how VEX applies; same names,
+/// variables and settings file as `gate`.
+#[derive(Debug, Args, Default)]
+pub struct ExplainPolicyArgs {
+    /// OpenVEX or CSAF document, repeatable, in priority order. [default: ./vex.openvex.json
+    /// when it exists; `none` for no VEX]
+    #[arg(
+        long,
+        env = "VEXGATE_VEX",
+        value_delimiter = ',',
+        value_name = "FILE|none"
+    )]
+    pub vex: Option<Vec<String>>,
+    /// Image identity for reports without RepoDigests (as `gate --image-repo`).
+    #[arg(long, env = "VEXGATE_IMAGE_REPO", value_name = "REPO")]
+    pub image_repo: Option<String>,
+    /// Platform of a report that lacks Metadata.ImageConfig, as FILE=os/arch. Repeatable.
+    #[arg(long = "report-platform", value_name = "FILE=OS/ARCH")]
+    pub report_platform: Vec<String>,
+    /// Blocking severities, as `gate --severity`. [default: HIGH,CRITICAL]
+    #[arg(
+        long,
+        env = "VEXGATE_SEVERITY",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub severity: Option<Vec<String>>,
+    /// As `gate --ignore-unfixed`. [default: true]
+    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_name = "BOOL")]
+    pub ignore_unfixed: Option<bool>,
+    /// As `gate --ignore-status`.
+    #[arg(
+        long,
+        env = "VEXGATE_IGNORE_STATUS",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub ignore_status: Option<Vec<String>>,
+    /// As `gate --ignorefile`. [default: ./.trivyignore when present]
+    #[arg(long, env = "VEXGATE_IGNOREFILE", value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// Settings file. [default: ./vexgate.toml when present]
+    #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -168,7 +262,56 @@ pub fn run(cmd: VexCommand) -> Result<i32> {
         VexCommand::Validate(a) => run_validate(a),
         VexCommand::List(a) => run_list(a),
         VexCommand::Audit(a) => run_audit(a),
+        VexCommand::Explain(a) => run_explain(a),
     }
+}
+
+fn run_explain(a: ExplainArgs) -> Result<i32> {
+    if a.vuln.trim().is_empty() {
+        return Err(Error::usage("CVE-ID must not be empty"));
+    }
+    let p = a.policy;
+    // The gate's settings layers, without its output options: what reaches VEX and how VEX
+    // applies is then gate's to the letter.
+    let gate_args = crate::cli::GateArgs {
+        severity: p.severity,
+        ignore_unfixed: p.ignore_unfixed,
+        ignore_status: p.ignore_status,
+        ignorefile: p.ignorefile,
+        vex: p.vex,
+        image_repo: p.image_repo,
+        report_platform: p.report_platform,
+        config: p.config,
+        ..Default::default()
+    };
+    let settings = crate::settings::resolve(&gate_args)?;
+    let files = gate::read_reports(&a.reports)?;
+    let reports = gate::parse_reports(&files)?;
+    let set = VexSet::read(&settings.policy.vex)?;
+    let e = explain::explain(
+        &a.vuln,
+        &files,
+        &reports,
+        &settings,
+        jiff::Timestamp::now(),
+        &set,
+    )?;
+    for w in &e.warnings {
+        eprintln!("vexgate: warning: {}", term(&w.message));
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let r = match a.format {
+        ExplainFormat::Table => explain::render_table(&e, &mut out),
+        ExplainFormat::Json => explain::render_json(&e, &mut out),
+    }
+    .and_then(|_| std::io::Write::flush(&mut out));
+    if let Err(e) = r
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(Error::usage(format!("writing to standard output: {e}")));
+    }
+    Ok(EXIT_PASS)
 }
 
 fn run_add(a: Box<AddArgs>) -> Result<i32> {

@@ -63,7 +63,7 @@ fn help_scan() {
 
 #[test]
 fn help_vex() {
-    for sub in ["add", "validate", "list", "audit"] {
+    for sub in ["add", "validate", "list", "audit", "explain"] {
         assert_cmd_snapshot!(format!("help_vex_{sub}"), vexgate(&["vex", sub, "--help"]));
     }
     assert_cmd_snapshot!("help_vex", vexgate(&["vex", "--help"]));

@@ -651,3 +651,67 @@ fn settings_that_could_never_block_are_refused() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }
+
+/// `vex explain` shows VEX and report text in every step (statement products, the PURL part
+/// that missed with both values, justifications, package names, platforms): none of it can
+/// start a log line or reach the terminal raw, in the table or in the JSON.
+#[test]
+fn vex_explain_escapes_vex_and_report_strings() {
+    let d = tmp();
+    let dir = d.path();
+    spoofing_report(dir);
+    let doc = json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://x/explain",
+        "author": "a",
+        "timestamp": "2025-01-01T00:00:00Z",
+        "version": 1,
+        "statements": [{
+            "vulnerability": {"name": "CVE-2099-0101", "aliases": ["\u{1b}]0;t\u{07}"]},
+            "products": [{
+                "@id": "pkg:deb/debian/zlib1g?distro=x%0A::error::spoofed%1B[2J%E2%80%AE",
+                "subcomponents": [{"@id": "pkg:deb/debian/zlib1g\n##[add-mask]x"}]
+            }],
+            "status": "not_affected",
+            "justification": "component_not_present\n::error::justified\u{202e}",
+            "impact_statement": "\r::error::impact"
+        }, {
+            "vulnerability": {"name": "CVE-2099-0101"},
+            "products": [{"@id": "pkg:oci/debian12\n::add-mask::x?repository_url=docker.io/a/b"}],
+            "status": "fixed"
+        }]
+    });
+    std::fs::write(dir.join("v.json"), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    for format in ["table", "json"] {
+        let out = run(
+            dir,
+            &[
+                "vex",
+                "explain",
+                "CVE-2099-0101",
+                "--report",
+                "hostile.json",
+                "--vex",
+                "v.json",
+                "--format",
+                format,
+            ],
+        );
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_clean_log(&format!("{format} stdout"), &stdout);
+        assert_clean_log(&format!("{format} stderr"), &text(&out.stderr));
+        // The hostile strings are there, escaped: the test looks at real output.
+        let (nl, bidi) = match format {
+            "table" => ("\\n", "\\u{202e}"),
+            _ => ("\\n", "\\u202e"),
+        };
+        for want in [
+            format!("component_not_present{nl}::error::justified{bidi}"),
+            format!("x{nl}::error::spoofed"),
+            format!("{nl}::add-mask::BLOCKED"),
+        ] {
+            assert!(stdout.contains(&want), "{format}: no {want:?} in\n{stdout}");
+        }
+    }
+}
