@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 secs=${1:-180}
 shift || true
-all=(trivy_report openvex csaf trivyignore trivyignore_yaml config purl)
+all=(trivy_report openvex csaf trivyignore trivyignore_yaml config purl image_index)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 seeds() {
@@ -22,6 +22,7 @@ seeds() {
     trivyignore | trivyignore_yaml) echo "$repo/testdata/oracle/ignore $repo/testdata/oracle/convert/ignore" ;;
     config) echo "$here/seeds/config" ;;
     purl) echo "$here/seeds/purl" ;;
+    image_index) echo "$here/seeds/image_index $repo/testdata/index $repo/testdata/upstream/buildx" ;;
     *) echo "run-all: unknown target $1" >&2; exit 2 ;;
   esac
 }

@@ -29,6 +29,12 @@
 #     RepoDigests) neither Trivy nor vexgate without --image-repo suppresses anything.
 #  8. `vexgate vex audit --strict` finds nothing stale; after the zlib advisory is removed from the
 #     DB and the Debian image rescanned, it reports that statement (and only it) as stale, exit 1.
+#  9. Every platform of a multi-arch registry image: a two-platform image index (linux/amd64 and
+#     linux/arm64, scripts/make-index-layout.sh) pushed with `skopeo copy --all` to the local
+#     registry; `vexgate scan REF` (no --platform) reads its index with skopeo, runs Trivy once per
+#     platform and saves one report per platform, each recording its platform, and the platform
+#     check passes (the OCI layout itself too); a gate of one of them with --expect-platforms-from the pushed raw index fails
+#     naming the other.
 #  Also: the README's first command on the bundled examples/ reports blocks (exit 1) with
 #  CVE-2099-0101 on linux/amd64 and linux/arm64 in one row.
 #
@@ -432,6 +438,84 @@ stale_only_zlib() {
   return 1
 }
 check "audit names CVE-2099-0101 as stale, not the still-matching CVE-2099-0005" stale_only_zlib
+
+# --- 9. every platform of a multi-arch registry image -------------------------------------
+step "9. vexgate scan of a two-platform index in the registry"
+multi_layout=$work/multi-layout
+run multi-build bash "$root/scripts/make-index-layout.sh" "$multi_layout"
+check "make-index-layout.sh builds a two-platform OCI layout" expect_rc multi-build 0
+multi_digest=$(registry_push --all "$multi_layout" e2e/multi:1 || true)
+multi_ref=$REGISTRY_ADDR/e2e/multi:1
+# The pushed index, as the registry serves it: the expected platforms, read at run time.
+skopeo inspect --raw --tls-verify=false "docker://$multi_ref" >"$work/multi-index.json" 2>/dev/null || true
+jq -r '[.manifests[]? | select(.annotations["vnd.docker.reference.type"] != "attestation-manifest")
+  | "\(.platform.os)/\(.platform.architecture)"] | unique | .[]' "$work/multi-index.json" \
+  >"$work/multi-platforms" 2>/dev/null || true
+pushed_two() {
+  [ -n "$multi_digest" ] && [ "$(wc -l <"$work/multi-platforms")" -eq 2 ]
+}
+check "skopeo copy --all pushed an index of two platforms ($(tr '\n' ' ' <"$work/multi-platforms"))" pushed_two
+run scan-multi env -C "$proj" "$vexgate" scan "$multi_ref" --reports-dir "$r/multi" --trivy "$trivy" \
+  --cache-dir "$work/cache" --skip-db-update --trivy-arg=--cache-backend=memory --vex none \
+  --index-tool skopeo --format json
+check "scan of the registry reference exits 0" expect_rc scan-multi 0
+one_report_per_platform() {
+  local p os arch f n=0
+  while read -r p; do
+    os=${p%%/*} arch=${p#*/}
+    f=$r/multi/trivy-$os-$arch.json
+    # A FROM scratch image holding one text file: Trivy inventories nothing (no Results).
+    jq -e '.SchemaVersion == 2' "$f" >/dev/null || return 1
+    jq -e --arg os "$os" --arg arch "$arch" \
+      '.Metadata.ImageConfig.os == $os and .Metadata.ImageConfig.architecture == $arch' "$f" >/dev/null || return 1
+    n=$((n + 1))
+  done <"$work/multi-platforms"
+  [ "$n" -eq 2 ] && [ "$(find "$r/multi" -type f | wc -l)" -eq 2 ]
+}
+check "one report per platform of the index, each recording its platform" one_report_per_platform
+scan_multi_checked() {
+  # The JSON verdict is the last thing on standard output: from its first line to its last.
+  sed -n '/^{/,/^}/p' "$work/log/scan-multi.out" | jq -e \
+    --argjson want "$(jq -R . "$work/multi-platforms" | jq -sc .)" \
+    '.platform_check.passed == true and .platform_check.source == "scan"
+     and .platform_check.expected == $want' >/dev/null
+}
+check "the scan's platform check expected exactly the index's platforms" scan_multi_checked
+# Control: with no index read, Trivy scans one platform of its choice (aquasecurity/trivy#2999).
+run scan-multi-none env -C "$proj" "$vexgate" scan "$multi_ref" --reports-dir "$r/multi-none" \
+  --trivy "$trivy" --cache-dir "$work/cache" --skip-db-update --trivy-arg=--cache-backend=memory \
+  --vex none --index-tool none
+one_report_without_the_index() {
+  expect_rc scan-multi-none 0 && [ "$(find "$r/multi-none" -type f | wc -l)" -eq 1 ]
+}
+check "control: --index-tool none lets Trivy scan one platform only" one_report_without_the_index
+# The same image as an OCI layout directory: one report per platform too (Trivy reads a
+# layout's first image whatever platform it is asked for, so vexgate gives it one image a run).
+run scan-multi-layout env -C "$proj" "$vexgate" scan "$multi_layout" --reports-dir "$r/multi-layout" \
+  --trivy "$trivy" --cache-dir "$work/cache" --skip-db-update --trivy-arg=--cache-backend=memory \
+  --vex none
+layout_report_per_platform() {
+  local p os arch n=0
+  expect_rc scan-multi-layout 0 || return 1
+  while read -r p; do
+    os=${p%%/*} arch=${p#*/}
+    jq -e --arg os "$os" --arg arch "$arch" \
+      '.Metadata.ImageConfig.os == $os and .Metadata.ImageConfig.architecture == $arch' \
+      "$r/multi-layout/trivy-$os-$arch.json" >/dev/null || return 1
+    n=$((n + 1))
+  done <"$work/multi-platforms"
+  [ "$n" -eq 2 ] && [ "$(find "$r/multi-layout" -type f | wc -l)" -eq 2 ]
+}
+check "scan of the OCI layout: one report per platform, each recording its platform" layout_report_per_platform
+first_platform=$(head -n 1 "$work/multi-platforms")
+other_platform=$(tail -n 1 "$work/multi-platforms")
+run gate-multi-one env -C "$proj" "$vexgate" gate --vex none \
+  --expect-platforms-from "$work/multi-index.json" "$r/multi/trivy-${first_platform//\//-}.json"
+gate_names_the_missing_one() {
+  expect_rc gate-multi-one 1 && out_has gate-multi-one "platform $other_platform is expected"
+}
+check "gate of one report with --expect-platforms-from the pushed index: exit 1, names the other" \
+  gate_names_the_missing_one
 
 # --- the README's first command on the bundled example ------------------------------------
 step "README example (examples/trivy-linux-{amd64,arm64}.json)"

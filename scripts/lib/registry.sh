@@ -7,6 +7,7 @@
 #   . scripts/lib/registry.sh
 #   registry_start                  # exports REGISTRY_ADDR=127.0.0.1:PORT; installs an EXIT trap
 #   digest=$(registry_push image.tar vexgate/demo:1)   # skopeo copy; prints sha256:...
+#   digest=$(registry_push --all oci-dir vexgate/multi:1)  # every platform of an image index
 #   registry_stop                   # idempotent; also runs from the EXIT trap
 # registry_start must run in the calling shell itself, not in $(...) or a pipeline.
 #
@@ -112,12 +113,18 @@ registry_stop() {
   return 0
 }
 
-# registry_push SRC REPO:TAG -> prints the pushed manifest digest.
+# registry_push [--all] SRC REPO:TAG -> prints the pushed manifest digest.
 # SRC: a transport reference (docker-archive:..., oci:..., dir:...), a docker-archive tar file,
-# or an OCI layout directory.
+# or an OCI layout directory. --all copies an image index with every image it lists (skopeo
+# copy --all; without it skopeo copies the one image of this machine's platform).
 registry_push() {
-  local src=$1 dest=$2 ref digestfile policy=()
-  [ $# -eq 2 ] || vx_die "usage: registry_push SRC REPO:TAG"
+  local all=() ref digestfile policy=()
+  if [ "${1:-}" = --all ]; then
+    all=(--all)
+    shift
+  fi
+  [ $# -eq 2 ] || vx_die "usage: registry_push [--all] SRC REPO:TAG"
+  local src=$1 dest=$2
   [ -n "${REGISTRY_ADDR:-}" ] || vx_die "registry_push: no registry running (call registry_start)"
   case $src in
     docker-archive:* | oci:* | oci-archive:* | dir:* | docker://*) ref=$src ;;
@@ -133,7 +140,7 @@ registry_push() {
   esac
   [ -f /etc/containers/policy.json ] || policy=(--insecure-policy)
   digestfile=$(mktemp) || vx_die "registry_push: mktemp failed"
-  if ! skopeo "${policy[@]}" copy -q --dest-tls-verify=false --digestfile "$digestfile" \
+  if ! skopeo "${policy[@]}" copy -q "${all[@]}" --dest-tls-verify=false --digestfile "$digestfile" \
     "$ref" "docker://$REGISTRY_ADDR/$dest" >&2; then
     rm -f "$digestfile"
     vx_die "registry_push: skopeo copy $ref docker://$REGISTRY_ADDR/$dest failed"

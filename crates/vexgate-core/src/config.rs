@@ -6,7 +6,8 @@
 //!
 //! `vexgate.toml` keys are the flag names in kebab-case: `severity`, `ignore-unfixed`,
 //! `ignore-status`, `ignorefile`, `vex`, `image-repo`, `format`, `summary-md`, `sarif`,
-//! `show-suppressed`, `require-coverage`, `baseline`, `baseline-mode`, `baseline-missing`. Lists may be TOML arrays or comma-separated
+//! `show-suppressed`, `require-coverage`, `baseline`, `baseline-mode`, `baseline-missing`,
+//! `expect-platforms`, `expect-platforms-from`. Lists may be TOML arrays or comma-separated
 //! strings. Relative paths in the file are relative to the file's directory. An unknown key,
 //! and a value that is wrong on its own (an unknown severity, `severity = []`), is an error
 //! naming the file.
@@ -19,6 +20,7 @@ use crate::baseline::{BaselineMode, MissingBaseline};
 use crate::decision::Warning;
 use crate::diags::Code;
 use crate::error::{Error, Result};
+use crate::expect::ExpectSpec;
 use crate::policy::{self, IgnoreFileChoice, Policy};
 use crate::report::Platform;
 use crate::severity::Severity;
@@ -96,6 +98,9 @@ pub struct Settings {
     pub policy: Policy,
     pub outputs: Outputs,
     pub report_platforms: Vec<(PathBuf, Platform)>,
+    /// The platform check: `--expect-platforms` or `--expect-platforms-from` (see
+    /// [`crate::expect`]).
+    pub expect_platforms: Option<ExpectSpec>,
     /// The settings file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Non-fatal notes (e.g. ignore-unfixed overridden by ignore-status).
@@ -133,6 +138,7 @@ impl Settings {
             policy,
             outputs: Outputs::default(),
             report_platforms: Vec::new(),
+            expect_platforms: None,
             config_file: None,
             warnings: Vec::new(),
             baseline: None,
@@ -185,6 +191,10 @@ pub struct PartialConfig {
     pub baseline: Option<List>,
     pub baseline_mode: Option<BaselineMode>,
     pub baseline_missing: Option<MissingBaseline>,
+    /// The platform check: one of the two per layer (a higher layer's choice replaces a
+    /// lower one's, see [`PartialConfig::or`]).
+    pub expect_platforms: Option<List>,
+    pub expect_platforms_from: Option<PathBuf>,
     #[serde(skip)]
     pub report_platform: Vec<String>,
     #[serde(skip)]
@@ -223,6 +233,7 @@ impl PartialConfig {
         layer.ignorefile = layer.ignorefile.map(rel);
         layer.summary_md = layer.summary_md.map(rel);
         layer.sarif = layer.sarif.map(rel);
+        layer.expect_platforms_from = layer.expect_platforms_from.map(rel);
         layer.vex = layer.vex.map(|l| {
             List::Many(
                 l.items()
@@ -282,6 +293,21 @@ impl PartialConfig {
             baseline: self.baseline.or(lower.baseline),
             baseline_mode: self.baseline_mode.or(lower.baseline_mode),
             baseline_missing: self.baseline_missing.or(lower.baseline_missing),
+            // The two platform-check settings are one choice: the higher layer's, whole.
+            expect_platforms: if self.expect_platforms.is_some()
+                || self.expect_platforms_from.is_some()
+            {
+                self.expect_platforms.clone()
+            } else {
+                lower.expect_platforms.clone()
+            },
+            expect_platforms_from: if self.expect_platforms.is_some()
+                || self.expect_platforms_from.is_some()
+            {
+                self.expect_platforms_from
+            } else {
+                lower.expect_platforms_from
+            },
             report_platform: if self.report_platform.is_empty() {
                 lower.report_platform
             } else {
@@ -337,6 +363,16 @@ impl PartialConfig {
         }
         if self.output_report.is_some() && self.output_dir.is_some() {
             return Err("--output-report and --output-dir cannot be used together".to_string());
+        }
+        if self.expect_platforms.is_some() && self.expect_platforms_from.is_some() {
+            return Err(
+                "--expect-platforms and --expect-platforms-from cannot be used together: give \
+                 the list, or the image index to read it from"
+                    .to_string(),
+            );
+        }
+        if let Some(l) = &self.expect_platforms {
+            crate::expect::parse_list(&l.items())?;
         }
         Ok(())
     }
@@ -402,6 +438,13 @@ impl PartialConfig {
             .iter()
             .map(|s| parse_report_platform(s).map_err(Error::usage))
             .collect::<Result<Vec<_>>>()?;
+        let expect_platforms = match (&self.expect_platforms, self.expect_platforms_from) {
+            (Some(l), _) => Some(ExpectSpec::List(
+                crate::expect::parse_list(&l.items()).map_err(Error::usage)?,
+            )),
+            (None, Some(path)) => Some(ExpectSpec::From(path)),
+            (None, None) => None,
+        };
         let format = self.format.unwrap_or_default();
         Ok(Settings {
             policy: Policy {
@@ -422,6 +465,7 @@ impl PartialConfig {
                 show_suppressed: self.show_suppressed.unwrap_or(false),
             },
             report_platforms,
+            expect_platforms,
             config_file: self.file,
             warnings,
             baseline,
@@ -540,6 +584,53 @@ mod partial_tests {
             assert!(e.contains(want), "{toml}: {e}");
             assert!(!e.contains('\n'), "{toml}: {e}");
         }
+    }
+
+    #[test]
+    fn expect_platforms_layers() {
+        let file = layer("expect-platforms-from = \"index.json\"\n").unwrap();
+        assert_eq!(
+            file.expect_platforms_from,
+            Some(PathBuf::from("/cfg/index.json"))
+        );
+        let s = PartialConfig::default()
+            .or(file.clone())
+            .validate()
+            .unwrap();
+        assert_eq!(
+            s.expect_platforms,
+            Some(ExpectSpec::From(PathBuf::from("/cfg/index.json")))
+        );
+        // A flag's list replaces the file's index, not a usage error.
+        let flags = PartialConfig {
+            expect_platforms: Some(List::One("linux/amd64,linux/arm64".into())),
+            ..Default::default()
+        };
+        let s = flags.or(file).validate().unwrap();
+        let Some(ExpectSpec::List(l)) = s.expect_platforms else {
+            panic!("a list")
+        };
+        assert_eq!(l.len(), 2);
+        // Both in one layer: refused, naming the file or the flags.
+        let e = layer("expect-platforms = \"linux/amd64\"\nexpect-platforms-from = \"i.json\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/cfg/vexgate.toml: ") && e.contains("cannot be used together"),
+            "{e}"
+        );
+        let both = PartialConfig {
+            expect_platforms: Some(List::One("linux/amd64".into())),
+            expect_platforms_from: Some("i.json".into()),
+            ..Default::default()
+        };
+        assert_eq!(both.validate().unwrap_err().exit_code(), crate::EXIT_INPUT);
+        let e = layer("expect-platforms = \"linux\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--expect-platforms \"linux\""), "{e}");
+        let e = layer("expect-platforms = []\n").unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
     }
 
     #[test]

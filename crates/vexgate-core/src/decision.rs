@@ -230,6 +230,10 @@ pub struct Decision<'r> {
     pub baseline: Option<BaselineSummary>,
     /// Set when there are two or more reports (platform drift).
     pub presence: Option<Presence>,
+
+    // --- the platform check (`--expect-platforms`, see crate::expect) ---
+    /// The check's outcome, when one was asked for; a failed check blocks.
+    pub platform_check: Option<crate::expect::PlatformCheck>,
 }
 
 /// One row of the cross-platform view: a finding present on several platforms is one row.
@@ -283,7 +287,12 @@ impl Row<'_> {
 
 impl<'r> Decision<'r> {
     pub fn blocked(&self) -> bool {
-        self.coverage_failed || self.reports.iter().any(ReportDecision::blocks)
+        self.coverage_failed
+            || self
+                .platform_check
+                .as_ref()
+                .is_some_and(crate::expect::PlatformCheck::failed)
+            || self.reports.iter().any(ReportDecision::blocks)
     }
 
     /// Blocking vulnerabilities merged across platforms, keyed on

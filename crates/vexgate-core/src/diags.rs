@@ -14,6 +14,9 @@ pub enum Code {
     /// A report covers nothing (no Results, or an image report with no OS and no
     /// language-package result).
     Coverage,
+    /// The platform check (`--expect-platforms`) found a missing, unexpected or unknown
+    /// platform; it fails the gate.
+    ExpectPlatforms,
     /// `--ignore-unfixed` was given together with `--ignore-status`, which wins.
     IgnoreUnfixedOverridden,
     /// An ignore-file line has an `exp:` date that does not parse (the line still applies).
@@ -40,10 +43,11 @@ pub enum Code {
 
 impl Code {
     /// Every code, in name order.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::BaselineMissing,
         Code::BaselineUnused,
         Code::Coverage,
+        Code::ExpectPlatforms,
         Code::IgnoreUnfixedOverridden,
         Code::IgnorefileBadExp,
         Code::ImagePurl,
@@ -63,6 +67,7 @@ impl Code {
             Code::BaselineMissing => "baseline-missing",
             Code::BaselineUnused => "baseline-unused",
             Code::Coverage => "coverage",
+            Code::ExpectPlatforms => "expect-platforms",
             Code::IgnoreUnfixedOverridden => "ignore-unfixed-overridden",
             Code::IgnorefileBadExp => "ignorefile-bad-exp",
             Code::ImagePurl => "image-purl",

@@ -205,6 +205,20 @@ pub fn decide_with_vex<'r>(
             baseline: None,
         });
     }
+    // The platform check, after the verdict's own rules (crate::expect).
+    let platform_check = match &settings.expect_platforms {
+        None => None,
+        Some(spec) => {
+            let expected = crate::expect::Expected::resolve(spec)?;
+            let seen: Vec<(&Path, Option<&Platform>)> = out
+                .iter()
+                .map(|r| (r.file.path.as_path(), r.platform.as_ref()))
+                .collect();
+            let check = crate::expect::check(&expected, &seen);
+            warnings.extend(check.warnings());
+            Some(check)
+        }
+    };
     let presence = presence(&out);
     Ok(Decision {
         policy: policy.clone(),
@@ -213,6 +227,7 @@ pub fn decide_with_vex<'r>(
         coverage_failed,
         baseline: None,
         presence,
+        platform_check,
     })
 }
 

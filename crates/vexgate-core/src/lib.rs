@@ -5,7 +5,8 @@
 //! decoder reads it, large reports on one bounded thread pool) → [`policy`] and [`vex`]
 //! (Trivy's filters and VEX rules, one named function per rule) → [`decision`] (the one
 //! type every renderer consumes) → [`render`] (table, JSON, Markdown, SARIF, Trivy-schema
-//! report). [`scan`] drives Trivy per platform. [`config`] validates the settings into the one
+//! report). [`scan`] drives Trivy per platform, with the platform list read from the image's
+//! [`index`]; [`expect`] is the platform check. [`config`] validates the settings into the one
 //! [`policy::Policy`] and the outputs; [`severity`] and [`status`] are Trivy's values as types.
 //!
 //! This crate knows nothing of command lines, terminals or signals: the `vexgate` binary
@@ -24,7 +25,9 @@ pub mod decision;
 pub mod diags;
 pub mod error;
 pub mod escape;
+pub mod expect;
 pub mod gate;
+pub mod index;
 pub mod output;
 pub mod policy;
 pub mod purl;

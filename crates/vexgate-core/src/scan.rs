@@ -1,10 +1,17 @@
 //! The scan driver: Trivy once per platform, unfiltered, saved as `trivy-<os>-<arch>.json`.
 //!
+//! Which platforms: every image platform of the target's index ([`plan_platforms`]). An OCI
+//! layout's `index.json`, a docker-archive's `index.json` (a `docker save` from the
+//! containerd image store) or `manifest.json`, and for a registry reference the raw index
+//! read with an index tool ([`IndexTool`]: `skopeo inspect --raw`, `crane manifest` or
+//! `docker buildx imagetools inspect --raw`), so Trivy never silently picks one platform of
+//! a multi-arch image. Each saved report must record the platform it was asked for.
+//!
 //! The child Trivy must produce complete reports whatever the user's environment holds, so
 //! it runs without the filtering and output `TRIVY_*` variables and with `--config` and
 //! `--ignorefile` pointing at empty files (see [`scrubbed_env`] and [`trivy_command`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::index::{self, EntryKind, Raw};
 use crate::output::{self, Named, Sync};
 use crate::report::{PLATFORM_PART_RULE, Platform, ReportFile, is_platform_part};
 
@@ -47,6 +55,41 @@ pub struct ScanPlan {
     /// Files a saved report must never replace (the gate's settings file, ignore file and
     /// VEX documents); the scan target is always protected.
     pub protected: Vec<PathBuf>,
+    /// How a registry reference's index is read when no platform is given.
+    pub index_tool: IndexTool,
+    /// Read the registry over plain HTTP / without TLS verification (always for a loopback
+    /// host, see [`is_loopback_ref`]).
+    pub insecure_registry: bool,
+}
+
+/// The program that reads a registry reference's raw image index (`--index-tool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexTool {
+    /// The first of skopeo, crane and docker found on PATH.
+    Auto,
+    /// `skopeo inspect --raw docker://REF`.
+    Skopeo,
+    /// `crane manifest REF`.
+    Crane,
+    /// `docker buildx imagetools inspect --raw REF`.
+    Docker,
+    /// Read no index: Trivy picks one platform (its own default) unless `--platform` is given.
+    None,
+}
+
+impl IndexTool {
+    /// The tools `Auto` tries, in order.
+    pub const AUTO_ORDER: [IndexTool; 3] = [IndexTool::Skopeo, IndexTool::Crane, IndexTool::Docker];
+
+    /// The program run.
+    pub fn program(self) -> Option<&'static str> {
+        match self {
+            IndexTool::Skopeo => Some("skopeo"),
+            IndexTool::Crane => Some("crane"),
+            IndexTool::Docker => Some("docker"),
+            IndexTool::Auto | IndexTool::None => None,
+        }
+    }
 }
 
 /// `TRIVY_*` variables the child must not see: they filter or redirect the report.
@@ -88,102 +131,369 @@ pub fn resolve_kind(target: &str, kind: TargetKind) -> TargetKind {
     }
 }
 
-/// The platforms to scan when none are given: linux/amd64 and linux/arm64 for a multi-arch
-/// OCI layout (those the index offers), the image's own platform for a single-platform
-/// archive or layout, and `None` (Trivy's own choice) for a registry reference.
+/// The platforms to scan when none are given, for a file or directory target: every image
+/// platform an OCI layout or docker-archive lists, and `None` (Trivy's own choice) when it
+/// lists none. A registry reference is read by [`plan_platforms`].
 pub fn default_platforms(target: &str, kind: TargetKind) -> Result<Vec<Option<Platform>>> {
     let found: Vec<Platform> = match kind {
         TargetKind::Oci => oci_layout_platforms(Path::new(target))?,
         TargetKind::Archive => archive_platforms(Path::new(target))?,
         _ => Vec::new(),
     };
-    if found.len() > 1 {
-        let preferred: Vec<Option<Platform>> = ["linux/amd64", "linux/arm64"]
-            .iter()
-            .filter_map(|p| Platform::parse(p))
-            .filter(|p| found.contains(p))
-            .map(Some)
-            .collect();
-        if !preferred.is_empty() {
-            return Ok(preferred);
-        }
-        return Ok(found.into_iter().map(Some).collect());
+    if found.is_empty() {
+        return Ok(vec![None]);
     }
-    Ok(found
-        .into_iter()
-        .map(Some)
-        .chain(std::iter::once(None))
-        .take(1)
-        .collect())
+    Ok(found.into_iter().map(Some).collect())
 }
 
-/// Platforms listed in an OCI layout: `index.json`, following one nested image index.
-fn oci_layout_platforms(dir: &Path) -> Result<Vec<Platform>> {
-    let index_path = dir.join("index.json");
-    let text = std::fs::read_to_string(&index_path).map_err(|e| Error::io(&index_path, e))?;
-    let index: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Error::json(&index_path, &e))?;
-    let mut out = BTreeSet::new();
-    collect_manifest_platforms(dir, &index, &mut out, 0);
-    Ok(out.into_iter().collect())
-}
-
-fn collect_manifest_platforms(
-    dir: &Path,
-    index: &serde_json::Value,
-    out: &mut BTreeSet<Platform>,
-    depth: usize,
-) {
-    let Some(manifests) = index.get("manifests").and_then(|m| m.as_array()) else {
-        return;
+/// The platforms one `scan` runs Trivy for: `--platform` when given, else every image
+/// platform of the target's index (for a registry reference read with `plan.index_tool`;
+/// a single-platform image gives `[None]`, Trivy's own choice). `on_index` hears which tool
+/// reads a registry index, before it runs.
+pub fn plan_platforms(
+    plan: &ScanPlan,
+    interrupted: &AtomicBool,
+    on_index: &dyn Fn(&str),
+) -> Result<Vec<Option<Platform>>> {
+    let kind = resolve_kind(&plan.target, plan.kind);
+    if matches!(kind, TargetKind::Archive | TargetKind::Oci) && !Path::new(&plan.target).exists() {
+        return Err(Error::input(
+            Path::new(&plan.target),
+            "no such file or directory",
+        ));
+    }
+    if !plan.platforms.is_empty() {
+        return Ok(plan.platforms.iter().cloned().map(Some).collect());
+    }
+    if kind != TargetKind::Image {
+        return default_platforms(&plan.target, kind);
+    }
+    let Some(raw) = registry_index(plan, interrupted, on_index)? else {
+        return Ok(vec![None]);
     };
-    for m in manifests {
-        if let Some(p) = m.get("platform") {
-            let os = p.get("os").and_then(|v| v.as_str()).unwrap_or_default();
-            let arch = p
-                .get("architecture")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            if os != "unknown"
-                && arch != "unknown"
-                && let Some(p) = Platform::parse(&format!("{os}/{arch}"))
-            {
-                out.insert(p);
-            }
-            continue;
-        }
-        let media = m
-            .get("mediaType")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let digest = m.get("digest").and_then(|v| v.as_str()).unwrap_or_default();
-        let Some((alg, hex)) = digest.split_once(':') else {
-            continue;
-        };
-        let blob = dir.join("blobs").join(alg).join(hex);
-        let Ok(text) = std::fs::read_to_string(&blob) else {
-            continue;
-        };
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        if media.contains("index") || media.contains("manifest.list") {
-            if depth < 2 {
-                collect_manifest_platforms(dir, &doc, out, depth + 1);
-            }
-            continue;
-        }
-        let platform = doc
-            .get("config")
-            .and_then(|c| c.get("digest"))
-            .and_then(|d| d.as_str())
-            .and_then(|d| d.split_once(':'))
-            .and_then(|(alg, hex)| {
-                std::fs::read_to_string(dir.join("blobs").join(alg).join(hex)).ok()
-            })
-            .and_then(|t| config_platform(&t));
-        out.extend(platform);
+    let label = PathBuf::from(format!("docker://{}", plan.target));
+    match raw {
+        Raw::Manifest { .. } => Ok(vec![None]),
+        raw => Ok(index::platforms_of(&label, raw)?
+            .into_iter()
+            .map(Some)
+            .collect()),
     }
+}
+
+/// Whether a reference names a registry on this machine (`localhost`, `127.0.0.0/8`,
+/// `[::1]`), which is read over plain HTTP without being asked: nothing on the network
+/// can sit between the two.
+pub fn is_loopback_ref(reference: &str) -> bool {
+    let Some((host, _)) = reference.split_once('/') else {
+        return false;
+    };
+    let host = if let Some(rest) = host.strip_prefix('[') {
+        rest.split_once(']').map_or(rest, |(h, _)| h)
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The command that prints a registry reference's raw manifest or index.
+pub fn index_command(tool: IndexTool, reference: &str, insecure: bool) -> Option<Command> {
+    let mut cmd = Command::new(tool.program()?);
+    match tool {
+        IndexTool::Skopeo => {
+            cmd.args(["inspect", "--raw"]);
+            if insecure {
+                cmd.arg("--tls-verify=false");
+            }
+            cmd.arg(format!("docker://{reference}"));
+        }
+        IndexTool::Crane => {
+            cmd.arg("manifest");
+            if insecure {
+                cmd.arg("--insecure");
+            }
+            cmd.arg(reference);
+        }
+        IndexTool::Docker => {
+            // buildx reads a plain-HTTP registry as its builder is configured; no flag here.
+            cmd.args(["buildx", "imagetools", "inspect", "--raw", reference]);
+        }
+        IndexTool::Auto | IndexTool::None => return None,
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Some(cmd)
+}
+
+/// How long an index tool may take.
+const INDEX_TOOL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// `Some(program)` found on PATH.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            let p = d.join(program);
+            p.is_file()
+                && std::fs::metadata(&p)
+                    .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
+                    .unwrap_or(false)
+        })
+    })
+}
+
+/// Read a registry reference's raw manifest or index with the plan's tool (`None` when the
+/// tool is [`IndexTool::None`]).
+fn registry_index(
+    plan: &ScanPlan,
+    interrupted: &AtomicBool,
+    on_index: &dyn Fn(&str),
+) -> Result<Option<Raw>> {
+    let reference = plan.target.as_str();
+    if reference.starts_with('-') || reference.is_empty() {
+        return Err(Error::usage(format!(
+            "{:?} is not an image reference",
+            crate::escape::term(reference)
+        )));
+    }
+    let tool = match plan.index_tool {
+        IndexTool::None => return Ok(None),
+        IndexTool::Auto => IndexTool::AUTO_ORDER
+            .into_iter()
+            .find(|t| t.program().is_some_and(on_path))
+            .ok_or_else(|| {
+                Error::Tool(format!(
+                    "cannot read the image index of {}: none of skopeo, crane or docker is on                      PATH. Install one (GitHub's runners have skopeo and docker buildx), or name                      each platform with --platform OS/ARCH, or pass --index-tool none to let                      Trivy scan one platform of its choice",
+                    crate::escape::term(reference)
+                ))
+            })?,
+        t => t,
+    };
+    let insecure = plan.insecure_registry || is_loopback_ref(reference);
+    let Some(mut cmd) = index_command(tool, reference, insecure) else {
+        return Ok(None);
+    };
+    let program = tool.program().unwrap_or_default();
+    on_index(program);
+    let mut child = cmd.spawn().map_err(|e| {
+        Error::Tool(format!(
+            "cannot run {program} to read the image index of {}: {e}",
+            crate::escape::term(reference)
+        ))
+    })?;
+    let mut stdout = child.stdout.take();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.take(index::INDEX_MAX + 1).read_to_end(&mut buf);
+            // Drain the rest so the tool is never blocked on a full pipe.
+            let _ = std::io::copy(s, &mut std::io::sink());
+        }
+        buf
+    });
+    let mut stderr = child.stderr.take();
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(s) = stderr.as_mut() {
+            let _ = s.take(64 << 10).read_to_end(&mut buf);
+            let _ = std::io::copy(s, &mut std::io::sink());
+        }
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        if interrupted.load(Ordering::SeqCst) || started.elapsed() > INDEX_TOOL_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let why = if interrupted.load(Ordering::SeqCst) {
+                "interrupted".to_string()
+            } else {
+                format!("timed out after {} s", INDEX_TOOL_TIMEOUT.as_secs())
+            };
+            return Err(Error::Tool(format!(
+                "{program}, reading the image index of {}: {why}",
+                crate::escape::term(reference)
+            )));
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(Error::Tool(format!("waiting for {program}: {e}"))),
+        }
+    };
+    let out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        let err = String::from_utf8_lossy(&err);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(Error::Tool(format!(
+            "{program} could not read the image index of {} ({status}): {}{}",
+            crate::escape::term(reference),
+            crate::escape::term(last.trim()),
+            if insecure {
+                ""
+            } else {
+                " (a registry over plain HTTP needs --insecure-registry)"
+            }
+        )));
+    }
+    let label = PathBuf::from(format!("{program} output for docker://{reference}"));
+    if out.len() as u64 > index::INDEX_MAX {
+        return Err(Error::input(
+            &label,
+            format!(
+                "is larger than {} MiB, the most an image index can be",
+                index::INDEX_MAX >> 20
+            ),
+        ));
+    }
+    let text = String::from_utf8(out).map_err(|_| Error::input(&label, "is not UTF-8 text"))?;
+    index::parse(&label, &text).map(Some)
+}
+
+/// One image of a layout: the descriptor that names its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LayoutImage {
+    digest: index::Digest,
+    media_type: Option<String>,
+    size: Option<u64>,
+}
+
+/// The images of an OCI layout by platform: `index.json`, following nested image indexes
+/// (two levels), and for an image listed without a platform its config blob's
+/// os/architecture. The first image of a platform wins.
+fn oci_layout_images(dir: &Path) -> Result<BTreeMap<Platform, Option<LayoutImage>>> {
+    let index_path = dir.join("index.json");
+    let raw = index::read(&index_path)?;
+    let mut out = BTreeMap::new();
+    collect_layout_images(dir, &index_path, raw, &mut out, 0, &|d: &index::Digest| {
+        index::read_bounded(&d.blob_path(dir)).ok()
+    })?;
+    Ok(out)
+}
+
+/// Platforms listed in an OCI layout (see [`oci_layout_images`]).
+fn oci_layout_platforms(dir: &Path) -> Result<Vec<Platform>> {
+    Ok(oci_layout_images(dir)?.into_keys().collect())
+}
+
+/// The images of one index document of a layout (a directory or a tar, `root` names it),
+/// reading blobs with `blob` (`None`: missing or unreadable, skipped).
+fn collect_layout_images(
+    root: &Path,
+    path: &Path,
+    raw: Raw,
+    out: &mut BTreeMap<Platform, Option<LayoutImage>>,
+    depth: usize,
+    blob: &dyn Fn(&index::Digest) -> Option<String>,
+) -> Result<()> {
+    let Raw::Index(idx) = raw else {
+        return Err(Error::input(
+            path,
+            "is an image manifest, not the image index an OCI layout's index.json must be",
+        ));
+    };
+    for e in idx.entries {
+        let image = |e: &index::Entry| {
+            e.digest.clone().map(|digest| LayoutImage {
+                digest,
+                media_type: e.media_type.clone(),
+                size: e.size,
+            })
+        };
+        match &e.kind {
+            EntryKind::Image { platform, .. } => {
+                out.entry(platform.clone()).or_insert_with(|| image(&e));
+            }
+            EntryKind::Skipped(_) => {}
+            EntryKind::Index => {
+                let Some(d) = e.digest.as_ref().filter(|_| depth < 2) else {
+                    continue;
+                };
+                let Some(text) = blob(d) else { continue };
+                let label = d.blob_path(root);
+                let nested = index::parse(&label, &text)?;
+                collect_layout_images(root, &label, nested, out, depth + 1, blob)?;
+            }
+            EntryKind::ImageWithoutPlatform => {
+                let platform = e
+                    .digest
+                    .as_ref()
+                    .and_then(blob)
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .and_then(|m| {
+                        m.get("config")?
+                            .get("digest")?
+                            .as_str()
+                            .and_then(index::Digest::parse)
+                    })
+                    .and_then(|d| blob(&d))
+                    .and_then(|t| config_platform(&t));
+                if let Some(p) = platform {
+                    out.entry(p).or_insert_with(|| image(&e));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Trivy reads an OCI layout's first image whatever platform it is asked for
+/// (pkg/fanal/image/oci.go `getOCIImage`, Trivy v0.76: the first manifest, and a nested
+/// index's first child). So each platform of a multi-platform layout is scanned through a
+/// layout of its own in `scratch`: an `index.json` naming only that image's manifest, and
+/// `blobs` a link to the original layout's blobs (nothing copied).
+fn single_image_layout(
+    dir: &Path,
+    platform: &Platform,
+    image: &LayoutImage,
+    scratch: &Path,
+) -> Result<PathBuf> {
+    let name = platform
+        .report_file_name()
+        .map_err(|why| Error::input(dir, why))?;
+    let out = scratch.join(format!("layout-{}", name.trim_end_matches(".json")));
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let blobs = dir
+        .join("blobs")
+        .canonicalize()
+        .map_err(|e| Error::io(&dir.join("blobs"), e))?;
+    let link = out.join("blobs");
+    std::os::unix::fs::symlink(&blobs, &link).map_err(|e| Error::io(&link, e))?;
+    let mut descriptor = serde_json::json!({
+        "mediaType": image
+            .media_type
+            .clone()
+            .unwrap_or_else(|| index::MANIFEST_MEDIA_TYPES[0].to_string()),
+        "digest": format!("{}:{}", image.digest.algorithm, image.digest.encoded),
+        "platform": {"os": platform.os, "architecture": platform.arch},
+    });
+    if let Some(size) = image.size {
+        descriptor["size"] = size.into();
+    }
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": index::INDEX_MEDIA_TYPES[0],
+        "manifests": [descriptor],
+    });
+    let write = |name: &str, text: String| {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
+    };
+    write("index.json", index.to_string())?;
+    write(
+        "oci-layout",
+        r#"{"imageLayoutVersion":"1.0.0"}"#.to_string(),
+    )?;
+    Ok(out)
 }
 
 /// `os`/`architecture` of an image config blob.
@@ -196,34 +506,75 @@ fn config_platform(text: &str) -> Option<Platform> {
     ))
 }
 
-/// The platform of a docker-archive tar: manifest.json → Config → os/architecture.
-fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
-    let read_entries = |want: &dyn Fn(&str) -> bool| -> Result<Vec<(String, String)>> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut archive = tar::Archive::new(file);
-        let mut found = Vec::new();
-        let entries = archive
-            .entries()
-            .map_err(|e| Error::input(path, format!("not a tar archive: {e}")))?;
-        for entry in entries {
-            let mut entry =
-                entry.map_err(|e| Error::input(path, format!("unreadable tar entry: {e}")))?;
-            let name = entry
-                .path()
-                .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
-                .unwrap_or_default();
-            if want(&name) {
-                let mut text = String::new();
-                entry
-                    .read_to_string(&mut text)
-                    .map_err(|e| Error::input(path, format!("{name}: {e}")))?;
-                found.push((name, text));
-            }
+/// Entries of a tar whose names `want` accepts, each read up to [`index::INDEX_MAX`] bytes
+/// (the metadata files of an image archive are small; an image's layers are skipped).
+fn tar_entries(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<Vec<(String, String)>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut archive = tar::Archive::new(file);
+    let mut found = Vec::new();
+    let entries = archive
+        .entries_with_seek()
+        .map_err(|e| Error::input(path, format!("not a tar archive: {e}")))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::input(path, format!("unreadable tar entry: {e}")))?;
+        let name = entry
+            .path()
+            .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
+            .unwrap_or_default();
+        if !want(&name) {
+            continue;
         }
-        Ok(found)
+        let mut bytes = Vec::new();
+        entry
+            .take(index::INDEX_MAX + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::input(path, format!("{}: {e}", crate::escape::term(&name))))?;
+        if bytes.len() as u64 > index::INDEX_MAX {
+            return Err(Error::input(
+                path,
+                format!(
+                    "{} is larger than {} MiB, more than image metadata can be",
+                    crate::escape::term(&name),
+                    index::INDEX_MAX >> 20
+                ),
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::input(path, format!("{} is not UTF-8", crate::escape::term(&name)))
+        })?;
+        found.push((name, text));
+    }
+    Ok(found)
+}
+
+/// The platforms of a docker-archive tar: its `index.json` when it has one (`docker save`
+/// from the containerd image store writes an OCI layout beside `manifest.json`, with every
+/// platform it saved), else `manifest.json` → each Config → os/architecture.
+fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
+    let meta = tar_entries(path, &|n| n == "manifest.json" || n == "index.json")?;
+    let find = |name: &str| {
+        meta.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
     };
-    let manifest = read_entries(&|n| n == "manifest.json")?;
-    let Some((_, text)) = manifest.first() else {
+    if let Some(text) = find("index.json") {
+        let label = path.join("index.json");
+        let raw = index::parse(&label, text)?;
+        let blob = |d: &index::Digest| -> Option<String> {
+            let name = format!("blobs/{}/{}", d.algorithm, d.encoded);
+            tar_entries(path, &|n| n == name)
+                .ok()?
+                .into_iter()
+                .next()
+                .map(|(_, t)| t)
+        };
+        let mut out = BTreeMap::new();
+        collect_layout_images(path, &label, raw, &mut out, 0, &blob)?;
+        if !out.is_empty() {
+            return Ok(out.into_keys().collect());
+        }
+    }
+    let Some(text) = find("manifest.json") else {
         return Err(Error::input(
             path,
             "not a docker-archive tar (no manifest.json); for an OCI layout pass the directory",
@@ -237,7 +588,7 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
         .flatten()
         .filter_map(|m| m.get("Config").and_then(|c| c.as_str()).map(str::to_string))
         .collect();
-    let blobs = read_entries(&|n| configs.contains(n))?;
+    let blobs = tar_entries(path, &|n| configs.contains(n))?;
     Ok(blobs
         .iter()
         .filter_map(|(_, t)| config_platform(t))
@@ -247,10 +598,13 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
 }
 
 /// Build the child Trivy command for one platform.
+/// `input` replaces the target as Trivy's `--input` (a one-image layout of a multi-platform
+/// OCI layout, as `run_platforms` makes for each platform).
 pub fn trivy_command(
     plan: &ScanPlan,
     kind: TargetKind,
     platform: Option<&Platform>,
+    input: Option<&Path>,
     empty_file: &Path,
     output: &Path,
 ) -> Command {
@@ -258,7 +612,8 @@ pub fn trivy_command(
     cmd.arg("image");
     match kind {
         TargetKind::Archive | TargetKind::Oci => {
-            cmd.arg("--input").arg(&plan.target);
+            cmd.arg("--input")
+                .arg(input.unwrap_or_else(|| Path::new(&plan.target)));
         }
         _ => {}
     }
@@ -321,23 +676,38 @@ pub fn run(
     progress: &dyn Progress,
     interrupted: &AtomicBool,
 ) -> Result<Vec<PathBuf>> {
+    let platforms = plan_platforms(plan, interrupted, &|_| {})?;
+    run_platforms(plan, &platforms, progress, interrupted)
+}
+
+/// [`run`] for platforms already planned ([`plan_platforms`]).
+pub fn run_platforms(
+    plan: &ScanPlan,
+    platforms: &[Option<Platform>],
+    progress: &dyn Progress,
+    interrupted: &AtomicBool,
+) -> Result<Vec<PathBuf>> {
     let kind = resolve_kind(&plan.target, plan.kind);
-    if matches!(kind, TargetKind::Archive | TargetKind::Oci) && !Path::new(&plan.target).exists() {
-        return Err(Error::input(
-            Path::new(&plan.target),
-            "no such file or directory",
-        ));
-    }
-    let platforms: Vec<Option<Platform>> = if plan.platforms.is_empty() {
-        default_platforms(&plan.target, kind)?
-    } else {
-        plan.platforms.iter().cloned().map(Some).collect()
-    };
     std::fs::create_dir_all(&plan.reports_dir).map_err(|e| Error::io(&plan.reports_dir, e))?;
     let scratch = tempfile::tempdir()
         .map_err(|e| Error::Tool(format!("cannot create a temporary directory: {e}")))?;
     let empty = scratch.path().join("empty");
     std::fs::write(&empty, "").map_err(|e| Error::io(&empty, e))?;
+    // A multi-platform OCI layout is scanned one image at a time (see single_image_layout).
+    let mut inputs: Vec<Option<PathBuf>> = vec![None; platforms.len()];
+    if kind == TargetKind::Oci {
+        let dir = Path::new(&plan.target);
+        let images = oci_layout_images(dir)?;
+        if images.len() > 1 {
+            for (input, p) in inputs.iter_mut().zip(platforms) {
+                if let Some((p, Some(image))) =
+                    p.as_ref().and_then(|p| images.get(p).map(|i| (p, i)))
+                {
+                    *input = Some(single_image_layout(dir, p, image, scratch.path())?);
+                }
+            }
+        }
+    }
 
     progress.begin(platforms.len());
     let queue = Mutex::new(platforms.iter().enumerate().collect::<Vec<_>>());
@@ -351,7 +721,10 @@ pub fn run(
                     let r = scan_one(
                         plan,
                         kind,
-                        platform.as_ref(),
+                        Job {
+                            platform: platform.as_ref(),
+                            input: inputs[i].as_deref(),
+                        },
                         &empty,
                         scratch.path(),
                         i,
@@ -384,10 +757,17 @@ struct Watch<'a> {
     interrupted: &'a AtomicBool,
 }
 
+/// One platform's Trivy run: the platform and the `--input` that replaces the target.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    platform: Option<&'a Platform>,
+    input: Option<&'a Path>,
+}
+
 fn scan_one(
     plan: &ScanPlan,
     kind: TargetKind,
-    platform: Option<&Platform>,
+    job: Job<'_>,
     empty: &Path,
     scratch: &Path,
     index: usize,
@@ -397,9 +777,10 @@ fn scan_one(
         progress,
         interrupted,
     } = watch;
+    let Job { platform, input } = job;
     let label = platform.map_or_else(|| "default platform".to_string(), Platform::to_string);
     let tmp_out = scratch.join(format!("report-{index}.json"));
-    let mut cmd = trivy_command(plan, kind, platform, empty, &tmp_out);
+    let mut cmd = trivy_command(plan, kind, platform, input, empty, &tmp_out);
     let started = Instant::now();
     progress.start(index, &label);
     let mut child = cmd.spawn().map_err(|e| {
@@ -472,6 +853,16 @@ fn scan_one(
         }
     }
     let recorded = Platform::from_report(&report);
+    // Trivy must have scanned the platform it was asked for: a report of another platform
+    // would be saved under that platform's name and prove nothing about this one.
+    if let (Some(asked), Some(got)) = (platform, recorded.as_ref())
+        && asked != got
+    {
+        return Err(Error::Tool(format!(
+            "trivy was asked for {asked} but its report records {got} (Metadata.ImageConfig); \
+             no report was saved"
+        )));
+    }
     let name = match recorded.as_ref().or(platform) {
         None => "trivy.json".to_string(),
         Some(p) => p.report_file_name().map_err(|why| {
@@ -507,6 +898,8 @@ mod tests {
             jobs: 2,
             extra_args: vec!["--cache-backend=memory".into()],
             protected: vec![],
+            index_tool: IndexTool::Auto,
+            insecure_registry: false,
         }
     }
 
@@ -517,6 +910,7 @@ mod tests {
             &plan(),
             TargetKind::Archive,
             Some(&p),
+            None,
             Path::new("/e"),
             Path::new("/o"),
         );
@@ -567,6 +961,7 @@ mod tests {
             &p,
             TargetKind::Image,
             None,
+            None,
             Path::new("/e"),
             Path::new("/o"),
         );
@@ -582,8 +977,16 @@ mod tests {
         );
     }
 
+    fn names(v: Vec<Option<Platform>>) -> Vec<String> {
+        v.into_iter().map(|p| p.unwrap().to_string()).collect()
+    }
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
     #[test]
-    fn oci_layout_multi_arch_defaults_to_amd64_and_arm64() {
+    fn oci_layout_multi_arch_scans_every_image_platform() {
         let dir = tempfile::tempdir().unwrap();
         let index = r#"{"schemaVersion":2,"manifests":[
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","platform":{"os":"linux","architecture":"amd64"}},
@@ -592,7 +995,188 @@ mod tests {
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:dd","platform":{"os":"unknown","architecture":"unknown"}}]}"#;
         std::fs::write(dir.path().join("index.json"), index).unwrap();
         let got = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci).unwrap();
-        let got: Vec<String> = got.into_iter().map(|p| p.unwrap().to_string()).collect();
-        assert_eq!(got, ["linux/amd64", "linux/arm64"]);
+        assert_eq!(names(got), ["linux/amd64", "linux/arm64", "linux/s390x"]);
+    }
+
+    /// `index.json` → a nested index blob (the raw index buildah wrote, see
+    /// scripts/make-index-layout.sh), as `buildah manifest push --all oci:DIR` lays it out.
+    fn nested_layout_files() -> (String, String, Vec<String>) {
+        let nested =
+            std::fs::read_to_string(root().join("testdata/index/buildah-two-platform-index.json"))
+                .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&nested).unwrap();
+        let mut want: Vec<String> = v["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}/{}",
+                    m["platform"]["os"].as_str().unwrap(),
+                    m["platform"]["architecture"].as_str().unwrap()
+                )
+            })
+            .collect();
+        want.sort();
+        let top = r#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:1d","size":1}]}"#;
+        (top.to_string(), nested, want)
+    }
+
+    #[test]
+    fn oci_layout_follows_a_nested_index() {
+        let (top, nested, want) = nested_layout_files();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("blobs/sha256")).unwrap();
+        std::fs::write(dir.path().join("index.json"), top).unwrap();
+        std::fs::write(dir.path().join("blobs/sha256/1d"), nested).unwrap();
+        let got = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci).unwrap();
+        assert_eq!(names(got), want);
+        // A hostile platform name in the nested index is an error naming the blob.
+        std::fs::write(
+            dir.path().join("blobs/sha256/1d"),
+            r#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","platform":{"os":"linux","architecture":"AMD64/../x"}}]}"#,
+        )
+        .unwrap();
+        let e = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("blobs/sha256/1d: manifests[0].platform.architecture"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn each_platform_of_a_layout_gets_a_one_image_layout() {
+        let (top, nested, want) = nested_layout_files();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("blobs/sha256")).unwrap();
+        std::fs::write(dir.path().join("index.json"), top).unwrap();
+        std::fs::write(dir.path().join("blobs/sha256/1d"), &nested).unwrap();
+        let images = oci_layout_images(dir.path()).unwrap();
+        let got: Vec<String> = images.keys().map(ToString::to_string).collect();
+        assert_eq!(got, want);
+        let v: serde_json::Value = serde_json::from_str(&nested).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        for m in v["manifests"].as_array().unwrap() {
+            let p = Platform::parse(&format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().unwrap(),
+                m["platform"]["architecture"].as_str().unwrap()
+            ))
+            .unwrap();
+            let image = images[&p].as_ref().unwrap();
+            let out = single_image_layout(dir.path(), &p, image, scratch.path()).unwrap();
+            let idx: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap())
+                    .unwrap();
+            let only = &idx["manifests"].as_array().unwrap()[..];
+            assert_eq!(only.len(), 1);
+            for key in ["mediaType", "digest", "size"] {
+                assert_eq!(only[0][key], m[key], "{key}");
+            }
+            assert_eq!(
+                std::fs::read_link(out.join("blobs")).unwrap(),
+                dir.path().join("blobs").canonicalize().unwrap()
+            );
+            assert!(out.join("oci-layout").is_file());
+        }
+    }
+
+    #[test]
+    fn docker_archive_with_an_oci_index_lists_every_platform() {
+        let (top, nested, want) = nested_layout_files();
+        let dir = tempfile::tempdir().unwrap();
+        let tar_path = dir.path().join("img.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+        let config = r#"{"os":"linux","architecture":"amd64"}"#;
+        let manifest = r#"[{"Config":"blobs/sha256/c0","RepoTags":["x:1"],"Layers":[]}]"#;
+        for (name, body) in [
+            ("blobs/sha256/c0", config),
+            ("blobs/sha256/1d", nested.as_str()),
+            ("manifest.json", manifest),
+            ("index.json", top.as_str()),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, body.as_bytes()).unwrap();
+        }
+        b.into_inner().unwrap();
+        let got = default_platforms(tar_path.to_str().unwrap(), TargetKind::Archive).unwrap();
+        assert_eq!(names(got), want);
+        // Without index.json: manifest.json's one config.
+        let plain = dir.path().join("plain.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&plain).unwrap());
+        for (name, body) in [("blobs/sha256/c0", config), ("manifest.json", manifest)] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, body.as_bytes()).unwrap();
+        }
+        b.into_inner().unwrap();
+        let got = default_platforms(plain.to_str().unwrap(), TargetKind::Archive).unwrap();
+        assert_eq!(names(got), ["linux/amd64"]);
+    }
+
+    #[test]
+    fn loopback_refs_and_index_commands() {
+        for r in [
+            "127.0.0.1:5000/e2e/hello:1",
+            "localhost:5000/x",
+            "localhost/x",
+            "[::1]:5000/x",
+            "127.1.2.3/x@sha256:ab",
+        ] {
+            assert!(is_loopback_ref(r), "{r}");
+        }
+        for r in [
+            "ghcr.io/o/r:1",
+            "hello:1",
+            "docker.io/library/alpine",
+            "127.0.0.1.evil.example/x",
+            "localhost.example:5000/x",
+        ] {
+            assert!(!is_loopback_ref(r), "{r}");
+        }
+        let args = |c: Command| -> Vec<String> {
+            c.get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let c = index_command(IndexTool::Skopeo, "127.0.0.1:5/r:1", true).unwrap();
+        assert_eq!(c.get_program(), "skopeo");
+        assert_eq!(
+            args(c),
+            [
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                "docker://127.0.0.1:5/r:1"
+            ]
+        );
+        let c = index_command(IndexTool::Crane, "ghcr.io/o/r:1", false).unwrap();
+        assert_eq!(args(c), ["manifest", "ghcr.io/o/r:1"]);
+        let c = index_command(IndexTool::Docker, "ghcr.io/o/r:1", false).unwrap();
+        assert_eq!(
+            args(c),
+            ["buildx", "imagetools", "inspect", "--raw", "ghcr.io/o/r:1"]
+        );
+        assert!(index_command(IndexTool::None, "x", false).is_none());
+    }
+
+    #[test]
+    fn a_registry_reference_with_no_index_tool_lets_trivy_pick() {
+        let mut p = plan();
+        p.target = "ghcr.io/o/r:1".into();
+        p.kind = TargetKind::Image;
+        p.index_tool = IndexTool::None;
+        let got = plan_platforms(&p, &AtomicBool::new(false), &|_| {}).unwrap();
+        assert_eq!(got, [None]);
+        p.target = "--help".into();
+        p.index_tool = IndexTool::Skopeo;
+        assert!(plan_platforms(&p, &AtomicBool::new(false), &|_| {}).is_err());
     }
 }

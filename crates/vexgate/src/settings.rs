@@ -42,6 +42,8 @@ impl GateArgs {
                 "--baseline-missing",
                 "VEXGATE_BASELINE_MISSING",
             )?,
+            expect_platforms: self.expect_platforms.clone().map(List::from),
+            expect_platforms_from: self.expect_platforms_from.clone(),
             report_platform: self.report_platform.clone(),
             output_report: self.output_report.clone(),
             output_dir: self.output_dir.clone(),

@@ -316,8 +316,16 @@ fn gate_reports_names_a_failed_build_leg() {
         ("EXPECT_PLATFORMS", "linux/amd64 linux/arm64".to_string()),
         ("BUILT_DIR", sb_built.path().display().to_string()),
     ];
-    // Blocked or not, the missing platform makes the verdict 1, after gating the rest.
-    let (sb, out) = gate_reports_env(&["trivy-linux-amd64.json"], "exit 0", &[], &env);
+    // Blocked or not, the missing platform makes the verdict 1, after gating the rest. The
+    // combined gate (only it) runs vexgate's platform check with the expected platforms.
+    let (sb, out) = gate_reports_env(
+        &["trivy-linux-amd64.json"],
+        "echo \"${VEXGATE_EXPECT_PLATFORMS-unset}\" >> \"$(dirname \"$0\")/../expect.log\"",
+        &[],
+        &env,
+    );
+    let expect_log = std::fs::read_to_string(sb.path().join("expect.log")).expect("expect log");
+    assert_eq!(expect_log, "unset\nlinux/amd64,linux/arm64\n");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -99,6 +99,25 @@
 //! (or a non-OS result's Target), and the result's Class and Type. Baselines cover
 //! vulnerabilities only: secrets, misconfigurations and licenses always gate in full.
 //!
+//! ## The platform check (`--expect-platforms`, `--expect-platforms-from`)
+//!
+//! One more key, after `baseline`: `null` when no platform check was asked for.
+//! A failed check makes `verdict` `"blocked"`, and each problem is also a warning
+//! (`code` `expect-platforms`).
+//!
+//! ```text
+//!   "platform_check": null | {
+//!     "passed": bool,
+//!     "source": "flag" | "index" | "scan",   // --expect-platforms, --expect-platforms-from,
+//!                                            // or the platforms `vexgate scan` read from its target
+//!     "index": string | null,                // the --expect-platforms-from file
+//!     "expected": ["linux/amd64", ...],      // sorted, distinct
+//!     "missing": ["linux/arm64", ...],       // expected, and no report has it
+//!     "unexpected": [{"path": string, "platform": string}],  // a report of another platform
+//!     "no_platform": [string]                // paths of reports without a platform
+//!   }
+//! ```
+//!
 //! `counts.by_severity` counts distinct blocking vulnerabilities over all platforms (the rows
 //! of `blocking`); `by_platform` counts each platform's own findings, and reports without a
 //! platform are counted together under `unknown`. A `blocking` row merges the same finding
@@ -132,6 +151,8 @@ struct Output<'a> {
     counts: Counts,
     warnings: Vec<Warning<'a>>,
     baseline: Option<Baseline<'a>>,
+    // The platform check (see the module docs).
+    platform_check: Option<PlatformCheckOut>,
 }
 
 #[derive(Serialize)]
@@ -164,6 +185,52 @@ struct ReportBaseline {
     new: usize,
     existing: usize,
     fixed: usize,
+}
+
+#[derive(Serialize)]
+struct PlatformCheckOut {
+    passed: bool,
+    source: &'static str,
+    index: Option<String>,
+    expected: Vec<String>,
+    missing: Vec<String>,
+    unexpected: Vec<Unexpected>,
+    no_platform: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Unexpected {
+    path: String,
+    platform: String,
+}
+
+impl From<&crate::expect::PlatformCheck> for PlatformCheckOut {
+    fn from(c: &crate::expect::PlatformCheck) -> Self {
+        let names = |v: &[crate::report::Platform]| v.iter().map(ToString::to_string).collect();
+        PlatformCheckOut {
+            passed: !c.failed(),
+            source: c.expected.source.word(),
+            index: match &c.expected.source {
+                crate::expect::Source::Index(p) => Some(p.display().to_string()),
+                _ => None,
+            },
+            expected: names(&c.expected.platforms),
+            missing: names(&c.missing),
+            unexpected: c
+                .unexpected
+                .iter()
+                .map(|(path, p)| Unexpected {
+                    path: path.display().to_string(),
+                    platform: p.to_string(),
+                })
+                .collect(),
+            no_platform: c
+                .no_platform
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -444,6 +511,7 @@ pub(super) fn render(
                 })
                 .collect(),
         }),
+        platform_check: decision.platform_check.as_ref().map(Into::into),
     };
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, LogSafe::default());
     output.serialize(&mut ser).map_err(io::Error::other)?;

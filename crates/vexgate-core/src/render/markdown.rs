@@ -41,6 +41,14 @@ pub(super) fn render(
         "**Policy:** {}\n",
         cell(&policy_line(&decision.policy))
     )?;
+    // The platform check (crate::expect).
+    if let Some(c) = &decision.platform_check {
+        writeln!(
+            out,
+            "**Platforms:** {}\n",
+            cell(&super::view::platform_check_line(c))
+        )?;
+    }
 
     // Counts per severity × platform.
     let plats = view.platforms();

@@ -296,6 +296,9 @@ impl<'r> View<'r> {
         if decision.coverage_failed {
             parts.push("coverage required but missing (--require-coverage)".to_string());
         }
+        if let Some(c) = decision.platform_check.as_ref().filter(|c| c.failed()) {
+            parts.push(platform_check_part(c));
+        }
         if parts.is_empty() {
             parts.push("nothing blocks under this policy".to_string());
         }
@@ -324,6 +327,53 @@ impl<'r> View<'r> {
         ));
         line
     }
+}
+
+/// The verdict's part for a failed platform check: `platform check failed (1 missing, …)`.
+fn platform_check_part(c: &crate::expect::PlatformCheck) -> String {
+    let mut what = Vec::new();
+    if !c.missing.is_empty() {
+        let m: Vec<String> = c.missing.iter().map(ToString::to_string).collect();
+        what.push(format!("missing {}", m.join(", ")));
+    }
+    if !c.unexpected.is_empty() {
+        let u: Vec<String> = c.unexpected.iter().map(|(_, p)| p.to_string()).collect();
+        what.push(format!("not expected {}", u.join(", ")));
+    }
+    if !c.no_platform.is_empty() {
+        what.push(format!(
+            "{} {} without a platform",
+            c.no_platform.len(),
+            plural(c.no_platform.len(), "report", "reports")
+        ));
+    }
+    let flag = match c.expected.source {
+        crate::expect::Source::Flag => "--expect-platforms",
+        crate::expect::Source::Index(_) => "--expect-platforms-from",
+        crate::expect::Source::ScanTarget => "the platforms scanned",
+    };
+    format!("platform check failed ({}; {flag})", what.join("; "))
+}
+
+/// The platform check in one line for the summaries, e.g. `expected linux/amd64, linux/arm64
+/// (--expect-platforms-from index.json): all present`.
+pub fn platform_check_line(c: &crate::expect::PlatformCheck) -> String {
+    let expected: Vec<String> = c
+        .expected
+        .platforms
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    format!(
+        "expected {} ({}): {}",
+        expected.join(", "),
+        c.expected.source.describe(),
+        if c.failed() {
+            "FAILED, see the warnings"
+        } else {
+            "every platform has its report, and no report is of another platform"
+        }
+    )
 }
 
 pub fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use vexgate_core::policy::ignorefile::{parse_ignore_plain, parse_ignore_yaml};
 use vexgate_core::purl::{Purl, purl_matches};
 
-const TARGETS: [&str; 7] = [
+const TARGETS: [&str; 8] = [
     "trivy_report",
     "openvex",
     "csaf",
@@ -17,6 +17,7 @@ const TARGETS: [&str; 7] = [
     "trivyignore_yaml",
     "config",
     "purl",
+    "image_index",
 ];
 
 /// What the fuzz target named `target` does with `data`.
@@ -53,6 +54,12 @@ fn replay(target: &str, data: &[u8]) {
             if let Ok(p) = Purl::parse(text) {
                 let _ = Purl::parse(&p.to_purl_string());
                 let _ = purl_matches(&p, &p);
+            }
+        }
+        "image_index" => {
+            let p = Path::new("index.json");
+            if let Ok(raw) = vexgate_core::index::parse(p, text) {
+                let _ = vexgate_core::index::platforms_of(p, raw);
             }
         }
         other => panic!("no fuzz target named {other:?}"),

@@ -10,6 +10,7 @@ use vexgate_core::config::{self, Format};
 use vexgate_core::decision::Decision;
 use vexgate_core::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
 use vexgate_core::escape::term;
+use vexgate_core::expect::{ExpectSpec, Expected};
 use vexgate_core::gate;
 use vexgate_core::output::{self, Named, Sync};
 use vexgate_core::render::{self, RenderOptions};
@@ -45,8 +46,9 @@ given; --vex none disables it.
 Settings precedence: flag > environment variable VEXGATE_<FLAG> (e.g. VEXGATE_SEVERITY,
 VEXGATE_IGNORE_UNFIXED) > vexgate.toml (--config FILE, else ./vexgate.toml when present) >
 default. vexgate.toml keys are the flag names: severity, ignore-unfixed, ignore-status,
-ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage;
-relative paths in it are relative to the file. TRIVY_* variables are never read.
+ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage,
+expect-platforms, expect-platforms-from; relative paths in it are relative to the file.
+TRIVY_* variables are never read.
 
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
 (which wins). Two reports with the same platform are an error.
@@ -72,7 +74,13 @@ block (an empty severity set, an ignore-status listing every status) is an error
 the reports and VEX documents is escaped in every output: it cannot start a line, carry
 control or bidi characters, or add Markdown or HTML to the summary.
 
-Exit codes: 0 pass, 1 something blocks (or --require-coverage fails), 2 bad input or usage.
+The platform check (--expect-platforms LIST, or --expect-platforms-from INDEX with the raw
+image index of `docker buildx imagetools inspect --raw IMAGE`): after the verdict, exit 1 when
+an expected platform has no report, or a report's platform is not expected or unknown, with a
+warning line naming each. The index is an input: no output may overwrite it.
+
+Exit codes: 0 pass, 1 something blocks (or --require-coverage or the platform check fails),
+2 bad input or usage.
 
 Examples:
   vexgate gate trivy-linux-amd64.json trivy-linux-arm64.json
@@ -82,7 +90,16 @@ Examples:
   vexgate gate trivy-linux-*.json --baseline main/trivy-linux-amd64.json --baseline main/trivy-linux-arm64.json";
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
-    let settings = crate::settings::resolve(&cmd.args)?;
+    run_with(cmd, None)
+}
+
+/// [`run`], with the platforms `scan` read from its target as the platform check when
+/// neither --expect-platforms nor --expect-platforms-from is set.
+pub(super) fn run_with(cmd: GateCommand, scanned: Option<Expected>) -> Result<i32> {
+    let mut settings = crate::settings::resolve(&cmd.args)?;
+    if settings.expect_platforms.is_none() {
+        settings.expect_platforms = scanned.map(ExpectSpec::Resolved);
+    }
     if settings.outputs.output_report.is_some() && cmd.reports.len() > 1 {
         return Err(Error::usage(format!(
             "--output-report writes one report but {} were given; use --output-dir DIR to \
@@ -227,6 +244,9 @@ pub(super) fn refuse_overwriting_inputs(
     }
     if let Some(i) = &settings.policy.ignorefile {
         inputs.push(Named::new("ignore file", &i.path));
+    }
+    if let Some(ExpectSpec::From(p)) = &settings.expect_platforms {
+        inputs.push(Named::new("image index", p));
     }
     inputs.extend(
         settings

@@ -150,6 +150,23 @@ pub struct GateArgs {
     #[arg(long, env = "VEXGATE_BASELINE_MISSING", value_name = "deny|allow")]
     pub baseline_missing: Option<String>,
 
+    /// The platform check: the platforms the image is built for (OS/ARCH, comma-separated).
+    /// After the verdict, exit 1 when one has no report, or a report's platform is not one
+    /// of them (or a report has no platform). Not the same as --require-coverage.
+    #[arg(
+        long,
+        env = "VEXGATE_EXPECT_PLATFORMS",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub expect_platforms: Option<Vec<String>>,
+
+    /// The platform check with the image platforms of an image index: the raw JSON of
+    /// `docker buildx imagetools inspect --raw IMAGE` or `skopeo inspect --raw docker://IMAGE`
+    /// (attestation manifests are ignored). A single-platform manifest is an error.
+    #[arg(long, env = "VEXGATE_EXPECT_PLATFORMS_FROM", value_name = "INDEX")]
+    pub expect_platforms_from: Option<PathBuf>,
+
     /// Settings file. [default: ./vexgate.toml when present]
     #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -8,8 +8,9 @@ use clap::{Args, ValueEnum};
 use super::GateArgs;
 use super::gate::GateCommand;
 use vexgate_core::error::Result;
+use vexgate_core::expect::{ExpectSpec, Expected, Source};
 use vexgate_core::report::Platform;
-use vexgate_core::scan::{ScanPlan, TargetKind};
+use vexgate_core::scan::{IndexTool, ScanPlan, TargetKind};
 
 #[derive(Debug, Args)]
 #[command(after_long_help = SCAN_HELP)]
@@ -19,10 +20,30 @@ pub struct ScanArgs {
     #[arg(value_name = "IMAGE")]
     pub image: String,
 
-    /// Platform to scan, repeatable. [default: linux/amd64 and linux/arm64 for a multi-arch
-    /// OCI layout, otherwise the image's own platform]
+    /// Platform to scan, repeatable. [default: every image platform of the image's index
+    /// (OCI layout, archive, or a registry reference's index read with --index-tool),
+    /// otherwise the image's own platform]
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Vec<String>,
+
+    /// How the image index of a registry reference is read when no --platform is given:
+    /// `auto` runs the first of skopeo, crane and docker on PATH (`skopeo inspect --raw`,
+    /// `crane manifest`, `docker buildx imagetools inspect --raw`); `none` reads no index
+    /// and lets Trivy scan one platform of its choice.
+    #[arg(
+        long,
+        env = "VEXGATE_INDEX_TOOL",
+        value_enum,
+        default_value_t = IndexToolArg::Auto,
+        value_name = "TOOL"
+    )]
+    pub index_tool: IndexToolArg,
+
+    /// Read the registry's index over plain HTTP or without TLS verification (skopeo
+    /// --tls-verify=false, crane --insecure). Always on for localhost and 127.0.0.0/8.
+    /// Trivy itself is configured with --trivy-arg=--insecure.
+    #[arg(long)]
+    pub insecure_registry: bool,
 
     /// Where the reports are saved, as trivy-<os>-<arch>.json (the CI workflows' artifact names).
     #[arg(
@@ -80,6 +101,33 @@ pub enum InputKind {
     Oci,
 }
 
+/// `--index-tool`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IndexToolArg {
+    /// The first of skopeo, crane and docker found on PATH.
+    Auto,
+    /// `skopeo inspect --raw docker://IMAGE`.
+    Skopeo,
+    /// `crane manifest IMAGE`.
+    Crane,
+    /// `docker buildx imagetools inspect --raw IMAGE`.
+    Docker,
+    /// Read no index: Trivy scans one platform of its choice.
+    None,
+}
+
+impl From<IndexToolArg> for IndexTool {
+    fn from(t: IndexToolArg) -> Self {
+        match t {
+            IndexToolArg::Auto => IndexTool::Auto,
+            IndexToolArg::Skopeo => IndexTool::Skopeo,
+            IndexToolArg::Crane => IndexTool::Crane,
+            IndexToolArg::Docker => IndexTool::Docker,
+            IndexToolArg::None => IndexTool::None,
+        }
+    }
+}
+
 impl From<InputKind> for TargetKind {
     fn from(k: InputKind) -> Self {
         match k {
@@ -99,6 +147,13 @@ ignorefile, ignore-policy, exit-code, format, output, template, list-all-pkgs, c
 `--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --list-all-pkgs --format json`. Cache, DB, auth
 and network variables are kept. Each platform is passed the way the CI workflows do it: a
 per-platform Trivy config file with `image.platform`.
+
+Every image platform of the image's index is scanned: an OCI layout's index.json, a
+docker-archive's index.json (else its manifest.json), and for a registry reference the raw
+index printed by skopeo, crane or docker buildx (--index-tool); attestation manifests are
+skipped. Each report must record the platform Trivy was asked for. The saved reports then
+pass the platform check (--expect-platforms) with the platforms scanned, unless
+--expect-platforms or --expect-platforms-from names the platforms to expect.
 
 The saved reports are then gated with exactly the gate flags given here, so
 `vexgate scan IMG --reports-dir r` followed by `vexgate gate r/trivy-*.json` gives the same verdict.
@@ -138,6 +193,9 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             .iter()
             .flat_map(|b| b.files.iter().cloned()),
     );
+    if let Some(ExpectSpec::From(p)) = &settings.expect_platforms {
+        protected.push(p.clone());
+    }
     let plan = ScanPlan {
         target: args.image,
         kind: args.input_kind.into(),
@@ -150,18 +208,42 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         jobs: args.jobs.max(1),
         extra_args: args.trivy_args,
         protected,
+        index_tool: args.index_tool.into(),
+        insecure_registry: args.insecure_registry,
     };
     // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
     let settings = crate::settings::resolve(&args.gate)?;
     vexgate_core::vex::VexSet::read(&settings.policy.vex)?;
     super::progress::catch_interrupts();
-    let reports = vexgate_core::scan::run(
+    let platforms =
+        vexgate_core::scan::plan_platforms(&plan, &super::progress::INTERRUPTED, &|tool: &str| {
+            eprintln!(
+                "vexgate: reading the image index of {} with {tool}",
+                vexgate_core::escape::term(&plan.target)
+            );
+        })?;
+    let reports = vexgate_core::scan::run_platforms(
         &plan,
+        &platforms,
         &super::progress::Progress::new(),
         &super::progress::INTERRUPTED,
     )?;
-    super::gate::run(GateCommand {
-        reports,
-        args: args.gate,
-    })
+    // Each report is the platform it was scanned for (the saved file is named after it; a
+    // report recording another platform was refused), also when the report records none.
+    let mut gate = args.gate;
+    for (path, p) in reports.iter().zip(&platforms) {
+        if let Some(p) = p {
+            gate.report_platform.push(format!("{}={p}", path.display()));
+        }
+    }
+    // The platforms scanned are the ones to expect (when every one is known).
+    let scanned: Option<Vec<Platform>> = platforms.into_iter().collect();
+    let expected = scanned.map(|p| Expected::new(p, Source::ScanTarget));
+    super::gate::run_with(
+        GateCommand {
+            reports,
+            args: gate,
+        },
+        expected,
+    )
 }

@@ -12,6 +12,7 @@ mod gate_cli;
 mod hostile_input;
 mod hostile_output_fuzz;
 mod oracle;
+mod platforms_cli;
 mod readme_example;
 mod report_text;
 mod scan_cli;

@@ -108,6 +108,7 @@ pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decisio
         coverage_failed: false,
         baseline: None,
         presence,
+        platform_check: None,
     }
 }
 
