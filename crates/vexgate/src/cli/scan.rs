@@ -145,8 +145,8 @@ filtering and output TRIVY_* variables (severity, ignore-unfixed, ignore-status,
 ignorefile, ignore-policy, exit-code, format, output, template, list-all-pkgs, config), with
 --config and --ignorefile pointing at empty files of vexgate's own, and with explicit
 `--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --list-all-pkgs --format json`. Cache, DB, auth
-and network variables are kept. Each platform is passed the way the CI workflows do it: a
-per-platform Trivy config file with `image.platform`.
+and network variables are kept. Each platform is passed in Trivy's TRIVY_PLATFORM variable,
+once per platform.
 
 Every image platform of the image's index is scanned: an OCI layout's index.json, a
 docker-archive's index.json (else its manifest.json), and for a registry reference the raw
