@@ -314,8 +314,13 @@ fn check_statuses(doc: &Document, c: &Collapsed) -> Result<()> {
 }
 
 /// The CycloneDX 1.6 VEX document for the collapsed `doc`.
-pub fn to_cyclonedx(doc: &Document, c: &Collapsed, enrich: &Enrichment) -> Result<Value> {
+pub fn to_cyclonedx(
+    doc: &Document,
+    c: &Collapsed,
+    enrich: &Enrichment,
+) -> Result<(Value, Vec<String>)> {
     check_statuses(doc, c)?;
+    let mut warnings = Vec::new();
     // Components by bom-ref (the PURL, else the @id), in first-use order.
     let mut components: Vec<Value> = Vec::new();
     let mut refs: HashMap<String, ()> = HashMap::new();
@@ -363,6 +368,7 @@ pub fn to_cyclonedx(doc: &Document, c: &Collapsed, enrich: &Enrichment) -> Resul
             .push(e.sub);
     }
     let mut vulns = Vec::new();
+    let mut warned = BTreeSet::new();
     for ((si, pi), subs) in &groups {
         let st = &doc.statements[*si];
         let p = &st.products[*pi];
@@ -381,6 +387,16 @@ pub fn to_cyclonedx(doc: &Document, c: &Collapsed, enrich: &Enrichment) -> Resul
                     sub_refs.push(r);
                 }
             }
+        }
+        if st.status() != Status::NotAffected
+            && let Some(j) = st.justification.as_deref().filter(|j| !j.is_empty())
+            && !warned.contains(si)
+        {
+            warned.insert(*si);
+            warnings.push(format!(
+                "statements[{si}]: justification {j:?} on status {} not exported (a justification belongs to not_affected)",
+                st.status
+            ));
         }
         vulns.push(cdx_vulnerability(
             st,
@@ -427,7 +443,7 @@ pub fn to_cyclonedx(doc: &Document, c: &Collapsed, enrich: &Enrichment) -> Resul
         ),
     );
     bom.insert("vulnerabilities".into(), Value::Array(vulns));
-    Ok(Value::Object(bom))
+    Ok((Value::Object(bom), warnings))
 }
 
 /// CycloneDX hash algorithm names for OpenVEX's (the spec's list, upper-cased with dashes).
@@ -469,11 +485,13 @@ fn cdx_vulnerability(
     if let Some(s) = source_of(&id) {
         v.insert("source".into(), s);
     }
+    let mut seen = BTreeSet::new();
     let refs: Vec<Value> = st
         .vulnerability
-        .aliases
+        .id
         .iter()
-        .filter(|a| **a != id)
+        .chain(st.vulnerability.aliases.iter())
+        .filter(|a| **a != id && !a.is_empty() && seen.insert(a.as_str()))
         .map(|a| {
             let mut r = json!({"id": a, "source": {"name": "alias"}});
             if let Some(s) = source_of(a) {
@@ -491,12 +509,11 @@ fn cdx_vulnerability(
     let mut analysis = Map::new();
     analysis.insert("state".into(), json!(cdx_state(&status)));
     let mut props = Vec::new();
-    if let Some(j) = st.justification.as_deref().filter(|j| !j.is_empty()) {
-        match cdx_justification(j) {
-            Some(c) => {
-                analysis.insert("justification".into(), json!(c));
-            }
-            None => {}
+    if let Some(j) = st.justification.as_deref().filter(|j| !j.is_empty())
+        && status == Status::NotAffected
+    {
+        if let Some(c) = cdx_justification(j) {
+            analysis.insert("justification".into(), json!(c));
         }
         props.push(json!({"name": PROP_JUSTIFICATION, "value": j}));
     }
@@ -531,12 +548,22 @@ fn cdx_vulnerability(
     Value::Object(v)
 }
 
+/// What CSAF needs that OpenVEX may not have.
+#[derive(Debug, Clone, Default)]
+pub struct CsafOptions {
+    /// `document.tracking.id` [default: the document's `@id`].
+    pub tracking_id: Option<String>,
+    /// `document.publisher.namespace`, a URI [default: derived from the `@id`].
+    pub namespace: Option<String>,
+}
+
 /// The CSAF 2.0 VEX document for the collapsed `doc`.
 pub fn to_csaf(
     doc: &Document,
     c: &Collapsed,
     enrich: &Enrichment,
     src: &Path,
+    opts: &CsafOptions,
 ) -> Result<(Value, Vec<String>)> {
     check_statuses(doc, c)?;
     let mut warnings = Vec::new();
@@ -603,17 +630,19 @@ pub fn to_csaf(
     // Per vulnerability name, in first-seen order.
     let mut order: Vec<String> = Vec::new();
     let mut per_vuln: HashMap<String, Vec<(Entry, String)>> = HashMap::new();
+    let mut widened: BTreeSet<(String, String)> = BTreeSet::new();
     for e in &c.entries {
         let st = &doc.statements[e.statement];
         let p = &st.products[e.product];
         let pid = product_id(&p.component, &mut new_id, &mut full_product_names);
-        let id = match e.sub {
-            None => pid,
+        let mut ids = Vec::new();
+        match e.sub {
+            None => ids.push(pid),
             Some(ci) => {
                 let sub = &p.subcomponents[ci];
                 let sid = product_id(sub, &mut new_id, &mut full_product_names);
                 let key = (pid.clone(), sid.clone());
-                if let Some(r) = rel_ids.get(&key) {
+                let rid = if let Some(r) = rel_ids.get(&key) {
                     r.clone()
                 } else {
                     let rid = new_id();
@@ -627,17 +656,40 @@ pub fn to_csaf(
                     }));
                     rel_ids.insert(key, rid.clone());
                     rid
+                };
+                ids.push(rid);
+                // go-vex matches a product with subcomponents when no subcomponent is
+                // asked, which is how Trivy asks about a package's own findings: the gate
+                // applies the statement to the product package's own findings too. CSAF
+                // can only say that by listing the product, which CSAF readers apply to
+                // everything it contains (for a root module, every package): not exported,
+                // the safe way round (those findings stay).
+                let is_package = p
+                    .component
+                    .purl()
+                    .is_some_and(|u| !u.starts_with("pkg:oci/") && !u.starts_with("pkg:docker/"));
+                if is_package && widened.insert((st.vulnerability.name.clone(), pid.clone())) {
+                    warnings.push(format!(
+                        "{}: product {} has subcomponents; the gate also applies the statement to {}'s own findings, which CSAF cannot say without applying it to all its components: not exported",
+                        st.vulnerability.name,
+                        display_id(&p.component),
+                        display_id(&p.component),
+                    ));
                 }
             }
-        };
+        }
         let name = st.vulnerability.name.clone();
         if !per_vuln.contains_key(&name) {
             order.push(name.clone());
         }
-        per_vuln.entry(name).or_default().push((*e, id));
+        let list = per_vuln.entry(name).or_default();
+        for id in ids {
+            list.push((*e, id));
+        }
     }
 
     let mut vulnerabilities = Vec::new();
+    let mut dropped_justification = BTreeSet::new();
     for name in &order {
         let list = &per_vuln[name];
         let first = &doc.statements[list[0].0.statement];
@@ -659,6 +711,11 @@ pub fn to_csaf(
         if cve.is_none() {
             warnings.push(format!(
                 "{name}: no CVE ID, written to ids[]: CSAF readers that select by cve (Trivy) do not apply it"
+            ));
+        } else if !ids.is_empty() {
+            warnings.push(format!(
+                "{name}: CSAF readers that select by cve (Trivy) match only findings reported as {}, not as its other IDs",
+                cve.as_deref().unwrap_or("")
             ));
         }
         if let Some(cve) = &cve {
@@ -685,7 +742,14 @@ pub fn to_csaf(
                 id,
             );
             if let Some(j) = st.justification.as_deref().filter(|j| !j.is_empty()) {
-                push_unique(flags.entry(j.to_string()).or_default(), id);
+                if s == Status::NotAffected {
+                    push_unique(flags.entry(j.to_string()).or_default(), id);
+                } else if dropped_justification.insert(e.statement) {
+                    warnings.push(format!(
+                        "statements[{}]: justification {j:?} on status {} not exported (a justification belongs to not_affected)",
+                        e.statement, st.status
+                    ));
+                }
             }
             if let Some(i) = &st.impact_statement {
                 push_unique(threats.entry(i.clone()).or_default(), id);
@@ -761,37 +825,52 @@ pub fn to_csaf(
         .map(crate::vex::author::format_timestamp)
         .unwrap_or_else(|| time.clone());
     let version = doc.version.unwrap_or(1).max(1).to_string();
-    let tracking_id = if doc.id.trim().is_empty() {
-        return Err(Error::input(
-            src,
-            "has no @id: CSAF needs a tracking ID (set the document's @id)",
-        ));
-    } else {
-        doc.id.trim().to_string()
+    let tracking_id = match opts.tracking_id.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ if !doc.id.trim().is_empty() => doc.id.trim().to_string(),
+        _ => {
+            return Err(Error::input(
+                src,
+                "has no @id: CSAF needs a tracking ID (give --tracking-id)",
+            ));
+        }
     };
-    let namespace = namespace_of(&doc.id).ok_or_else(|| {
-        Error::input(
-            src,
-            format!(
-                "@id {:?} is not a URI: CSAF needs the publisher's namespace (a URI)",
-                doc.id
-            ),
-        )
-    })?;
+    let namespace = match opts.namespace.as_deref().map(str::trim) {
+        Some(n) => namespace_of(n).map(|_| n.to_string()).ok_or_else(|| {
+            Error::usage(format!("--namespace {n:?} is not an absolute URI"))
+        })?,
+        None => namespace_of(&doc.id).ok_or_else(|| {
+            Error::input(
+                src,
+                format!(
+                    "@id {:?} is not a URI: CSAF needs the publisher's namespace (give --namespace)",
+                    doc.id
+                ),
+            )
+        })?,
+    };
     let author = if doc.author.trim().is_empty() {
         "Unknown Author".to_string()
     } else {
         doc.author.trim().to_string()
     };
+    if vulnerabilities.is_empty() {
+        return Err(Error::input(
+            src,
+            "has no statements in force: a CSAF VEX document needs at least one vulnerability; nothing written",
+        ));
+    }
     let mut product_tree = Map::new();
-    product_tree.insert(
-        "full_product_names".into(),
-        Value::Array(full_product_names),
-    );
+    if !full_product_names.is_empty() {
+        product_tree.insert(
+            "full_product_names".into(),
+            Value::Array(full_product_names),
+        );
+    }
     if !relationships.is_empty() {
         product_tree.insert("relationships".into(), Value::Array(relationships));
     }
-    let out = json!({
+    let mut out = json!({
         "document": {
             "category": "csaf_vex",
             "csaf_version": "2.0",
@@ -812,9 +891,13 @@ pub fn to_csaf(
                 "version": version,
             },
         },
-        "product_tree": Value::Object(product_tree),
-        "vulnerabilities": vulnerabilities,
     });
+    if !product_tree.is_empty() {
+        out["product_tree"] = Value::Object(product_tree);
+    }
+    if !vulnerabilities.is_empty() {
+        out["vulnerabilities"] = Value::Array(vulnerabilities);
+    }
     Ok((out, warnings))
 }
 

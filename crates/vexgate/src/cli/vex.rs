@@ -77,6 +77,13 @@ pub struct ExportArgs {
     /// Write here (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// CSAF document.tracking.id. [default: the document's @id]
+    #[arg(long, value_name = "ID")]
+    pub tracking_id: Option<String>,
+    /// CSAF document.publisher.namespace, a URI. [default: the scheme and host of the
+    /// document's @id, or urn:NID of a URN]
+    #[arg(long, value_name = "URI")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -346,9 +353,24 @@ fn run_export(a: ExportArgs) -> Result<i32> {
         eprintln!("vexgate: warning: {}", term(w));
     }
     let value = match a.format {
-        ExportFormat::Cyclonedx => export::to_cyclonedx(&doc, &c, &enrich)?,
+        ExportFormat::Cyclonedx => {
+            let (v, warnings) = export::to_cyclonedx(&doc, &c, &enrich)?;
+            for w in &warnings {
+                eprintln!("vexgate: warning: {}", term(w));
+            }
+            v
+        }
         ExportFormat::Csaf => {
-            let (v, warnings) = export::to_csaf(&doc, &c, &enrich, &a.file)?;
+            let (v, warnings) = export::to_csaf(
+                &doc,
+                &c,
+                &enrich,
+                &a.file,
+                &export::CsafOptions {
+                    tracking_id: a.tracking_id.clone(),
+                    namespace: a.namespace.clone(),
+                },
+            )?;
             for w in &warnings {
                 eprintln!("vexgate: warning: {}", term(w));
             }

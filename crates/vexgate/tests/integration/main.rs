@@ -18,5 +18,6 @@ mod scan_cli;
 mod vex_add;
 mod vex_audit;
 mod vex_explain;
+mod vex_export;
 mod vex_trivy_roundtrip;
 mod vex_validate;
