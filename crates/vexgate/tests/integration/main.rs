@@ -19,5 +19,6 @@ mod vex_add;
 mod vex_audit;
 mod vex_explain;
 mod vex_export;
+mod vex_export_trivy;
 mod vex_trivy_roundtrip;
 mod vex_validate;

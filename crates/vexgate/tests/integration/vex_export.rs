@@ -220,6 +220,76 @@ fn is_cve(s: &str) -> bool {
             .is_some_and(|n| n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// What a CSAF export says differently from its OpenVEX source, as the export warns.
+#[derive(Debug, Default)]
+pub struct CsafExceptions {
+    /// IDs other than the one `cve` of a vulnerability: a reader that selects by cve
+    /// (Trivy) does not match findings reported under them.
+    pub non_cve: BTreeSet<String>,
+    /// (vulnerability, product): a package product with subcomponents whose own findings
+    /// the export leaves out.
+    pub own_findings: Vec<(String, String)>,
+}
+
+impl CsafExceptions {
+    /// Drop the non-CVE findings from both outcomes, and move the source's suppressions of
+    /// own findings the export named to "remaining" (only in that, the safe, direction).
+    /// Returns how many own findings were moved.
+    pub fn apply(&self, want: &mut Outcome, got: &mut Outcome) -> usize {
+        for o in [&mut *want, &mut *got] {
+            o.0.retain(|f| !self.non_cve.contains(&f.0));
+            o.1.retain(|f| !self.non_cve.contains(&f.0));
+        }
+        let narrowed: Vec<_> = want
+            .1
+            .iter()
+            .filter(|f| !got.1.contains(f))
+            .filter(|f| {
+                let name = f.1.split('@').next().unwrap_or("");
+                self.own_findings
+                    .iter()
+                    .any(|(id, p)| *id == f.0 && p.contains(&format!("/{name}")))
+            })
+            .cloned()
+            .collect();
+        let n = narrowed.len();
+        for f in narrowed {
+            want.1.remove(&f);
+            want.0.insert((f.0, f.1, f.2));
+        }
+        n
+    }
+}
+
+/// Export `v` (a `--vex` of scenario `s`) as CSAF to `out`, noting the exceptions its
+/// warnings name and the source's non-CVE IDs.
+pub fn export_csaf_noting(s: &VexScenario, v: &str, out: &Path, ex: &mut CsafExceptions) {
+    let stderr = export(&s.cwd, v, "csaf", out, None);
+    for l in stderr.lines() {
+        if let Some(rest) = l.strip_prefix("vexgate: warning: ")
+            && let Some((id, tail)) = rest.split_once(": product ")
+            && let Some((product, _)) = tail.split_once(" has subcomponents")
+        {
+            ex.own_findings.push((id.to_string(), product.to_string()));
+        }
+    }
+    let src = read_json(&s.cwd.join(v));
+    for st in src["statements"].as_array().into_iter().flatten() {
+        let vuln = &st["vulnerability"];
+        let keys: Vec<&str> = [&vuln["name"], &vuln["@id"]]
+            .into_iter()
+            .chain(vuln["aliases"].as_array().into_iter().flatten())
+            .filter_map(Value::as_str)
+            .collect();
+        let cve = keys.iter().find(|k| is_cve(k)).copied();
+        ex.non_cve.extend(
+            keys.iter()
+                .filter(|k| Some(**k) != cve)
+                .map(|k| k.to_string()),
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Schemas
 
@@ -367,40 +437,13 @@ fn round_trip_suppresses_the_same_findings_on_every_oracle_scenario() {
         suppressed_total += want.1.len();
         let mut csaf_direct = Vec::new();
         let mut via = [Vec::new(), Vec::new()];
-        let mut non_cve = BTreeSet::new();
-        let mut own_findings: Vec<(String, String)> = Vec::new();
+        let mut exceptions = CsafExceptions::default();
         if s.vex.iter().any(|v| !has_statements(&s.cwd, v)) {
             continue;
         }
         for (k, v) in s.vex.iter().enumerate() {
             let csaf = out(&format!("{k}.csaf"));
-            let stderr = export(&s.cwd, v, "csaf", &csaf, None);
-            // A package product with subcomponents: its own findings are not exported.
-            for l in stderr.lines() {
-                if let Some(rest) = l.strip_prefix("vexgate: warning: ")
-                    && let Some((id, tail)) = rest.split_once(": product ")
-                    && let Some((product, _)) = tail.split_once(" has subcomponents")
-                {
-                    own_findings.push((id.to_string(), product.to_string()));
-                }
-            }
-            // CSAF has one `cve` per vulnerability: findings reported under another of the
-            // statement's IDs are not matched by a reader that selects by cve.
-            let src = read_json(&s.cwd.join(v));
-            for st in src["statements"].as_array().into_iter().flatten() {
-                let vuln = &st["vulnerability"];
-                let keys: Vec<&str> = [&vuln["name"], &vuln["@id"]]
-                    .into_iter()
-                    .chain(vuln["aliases"].as_array().into_iter().flatten())
-                    .filter_map(Value::as_str)
-                    .collect();
-                let cve = keys.iter().find(|k| is_cve(k)).copied();
-                non_cve.extend(
-                    keys.iter()
-                        .filter(|k| Some(**k) != cve)
-                        .map(|k| k.to_string()),
-                );
-            }
+            export_csaf_noting(s, v, &csaf, &mut exceptions);
             csaf_direct.push(csaf.display().to_string());
             let cdx = out(&format!("{k}.cdx"));
             export(&s.cwd, v, "cyclonedx", &cdx, None);
@@ -424,31 +467,7 @@ fn round_trip_suppresses_the_same_findings_on_every_oracle_scenario() {
             let got = gate_outcome(s, vex, &out(&format!("got-{what}")));
             let (mut w, mut g) = (want.clone(), got.clone());
             if what == "CSAF export" {
-                // Findings of vulnerabilities without a CVE ID: CSAF has no `cve` for them.
-                let drop_ids = |o: &mut Outcome| {
-                    o.0.retain(|f| !non_cve.contains(&f.0));
-                    o.1.retain(|f| !non_cve.contains(&f.0));
-                };
-                drop_ids(&mut w);
-                drop_ids(&mut g);
-                // The own findings of a product with subcomponents stay (the export said
-                // so): suppressed by the source, remaining with the CSAF, nothing else.
-                let narrowed: Vec<_> =
-                    w.1.iter()
-                        .filter(|f| !g.1.contains(f))
-                        .filter(|f| {
-                            let name = f.1.split('@').next().unwrap_or("");
-                            own_findings
-                                .iter()
-                                .any(|(id, p)| *id == f.0 && p.contains(&format!("/{name}")))
-                        })
-                        .cloned()
-                        .collect();
-                for f in narrowed {
-                    w.1.remove(&f);
-                    w.0.insert((f.0, f.1, f.2));
-                    narrowed_total += 1;
-                }
+                narrowed_total += exceptions.apply(&mut w, &mut g);
             }
             if g != w {
                 failures.push(format!(
