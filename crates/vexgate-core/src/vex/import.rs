@@ -469,8 +469,11 @@ struct Scoped {
 }
 
 impl Scoped {
+    /// Whether this applies to product `id`: listed, in a listed group, or (neither
+    /// product_ids nor group_ids given) to every product of the vulnerability.
     fn applies(&self, id: &str, groups: &HashMap<String, Vec<String>>) -> bool {
-        self.product_ids.iter().any(|p| p == id)
+        (self.product_ids.is_empty() && self.group_ids.is_empty())
+            || self.product_ids.iter().any(|p| p == id)
             || self
                 .group_ids
                 .iter()
@@ -584,6 +587,8 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
     let _ = path;
     let tree = Tree::build(doc.product_tree.as_ref());
     let mut out = Imported::default();
+    // Products that name nothing OpenVEX can hold: one line per product, with a count.
+    let mut bad_products: Vec<(String, usize)> = Vec::new();
     for (i, v) in doc.vulnerabilities.iter().enumerate() {
         let mut names: Vec<String> = v.cve.iter().cloned().collect();
         names.extend(v.ids.iter().filter_map(|x| x.text.clone()));
@@ -630,7 +635,10 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                 let subject = match tree.subject(id) {
                     Ok(s) => s,
                     Err(e) => {
-                        out.unmapped.push(at(&e));
+                        match bad_products.iter_mut().find(|(m, _)| *m == e) {
+                            Some((_, n)) => *n += 1,
+                            None => bad_products.push((e, 1)),
+                        }
                         continue;
                     }
                 };
@@ -698,6 +706,13 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                 fields,
             });
         }
+    }
+    for (e, n) in bad_products {
+        out.unmapped
+            .push(format!("{e} (named {n} time(s) in product_status)"));
+    }
+    if doc.vulnerabilities.is_empty() {
+        out.notes.push("the document has no vulnerabilities".into());
     }
     Ok(out)
 }

@@ -20,5 +20,6 @@ mod vex_audit;
 mod vex_explain;
 mod vex_export;
 mod vex_export_trivy;
+mod vex_import;
 mod vex_trivy_roundtrip;
 mod vex_validate;
