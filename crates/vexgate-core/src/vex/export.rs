@@ -96,25 +96,40 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
         let w = go_vex_winner(&sts)?;
         candidates.iter().find(|e| e.statement == w.index).copied()
     };
+    // Each group's own winner, once.
+    let winners: BTreeMap<&(String, String, Option<String>), Entry> = groups
+        .iter()
+        .filter_map(|(k, list)| winner(list).map(|w| (k, w)))
+        .collect();
     let mut entries = BTreeSet::new();
     let mut warnings = Vec::new();
-    for ((name, pk, sub), list) in &groups {
-        let mut candidates = list.clone();
-        if sub.is_some()
-            && let Some(wide) = groups.get(&(name.clone(), pk.clone(), None))
-        {
-            candidates.extend(wide.iter().copied());
-        }
-        let Some(w) = winner(&candidates) else {
-            continue;
+    for (key, own) in &winners {
+        let (name, pk, sub) = key;
+        let wide = sub
+            .as_ref()
+            .and_then(|_| winners.get(&(name.clone(), pk.clone(), None)))
+            .copied();
+        // The winner of the union, as go_vex_winner picks it: the same name, so the later
+        // sort time, and on a tie the statement earlier in the document.
+        let w = match wide {
+            Some(ww) => {
+                let (a, b) = (by_index[&own.statement], by_index[&ww.statement]);
+                if (b.sort_time, std::cmp::Reverse(b.index))
+                    > (a.sort_time, std::cmp::Reverse(a.index))
+                {
+                    ww
+                } else {
+                    *own
+                }
+            }
+            None => *own,
         };
         // A product-wide entry that wins for a subcomponent is exported once, product-wide.
         entries.insert(w);
-        if sub.is_some() && w.sub.is_none() {
+        if w.sub.is_none() {
             continue;
         }
-        if let (Some(_), Some(wide)) = (sub, groups.get(&(name.clone(), pk.clone(), None)))
-            && let Some(ww) = winner(wide)
+        if let Some(ww) = wide
             && status_of(doc, ww).suppresses()
             && !status_of(doc, w).suppresses()
         {
@@ -123,7 +138,7 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
                 "{name}: statements[{}] ({}) for one subcomponent of {} is later than the product-wide statements[{}] ({}); a CSAF reader that checks known_not_affected first (Trivy) suppresses it anyway",
                 w.statement,
                 st.status,
-                st.products[w.product].component.id,
+                display_id(&st.products[w.product].component),
                 ww.statement,
                 doc.statements[ww.statement].status,
             ));
@@ -690,6 +705,7 @@ pub fn to_csaf(
 
     let mut vulnerabilities = Vec::new();
     let mut dropped_justification = BTreeSet::new();
+    let mut cve_of: HashMap<String, String> = HashMap::new();
     for name in &order {
         let list = &per_vuln[name];
         let first = &doc.statements[list[0].0.statement];
@@ -719,6 +735,11 @@ pub fn to_csaf(
             ));
         }
         if let Some(cve) = &cve {
+            if let Some(other) = cve_of.insert(cve.clone(), name.clone()) {
+                warnings.push(format!(
+                    "{name} and {other} both name {cve}: CSAF readers that take the first vulnerability with a CVE (Trivy) ignore the second; OpenVEX orders them by name"
+                ));
+            }
             v.insert("cve".into(), json!(cve));
         }
         if !ids.is_empty() {
@@ -961,4 +982,190 @@ fn csaf_hash_alg(alg: &str) -> Option<&'static str> {
         "sha-512" | "sha512" => "sha512",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vex::model::{Product, Vulnerability};
+
+    fn st(name: &str, product: &str, subs: &[&str], status: &str, ts: &str) -> Statement {
+        Statement {
+            vulnerability: Vulnerability {
+                name: name.into(),
+                ..Vulnerability::default()
+            },
+            timestamp: Some(ts.into()),
+            products: vec![Product {
+                component: Component::from_id(product),
+                subcomponents: subs.iter().map(|s| Component::from_id(*s)).collect(),
+            }],
+            status: status.into(),
+            justification: (status == "not_affected").then(|| "component_not_present".into()),
+            ..Statement::default()
+        }
+    }
+
+    fn collapsed(statements: Vec<Statement>) -> (Document, Collapsed) {
+        let doc = Document {
+            context: crate::vex::model::CONTEXT_V020.into(),
+            id: "https://example.com/vex/1".into(),
+            timestamp: Some("2025-01-01T00:00:00Z".into()),
+            statements,
+            ..Document::default()
+        };
+        let compiled = CompiledOpenVex::compile(&doc).unwrap();
+        let c = collapse(&doc, &compiled);
+        (doc, c)
+    }
+
+    fn live(c: &Collapsed) -> Vec<(usize, Option<usize>)> {
+        c.entries.iter().map(|e| (e.statement, e.sub)).collect()
+    }
+
+    #[test]
+    fn the_latest_statement_wins_and_a_tie_goes_to_the_earlier() {
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:npm/a",
+                &[],
+                "affected",
+                "2025-02-01T00:00:00Z",
+            ),
+            st(
+                "CVE-1",
+                "pkg:npm/a",
+                &[],
+                "not_affected",
+                "2025-03-01T00:00:00Z",
+            ),
+            st("CVE-1", "pkg:npm/a", &[], "fixed", "2025-02-15T00:00:00Z"),
+            st("CVE-2", "pkg:npm/a", &[], "fixed", "2025-04-01T00:00:00Z"),
+            st(
+                "CVE-2",
+                "pkg:npm/a",
+                &[],
+                "affected",
+                "2025-04-01T00:00:00Z",
+            ),
+        ]);
+        assert_eq!(live(&c), [(1, None), (3, None)]);
+        assert_eq!((c.total, c.superseded_statements), (5, 3));
+    }
+
+    #[test]
+    fn a_product_wide_statement_competes_with_its_subcomponents() {
+        // A later product-wide statement overrides the subcomponent one.
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a"],
+                "not_affected",
+                "2025-02-01T00:00:00Z",
+            ),
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &[],
+                "affected",
+                "2025-03-01T00:00:00Z",
+            ),
+        ]);
+        assert_eq!(live(&c), [(1, None)]);
+        // A later subcomponent statement stands beside the product-wide one; when only the
+        // product-wide one suppresses, the export says CSAF readers still suppress.
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &[],
+                "not_affected",
+                "2025-02-01T00:00:00Z",
+            ),
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a", "pkg:deb/debian/b"],
+                "affected",
+                "2025-03-01T00:00:00Z",
+            ),
+        ]);
+        assert_eq!(live(&c), [(0, None), (1, Some(0)), (1, Some(1))]);
+        assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn csaf_relationships_and_statuses() {
+        let (doc, c) = collapsed(vec![
+            st(
+                "CVE-2024-0001",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a"],
+                "not_affected",
+                "2025-02-01T00:00:00Z",
+            ),
+            st(
+                "GHSA-xxxx-yyyy-zzzz",
+                "pkg:npm/b",
+                &[],
+                "fixed",
+                "2025-02-01T00:00:00Z",
+            ),
+        ]);
+        let (v, warnings) = to_csaf(
+            &doc,
+            &c,
+            &Enrichment::default(),
+            Path::new("x"),
+            &CsafOptions::default(),
+        )
+        .unwrap();
+        let rel = &v["product_tree"]["relationships"][0];
+        assert_eq!(rel["category"], "default_component_of");
+        let rid = rel["full_product_name"]["product_id"].clone();
+        assert_eq!(
+            v["vulnerabilities"][0]["product_status"]["known_not_affected"][0],
+            rid
+        );
+        assert_eq!(
+            v["vulnerabilities"][0]["flags"][0]["label"],
+            "component_not_present"
+        );
+        assert_eq!(v["vulnerabilities"][1].get("cve"), None);
+        assert_eq!(
+            v["vulnerabilities"][1]["ids"][0]["text"],
+            "GHSA-xxxx-yyyy-zzzz"
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("no CVE ID")),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            v["document"]["publisher"]["namespace"],
+            "https://example.com"
+        );
+    }
+
+    #[test]
+    fn cve_and_namespace_shapes() {
+        assert!(is_cve("CVE-2024-12345"));
+        for bad in [
+            "CVE-24-1234",
+            "CVE-2024-123",
+            "cve-2024-1234",
+            "GHSA-1",
+            "CVE-2024-1234x",
+        ] {
+            assert!(!is_cve(bad), "{bad}");
+        }
+        assert_eq!(
+            namespace_of("https://example.com/vex/1?x").as_deref(),
+            Some("https://example.com")
+        );
+        assert_eq!(namespace_of("urn:uuid:1234").as_deref(), Some("urn:uuid"));
+        assert_eq!(namespace_of("not a uri"), None);
+        assert_eq!(namespace_of("https:///x"), None);
+    }
 }

@@ -757,3 +757,77 @@ fn merge_products(subjects: Vec<Subject>) -> Vec<Product> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csaf(text: &str) -> Imported {
+        let doc: CsafDoc = serde_json::from_str(text).unwrap();
+        from_csaf(Path::new("x"), &doc).unwrap()
+    }
+
+    #[test]
+    fn cyclonedx_tables() {
+        assert_eq!(status_from_cdx("exploitable"), Some("affected"));
+        assert_eq!(status_from_cdx("resolved_with_pedigree"), Some("fixed"));
+        assert_eq!(status_from_cdx("false_positive"), None);
+        assert_eq!(
+            justification_from_cdx("code_not_reachable"),
+            Some("vulnerable_code_not_in_execute_path")
+        );
+        assert_eq!(justification_from_cdx("requires_environment"), None);
+        // Every OpenVEX label exports to a CycloneDX label, and the ones that map back map
+        // back to themselves.
+        for j in JUSTIFICATIONS {
+            let c = crate::vex::export::cdx_justification(j).unwrap();
+            if let Some(back) = justification_from_cdx(c) {
+                assert!(
+                    back == j || j == "component_not_present",
+                    "{j} -> {c} -> {back}"
+                );
+            }
+        }
+    }
+
+    /// Groups, relationships, and a flag that names no product (it applies to all).
+    #[test]
+    fn csaf_groups_relationships_and_unscoped_flags() {
+        let got = csaf(
+            r#"{"product_tree":{
+              "full_product_names":[
+                {"name":"app","product_id":"A","product_identification_helper":{"purl":"pkg:oci/app"}},
+                {"name":"lib","product_id":"L","product_identification_helper":{"purl":"pkg:deb/debian/lib"}},
+                {"name":"c","product_id":"C","product_identification_helper":{"cpe":"cpe:2.3:a:x:c:1:*:*:*:*:*:*:*"}}],
+              "relationships":[{"category":"default_component_of","product_reference":"L",
+                "relates_to_product_reference":"A","full_product_name":{"name":"lib in app","product_id":"L:A"}},
+                {"category":"external_component_of","product_reference":"L",
+                "relates_to_product_reference":"A","full_product_name":{"name":"ext","product_id":"E"}}],
+              "product_groups":[{"group_id":"G","product_ids":["C"]}]},
+             "vulnerabilities":[{"cve":"CVE-2024-0001","ids":[{"system_name":"GHSA","text":"GHSA-1"}],
+               "product_status":{"known_not_affected":["L:A","C"],"known_affected":["E"],"recommended":["A"]},
+               "flags":[{"label":"vulnerable_code_not_present"}],
+               "threats":[{"category":"impact","details":"only C","group_ids":["G"]}]}]}"#,
+        );
+        assert_eq!(got.statements.len(), 2, "{:?}", got.statements);
+        let pair = &got.statements[0];
+        assert_eq!(pair.vulnerability.aliases, ["GHSA-1"]);
+        assert_eq!(pair.products[0].component.id, "pkg:oci/app");
+        assert_eq!(pair.products[0].subcomponents[0].id, "pkg:deb/debian/lib");
+        assert_eq!(
+            pair.fields.justification.as_deref(),
+            Some("vulnerable_code_not_present")
+        );
+        assert_eq!(pair.fields.impact_statement, None);
+        let c = &got.statements[1];
+        assert_eq!(c.fields.impact_statement.as_deref(), Some("only C"));
+        assert!(c.products[0].component.identifiers.contains_key("cpe23"));
+        assert_eq!(got.unmapped.len(), 2, "{:?}", got.unmapped);
+        assert!(
+            got.unmapped
+                .iter()
+                .any(|u| u.contains("external_component_of"))
+        );
+        assert!(got.unmapped.iter().any(|u| u.contains("recommended")));
+    }
+}

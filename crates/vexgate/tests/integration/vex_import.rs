@@ -292,3 +292,91 @@ fn hostile_strings_are_escaped() {
         .collect();
     assert_eq!(ids.len(), 2, "{stderr}");
 }
+
+/// Import appends like `vex add`: history kept, one version per import, the same import
+/// again adds nothing; export never writes over its input.
+#[test]
+fn import_appends_with_history_and_export_never_overwrites_its_input() {
+    let dir = tmp();
+    let src = root().join("testdata/oracle/vex/deb-timestamps.openvex.json");
+    let doc = dir.path().join("vex.openvex.json");
+    std::fs::copy(&src, &doc).unwrap();
+    let before = read_json(&doc);
+    let n = before["statements"].as_array().unwrap().len();
+
+    let o = vexgate(dir.path())
+        .args([
+            "vex",
+            "export",
+            "vex.openvex.json",
+            "--format",
+            "csaf",
+            "--out",
+            "vex.openvex.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("never writes over an input"));
+    assert_eq!(read_json(&doc), before);
+
+    // Standard output and --out carry the same document.
+    let stdout = vexgate(dir.path())
+        .args(["vex", "export", "vex.openvex.json", "--format", "cyclonedx"])
+        .output()
+        .unwrap();
+    assert!(stdout.status.success());
+    let cdx = dir.path().join("vex.cdx.json");
+    let o = vexgate(dir.path())
+        .args([
+            "vex",
+            "export",
+            "vex.openvex.json",
+            "--format",
+            "cyclonedx",
+            "--out",
+        ])
+        .arg(&cdx)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(&cdx).unwrap(), stdout.stdout);
+
+    // Imported back into its source: the statements in force are there already.
+    let (code, err) = import(&cdx, "cyclonedx", &doc, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("not added again").count(), 2, "{err}");
+    assert_eq!(read_json(&doc), before);
+
+    // Into another document: appended, history kept, one new version.
+    let other = dir.path().join("other.openvex.json");
+    std::fs::copy(
+        root().join("testdata/oracle/vex/deb-versioned.openvex.json"),
+        &other,
+    )
+    .unwrap();
+    let before = read_json(&other);
+    let n = before["statements"].as_array().unwrap().len();
+    let (code, err) = import(&cdx, "cyclonedx", &other, &[]);
+    assert_eq!(code, 0, "{err}");
+    let after = read_json(&other);
+    let m = after["statements"].as_array().unwrap().len();
+    assert_eq!(m, n + 2, "the two statements in force are appended");
+    // History kept: the old statement as it was, its inherited timestamp pinned (as `vex add`).
+    let mut old = after["statements"][0].clone();
+    assert_eq!(old["timestamp"], before["timestamp"]);
+    old.as_object_mut().unwrap().remove("timestamp");
+    assert_eq!(old, before["statements"][0], "history kept");
+    assert_eq!(after["version"], before["version"].as_u64().unwrap() + 1);
+    assert_eq!(after["last_updated"], "2027-01-01T00:00:00Z");
+    // The same import again: nothing changes.
+    let (code, err) = import(&cdx, "cyclonedx", &other, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("not added again"), "{err}");
+    assert_eq!(read_json(&other), after);
+}
