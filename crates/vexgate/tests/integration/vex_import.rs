@@ -302,7 +302,6 @@ fn import_appends_with_history_and_export_never_overwrites_its_input() {
     let doc = dir.path().join("vex.openvex.json");
     std::fs::copy(&src, &doc).unwrap();
     let before = read_json(&doc);
-    let n = before["statements"].as_array().unwrap().len();
 
     let o = vexgate(dir.path())
         .args([
