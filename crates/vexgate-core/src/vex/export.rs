@@ -21,6 +21,20 @@ use crate::purl::Purl;
 use crate::vex::matching::{CompiledOpenVex, CompiledStatement, go_vex_winner};
 use crate::vex::model::{Component, Document, Statement, Status};
 
+/// The exported document as text: 2-space indent, a trailing newline, and string content
+/// that cannot carry a control or bidi character or a CI log command to a terminal
+/// ([`crate::escape::json_fragment`]; the JSON is the same to a reader).
+pub fn render(v: &Value) -> String {
+    use serde::Serialize;
+    let mut buf = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut buf, crate::render::LogSafe::default());
+    // Serializing a Value into memory cannot fail.
+    let _ = v.serialize(&mut ser);
+    buf.push(b'\n');
+    String::from_utf8(buf).unwrap_or_default()
+}
+
 /// Property names vexgate writes into CycloneDX so that an import restores what CycloneDX
 /// cannot say.
 pub const PROP_PRODUCT: &str = "vexgate:openvex:product";

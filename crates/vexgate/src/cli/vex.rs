@@ -377,7 +377,7 @@ fn run_export(a: ExportArgs) -> Result<i32> {
             v
         }
     };
-    let text = author::to_pretty(&value);
+    let text = export::render(&value);
     match &a.out {
         Some(out) => {
             write_atomic(out, Sync::Atomic, |w| w.write_all(text.as_bytes()))?;

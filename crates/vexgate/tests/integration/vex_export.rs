@@ -492,3 +492,49 @@ fn round_trip_suppresses_the_same_findings_on_every_oracle_scenario() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Hostile text in an exported statement reaches standard output as JSON escapes: no raw
+/// control or bidi character, no CI log command; a JSON reader sees the same string.
+#[test]
+fn hostile_text_is_exported_escaped() {
+    let dir = crate::common::tmp();
+    let text = "line\n##[warning]x \u{1b}[31mred \u{202e}gnp.exe";
+    let doc = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.com/vex/hostile",
+        "author": "a\u{202e}b",
+        "timestamp": "2025-01-01T00:00:00Z",
+        "version": 1,
+        "statements": [{
+            "vulnerability": {"name": "CVE-2024-0001"},
+            "products": [{"@id": "pkg:npm/a@1.0.0"}],
+            "status": "not_affected",
+            "impact_statement": text
+        }]
+    });
+    let p = dir.path().join("h.openvex.json");
+    std::fs::write(&p, doc.to_string()).unwrap();
+    for (format, pointer) in [
+        ("csaf", "/vulnerabilities/0/threats/0/details"),
+        ("cyclonedx", "/vulnerabilities/0/analysis/detail"),
+    ] {
+        let o = vexgate(dir.path())
+            .args(["vex", "export", "h.openvex.json", "--format", format])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            !out.chars()
+                .any(|c| c == '\u{1b}' || c == '\u{202e}' || (c.is_control() && c != '\n')),
+            "{format}: raw control or bidi character"
+        );
+        assert!(!out.contains("##["), "{format}: a log command");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v.pointer(pointer).and_then(Value::as_str),
+            Some(text),
+            "{format}"
+        );
+    }
+}
