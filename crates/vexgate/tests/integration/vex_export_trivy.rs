@@ -3,11 +3,14 @@
 //! built from testdata/oracle/db), `trivy --vex EXPORTED.csaf.json` suppresses exactly
 //! the findings `vexgate gate` suppresses with the source OpenVEX, apart from what the
 //! export warns CSAF cannot say (see [`CsafExceptions`]). The registry and image-tar
-//! scenarios need a registry and image tools and are not run here.
+//! scenarios of the oracle are not walked; [`trivy_applies_the_csaf_export_of_image_statements`]
+//! covers image-scoped statements on an image pushed to a throw-away registry on 127.0.0.1.
 //!
-//! Needs trivy (scripts/setup-tools.sh; CI installs it); skips with a reason when it is
-//! missing, unless VEXGATE_REQUIRE_TOOLS=1.
+//! Needs trivy (and for the image test skopeo, umoci and docker-registry;
+//! scripts/setup-tools.sh, CI installs them); skips with a reason when one is missing,
+//! unless VEXGATE_REQUIRE_TOOLS=1.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -141,4 +144,139 @@ fn trivy_applies_the_csaf_export_as_the_gate_applies_the_source() {
     assert!(run >= 15, "only {run} scenarios ran");
     assert!(suppressed >= 15, "only {suppressed} suppressions");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const IMAGE_SCRIPT: &str = r#"
+set -euo pipefail
+root=$1 work=$2
+. "$root/scripts/lib/common.sh"
+. "$root/scripts/lib/images.sh"
+. "$root/scripts/lib/registry.sh"
+vx_fixture_db "$work/cache" "$root"/testdata/oracle/db/*.json >&2
+cp -a "$root/testdata/oracle/targets/deb12-rootfs" "$work/rootfs"
+find "$work/rootfs" -exec touch -h -d '2025-01-01T00:00:00Z' {} +
+make_rootfs_image "$work/rootfs" "$work/deb12.tar" vexport/deb12:1 >&2
+scan() {
+  vx_trivy image --cache-dir "$work/cache" --skip-db-update --cache-backend memory \
+    --scanners vuln --list-all-pkgs --format json --quiet "$@"
+}
+registry_start
+digest=$(registry_push "$work/deb12.tar" vexport/deb12:1)
+repo=$REGISTRY_ADDR/vexport/deb12
+scan "$repo@$digest" --output "$work/reg.json"
+add() {
+  local t=$1
+  shift
+  SOURCE_DATE_EPOCH=$t "$VEXGATE_BIN" vex add "$@" --image-repo "$repo" \
+    --trivy-json "$work/reg.json" --out "$work/img.vex.json" >&2
+}
+# Image-scoped statements (the image is the product, the packages its subcomponents), with
+# history: CVE-2022-3715 is not_affected first, then affected.
+add 1735689600 CVE-2023-4641 --status not_affected --justification vulnerable_code_not_present
+add 1735689600 CVE-2025-9230 --status fixed
+add 1735689600 CVE-2022-3715 --status not_affected --justification vulnerable_code_not_in_execute_path
+add 1735689600 CVE-2025-9086 --status under_investigation
+add 1738368000 CVE-2022-3715 --status affected --action-statement "upgrade bash"
+"$VEXGATE_BIN" vex export "$work/img.vex.json" --format csaf --out "$work/img.csaf.json"
+scan "$repo@$digest" --vex "$work/img.csaf.json" --show-suppressed --output "$work/trivy-csaf.json"
+scan "$repo@$digest" --vex "$work/img.vex.json" --show-suppressed --output "$work/trivy-openvex.json"
+registry_stop
+"#;
+
+/// The main use: `vex add` statements for an image pushed to a registry (the image PURL
+/// as product, packages as subcomponents, with history). Real Trivy with the CSAF export
+/// suppresses exactly what real Trivy and `vexgate gate` suppress with the OpenVEX.
+#[test]
+fn trivy_applies_the_csaf_export_of_image_statements() {
+    let Some(trivy) = trivy_or_skip() else {
+        return;
+    };
+    let mut missing = Vec::new();
+    for tool in ["skopeo", "umoci"] {
+        if which(tool).is_none() {
+            missing.push(tool.to_string());
+        }
+    }
+    let reg = std::env::var("VEXGATE_REGISTRY_BIN").unwrap_or("/usr/bin/docker-registry".into());
+    if !Path::new(&reg).exists() {
+        missing.push(reg);
+    }
+    if !missing.is_empty() {
+        assert!(
+            std::env::var("VEXGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "VEXGATE_REQUIRE_TOOLS=1 but {} missing",
+            missing.join(", ")
+        );
+        eprintln!(
+            "skipping: missing {} (scripts/setup-tools.sh)",
+            missing.join(", ")
+        );
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(IMAGE_SCRIPT)
+        .arg("vexport")
+        .arg(root())
+        .arg(work.path())
+        .env("VEXGATE_BIN", env!("CARGO_BIN_EXE_vexgate"))
+        .env("VEXGATE_TRIVY", &trivy)
+        .env("TRIVY_NO_PROGRESS", "true")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "image script failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let w = work.path();
+    let csaf = read_json(&w.join("img.csaf.json"));
+    assert!(
+        csaf["product_tree"]["relationships"]
+            .as_array()
+            .is_some_and(|r| r.len() >= 4),
+        "image product with package subcomponents"
+    );
+    let with_csaf = outcome(&read_json(&w.join("trivy-csaf.json")));
+    let with_openvex = outcome(&read_json(&w.join("trivy-openvex.json")));
+    let gate = {
+        let out = w.join("gate.json");
+        let o = crate::common::vexgate(w)
+            .args([
+                "gate",
+                "reg.json",
+                "--severity",
+                "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+            ])
+            .args([
+                "--ignore-unfixed=false",
+                "--vex",
+                "img.vex.json",
+                "--output-report",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        outcome(&read_json(&out))
+    };
+    let ids: BTreeSet<&str> = with_csaf.1.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from(["CVE-2023-4641", "CVE-2025-9230"]),
+        "not_affected and fixed suppress; the later affected and under_investigation do not"
+    );
+    assert_eq!(
+        with_csaf, with_openvex,
+        "Trivy: CSAF export vs source OpenVEX"
+    );
+    assert_eq!(
+        with_csaf, gate,
+        "Trivy with the CSAF vs vexgate gate with the OpenVEX"
+    );
 }
