@@ -58,6 +58,8 @@ pub struct Collapsed {
     pub total: usize,
     /// Statements none of whose entries is in force any more.
     pub superseded_statements: usize,
+    /// Statements with at least one entry in force.
+    pub live_statements: usize,
     /// What the target format cannot say the way the gate reads it, one line each.
     pub warnings: Vec<String>,
 }
@@ -162,6 +164,7 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
     let with_entries: BTreeSet<usize> = groups.values().flatten().map(|e| e.statement).collect();
     Collapsed {
         superseded_statements: with_entries.difference(&live).count(),
+        live_statements: live.len(),
         entries: entries.into_iter().collect(),
         total,
         warnings,
@@ -1065,7 +1068,10 @@ mod tests {
             ),
         ]);
         assert_eq!(live(&c), [(1, None), (3, None)]);
-        assert_eq!((c.total, c.superseded_statements), (5, 3));
+        assert_eq!(
+            (c.total, c.superseded_statements, c.live_statements),
+            (5, 3, 2)
+        );
     }
 
     #[test]

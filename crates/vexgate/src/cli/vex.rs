@@ -345,7 +345,7 @@ fn run_export(a: ExportArgs) -> Result<i32> {
         "vexgate: {}: {} statement(s), {} in force after collapsing to the latest statement per vulnerability, product and subcomponent ({} of {} entries kept)",
         term_path(&a.file),
         doc.statements.len(),
-        doc.statements.len() - c.superseded_statements,
+        c.live_statements,
         c.entries.len(),
         c.total
     );
