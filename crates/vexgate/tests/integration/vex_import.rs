@@ -380,3 +380,36 @@ fn import_appends_with_history_and_export_never_overwrites_its_input() {
     assert!(err.contains("not added again"), "{err}");
     assert_eq!(read_json(&other), after);
 }
+
+/// Bad input is one line naming the file, exit 2, nothing written; an import never writes
+/// over the document it reads.
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = tmp();
+    let out = dir.path().join("out.openvex.json");
+    let not_json = dir.path().join("not.json");
+    std::fs::write(&not_json, "{ nope").unwrap();
+    let openvex = root().join("testdata/oracle/vex/deb-timestamps.openvex.json");
+    let csaf = root().join("testdata/oracle/vex/cargo.csaf.json");
+    for (file, from, what) in [
+        (&not_json, "csaf", "not.json"),
+        (&openvex, "csaf", "not a CSAF document"),
+        (&openvex, "cyclonedx", "not a CycloneDX document"),
+        (&csaf, "cyclonedx", "not a CycloneDX document"),
+    ] {
+        let (code, err) = import(file, from, &out, &[]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("vexgate: error: ") && err.contains(what),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+    let copy = dir.path().join("in.csaf.json");
+    std::fs::copy(&csaf, &copy).unwrap();
+    let (code, err) = import(&copy, "csaf", &copy, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("never writes over an input"), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&csaf).unwrap());
+}
