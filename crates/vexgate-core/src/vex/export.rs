@@ -175,10 +175,11 @@ fn status_of(doc: &Document, e: Entry) -> Status {
     doc.statements[e.statement].status()
 }
 
-/// Names and versions of components, by PURL, taken from Trivy reports (`--report`).
+/// Package names of components, by PURL, taken from Trivy reports (`--report`).
 #[derive(Debug, Default)]
 pub struct Enrichment {
-    by_purl: HashMap<String, (String, String)>,
+    /// (PURL type, namespace, name) → the package name the report gives it.
+    by_name: HashMap<(String, String, String), String>,
 }
 
 impl Enrichment {
@@ -202,7 +203,7 @@ impl Enrichment {
                     .into_iter()
                     .flatten()
                 {
-                    out.add(pkg, "Name", "Version", "Identifier");
+                    out.add(pkg, "Name", "Identifier");
                 }
                 for f in r
                     .get("Vulnerabilities")
@@ -210,14 +211,14 @@ impl Enrichment {
                     .into_iter()
                     .flatten()
                 {
-                    out.add(f, "PkgName", "InstalledVersion", "PkgIdentifier");
+                    out.add(f, "PkgName", "PkgIdentifier");
                 }
             }
         }
         Ok(out)
     }
 
-    fn add(&mut self, v: &Value, name: &str, version: &str, ident: &str) {
+    fn add(&mut self, v: &Value, name: &str, ident: &str) {
         let (Some(purl), Some(n)) = (
             v.get(ident)
                 .and_then(|i| i.get("PURL"))
@@ -226,27 +227,32 @@ impl Enrichment {
         ) else {
             return;
         };
-        let ver = v.get(version).and_then(Value::as_str).unwrap_or("");
-        self.by_purl
-            .entry(purl.to_string())
-            .or_insert_with(|| (n.to_string(), ver.to_string()));
+        if let Ok(p) = Purl::parse(purl) {
+            self.by_name
+                .entry((p.ty, p.namespace, p.name))
+                .or_insert_with(|| n.to_string());
+        }
     }
 
-    /// Name and version of a component: from the reports (exact PURL), else from the PURL,
-    /// else the `@id`.
+    /// Name and version of a component. The name is the package name the reports give
+    /// the same PURL type, namespace and name (qualifiers and version aside), else the
+    /// PURL's; the version is the PURL's (a report splits a Debian version and release), none
+    /// for a versionless PURL (its statement holds for every version). Not a PURL: the `@id`.
     fn name_version(&self, c: &Component) -> (String, Option<String>) {
-        if let Some(p) = c.purl() {
-            if let Some((n, v)) = self.by_purl.get(p) {
-                return (n.clone(), Some(v.clone()).filter(|v| !v.is_empty()));
-            }
-            if let Ok(parsed) = Purl::parse(p) {
-                let name = if parsed.namespace.is_empty() {
-                    parsed.name.clone()
-                } else {
-                    format!("{}/{}", parsed.namespace, parsed.name)
-                };
-                return (name, Some(parsed.version).filter(|v| !v.is_empty()));
-            }
+        if let Some(p) = c.purl()
+            && let Ok(parsed) = Purl::parse(p)
+        {
+            let key = (
+                parsed.ty.clone(),
+                parsed.namespace.clone(),
+                parsed.name.clone(),
+            );
+            let name = match self.by_name.get(&key) {
+                Some(n) => n.clone(),
+                None if parsed.namespace.is_empty() => parsed.name.clone(),
+                None => format!("{}/{}", parsed.namespace, parsed.name),
+            };
+            return (name, Some(parsed.version).filter(|v| !v.is_empty()));
         }
         (display_id(c), None)
     }

@@ -45,8 +45,7 @@ pub enum VexCommand {
     /// The document is first collapsed to the statements in force: for each vulnerability,
     /// product and subcomponent the statement gate applies wins (latest timestamp), and the
     /// number of statements and entries this drops is said on standard error. History is
-    /// not exported. --report names Trivy reports whose package names and versions label
-    /// the components.
+    /// not exported. --report names Trivy reports whose package names label the components.
     Export(ExportArgs),
     /// Append the statements of a CycloneDX or CSAF VEX document to an OpenVEX document.
     ///
@@ -71,7 +70,7 @@ pub struct ExportArgs {
     pub file: PathBuf,
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Trivy JSON report(s) whose packages give the components' names and versions.
+    /// Trivy JSON report(s) whose packages give the components their names.
     #[arg(long = "report", value_name = "R", num_args = 1..)]
     pub reports: Vec<PathBuf>,
     /// Write here (atomically) instead of standard output.

@@ -406,6 +406,17 @@ fn exports_validate_against_the_official_schemas() {
         None,
     );
     let mut doc = read_json(&out);
+    // Without --report the names come from the PURLs; with it, from the report's packages.
+    assert_eq!(doc["components"][0]["name"], "debian/bash");
+    let enriched = dir.path().join("probe-report.cdx.json");
+    export(
+        &base,
+        "vex/deb-timestamps.openvex.json",
+        "cyclonedx",
+        &enriched,
+        Some("scan/unfiltered/deb12-rootfs.json"),
+    );
+    assert_eq!(read_json(&enriched)["components"][0]["name"], "bash");
     doc["vulnerabilities"][0]["analysis"]["state"] = "bogus".into();
     assert!(!errors(&cdx, &doc).is_empty());
     let out = dir.path().join("probe.csaf.json");
