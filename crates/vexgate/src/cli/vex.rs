@@ -1,4 +1,4 @@
-//! `vexgate vex add|validate|list|audit|explain`.
+//! `vexgate vex add|validate|list|audit|explain|export|import`.
 
 use std::path::PathBuf;
 
