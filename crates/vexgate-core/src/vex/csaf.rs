@@ -41,6 +41,8 @@ pub struct Branch {
 #[derive(Debug, Default, Deserialize)]
 pub struct FullProductName {
     #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
     pub product_id: Option<String>,
     #[serde(default)]
     pub product_identification_helper: Option<Helper>,
@@ -50,6 +52,9 @@ pub struct FullProductName {
 pub struct Helper {
     #[serde(default)]
     pub purl: Option<String>,
+    /// Read by `vex import` only.
+    #[serde(default)]
+    pub cpe: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,4 +1,4 @@
-//! `vexgate vex add|validate|list|audit|explain`.
+//! `vexgate vex add|validate|list|audit|explain|export|import`.
 
 use std::path::PathBuf;
 
@@ -40,6 +40,67 @@ pub enum VexCommand {
     /// which is gate's decision for that finding.
     #[command(after_long_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
+    /// Write an OpenVEX document as a CycloneDX 1.6 or CSAF 2.0 VEX document.
+    ///
+    /// The document is first collapsed to the statements in force: for each vulnerability,
+    /// product and subcomponent the statement gate applies wins (latest timestamp), and the
+    /// number of statements and entries this drops is said on standard error. History is
+    /// not exported. --report names Trivy reports whose package names label the components.
+    Export(ExportArgs),
+    /// Append the statements of a CycloneDX or CSAF VEX document to an OpenVEX document.
+    ///
+    /// History is kept as with `vex add`: one new version, every statement with the time of
+    /// the import. A status, justification or product with no OpenVEX equivalent is listed,
+    /// one line each, and nothing is written (exit 2) unless --skip-unmapped.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// CycloneDX 1.6 VEX (vulnerabilities[].analysis, components by PURL).
+    Cyclonedx,
+    /// CSAF 2.0, profile csaf_vex.
+    Csaf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The OpenVEX document to export.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Trivy JSON report(s) whose packages give the components their names.
+    #[arg(long = "report", value_name = "R", num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// CSAF document.tracking.id. [default: the document's @id]
+    #[arg(long, value_name = "ID")]
+    pub tracking_id: Option<String>,
+    /// CSAF document.publisher.namespace, a URI. [default: the scheme and host of the
+    /// document's @id, or urn:NID of a URN]
+    #[arg(long, value_name = "URI")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CycloneDX or CSAF VEX document to read.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[arg(long = "from", value_enum)]
+    pub from: ExportFormat,
+    /// The OpenVEX file to create or append to.
+    #[arg(long, value_name = "FILE", default_value = "vex.openvex.json")]
+    pub out: PathBuf,
+    /// Document author for a new document [default: $USER].
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+    /// Import what maps and list the rest, instead of refusing the whole document.
+    #[arg(long)]
+    pub skip_unmapped: bool,
 }
 
 const EXPLAIN_HELP: &str = "\
@@ -263,7 +324,134 @@ pub fn run(cmd: VexCommand) -> Result<i32> {
         VexCommand::List(a) => run_list(a),
         VexCommand::Audit(a) => run_audit(a),
         VexCommand::Explain(a) => run_explain(a),
+        VexCommand::Export(a) => run_export(a),
+        VexCommand::Import(a) => run_import(a),
     }
+}
+
+fn run_export(a: ExportArgs) -> Result<i32> {
+    use vexgate_core::output::{Named, Sync, refuse_overlaps, write_atomic};
+    use vexgate_core::vex::export;
+    if let Some(out) = &a.out {
+        let mut inputs = vec![Named::new("OpenVEX document", &a.file)];
+        inputs.extend(a.reports.iter().map(|r| Named::new("--report", r)));
+        refuse_overlaps(&inputs, &[Named::new("--out", out)])?;
+    }
+    let (doc, compiled) = audit::read_document(&a.file, true)?;
+    let enrich = export::Enrichment::from_reports(&a.reports)?;
+    let c = export::collapse(&doc, &compiled);
+    eprintln!(
+        "vexgate: {}: {} statement(s), {} in force after collapsing to the latest statement per vulnerability, product and subcomponent ({} of {} entries kept)",
+        term_path(&a.file),
+        doc.statements.len(),
+        c.live_statements,
+        c.entries.len(),
+        c.total
+    );
+    for w in &c.warnings {
+        eprintln!("vexgate: warning: {}", term(w));
+    }
+    let value = match a.format {
+        ExportFormat::Cyclonedx => {
+            let (v, warnings) = export::to_cyclonedx(&doc, &c, &enrich)?;
+            for w in &warnings {
+                eprintln!("vexgate: warning: {}", term(w));
+            }
+            v
+        }
+        ExportFormat::Csaf => {
+            let (v, warnings) = export::to_csaf(
+                &doc,
+                &c,
+                &enrich,
+                &a.file,
+                &export::CsafOptions {
+                    tracking_id: a.tracking_id.clone(),
+                    namespace: a.namespace.clone(),
+                },
+            )?;
+            for w in &warnings {
+                eprintln!("vexgate: warning: {}", term(w));
+            }
+            v
+        }
+    };
+    let text = export::render(&value);
+    match &a.out {
+        Some(out) => {
+            write_atomic(out, Sync::Atomic, |w| w.write_all(text.as_bytes()))?;
+            eprintln!("vexgate: wrote {}", term_path(out));
+        }
+        None => {
+            let mut so = std::io::stdout().lock();
+            if let Err(e) = std::io::Write::write_all(&mut so, text.as_bytes())
+                .and_then(|_| std::io::Write::flush(&mut so))
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(Error::usage(format!("writing to standard output: {e}")));
+            }
+        }
+    }
+    Ok(EXIT_PASS)
+}
+
+fn run_import(a: ImportArgs) -> Result<i32> {
+    use vexgate_core::output::{Named, refuse_overlaps};
+    use vexgate_core::vex::import;
+    refuse_overlaps(
+        &[Named::new("imported document", &a.file)],
+        &[Named::new("--out", &a.out)],
+    )?;
+    let format = match a.from {
+        ExportFormat::Cyclonedx => import::Format::CycloneDx,
+        ExportFormat::Csaf => import::Format::Csaf,
+    };
+    let imported = import::read(&a.file, format)?;
+    let file = term_path(&a.file);
+    for n in &imported.notes {
+        eprintln!("vexgate: note: {file}: {}", term(n));
+    }
+    for u in &imported.unmapped {
+        eprintln!("vexgate: unmapped: {file}: {}", term(u));
+    }
+    if !imported.unmapped.is_empty() && !a.skip_unmapped {
+        eprintln!(
+            "vexgate: error: {file}: {} part(s) have no OpenVEX equivalent; nothing imported (--skip-unmapped imports the rest)",
+            imported.unmapped.len()
+        );
+        return Ok(EXIT_INPUT);
+    }
+    if imported.statements.is_empty() {
+        eprintln!("vexgate: {file}: no statements to import; nothing written");
+        return Ok(EXIT_PASS);
+    }
+    let o = AddOptions {
+        out: a.out.clone(),
+        author: a.author,
+        ..AddOptions::default()
+    };
+    let mut outcome = author::AddOutcome::default();
+    vexgate_core::vex::write::update(&a.out, |existing| {
+        let t = author::now()?;
+        let text = author::apply_statements(&o, existing, &imported.statements, t, &mut outcome)?;
+        Ok((text, ()))
+    })?;
+    for w in &outcome.warnings {
+        eprintln!("vexgate: warning: {}", term(w));
+    }
+    for n in &outcome.notes {
+        eprintln!("vexgate: {}", term(n));
+    }
+    if outcome.changed {
+        eprintln!(
+            "vexgate: wrote {} (version {}, {} statement(s), {} imported)",
+            term_path(&a.out),
+            outcome.version,
+            outcome.statements,
+            imported.statements.len()
+        );
+    }
+    Ok(EXIT_PASS)
 }
 
 fn run_explain(a: ExplainArgs) -> Result<i32> {

@@ -63,7 +63,9 @@ fn help_scan() {
 
 #[test]
 fn help_vex() {
-    for sub in ["add", "validate", "list", "audit", "explain"] {
+    for sub in [
+        "add", "validate", "list", "audit", "explain", "export", "import",
+    ] {
         assert_cmd_snapshot!(format!("help_vex_{sub}"), vexgate(&["vex", sub, "--help"]));
     }
     assert_cmd_snapshot!("help_vex", vexgate(&["vex", "--help"]));

@@ -19,5 +19,8 @@ mod scan_cli;
 mod vex_add;
 mod vex_audit;
 mod vex_explain;
+mod vex_export;
+mod vex_export_trivy;
+mod vex_import;
 mod vex_trivy_roundtrip;
 mod vex_validate;

@@ -126,10 +126,40 @@ pub fn apply_to_document(
     t: Timestamp,
     out: &mut AddOutcome,
 ) -> Result<Option<String>> {
+    apply_statements(o, existing, std::slice::from_ref(new), t, out)
+}
+
+/// [`apply_to_document`] for several statements (`vex import`): all are appended in order
+/// with the same timestamp, in one version. A statement identical to the latest one for its
+/// vulnerability and products (including those appended before it) is skipped; when every
+/// statement is skipped nothing changes.
+pub fn apply_statements(
+    o: &AddOptions,
+    existing: Option<&str>,
+    new: &[NewStatement],
+    t: Timestamp,
+    out: &mut AddOutcome,
+) -> Result<Option<String>> {
     let path = o.out.as_path();
     let ts = format_timestamp(t);
-    let statement = new.at(&ts);
+    let statements: Vec<Statement> = new.iter().map(|n| n.at(&ts)).collect();
+    if statements.is_empty() {
+        out.notes.push(format!(
+            "{}: no statements to add; nothing changed",
+            path.display()
+        ));
+        return Ok(None);
+    }
     let Some(text) = existing else {
+        let mut kept: Vec<Statement> = Vec::with_capacity(statements.len());
+        for st in statements {
+            if let Some(i) = latest_same_subject(&kept, None, &st)
+                && content_of(&kept[i]) == content_of(&st)
+            {
+                continue;
+            }
+            kept.push(st);
+        }
         let doc = Document {
             context: CONTEXT_V020.into(),
             id: nonempty(&o.vex_id).unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4())),
@@ -137,11 +167,11 @@ pub fn apply_to_document(
             timestamp: Some(ts.clone()),
             version: Some(1),
             tooling: Some(format!("vexgate {}", env!("CARGO_PKG_VERSION"))),
-            statements: vec![statement],
+            statements: kept,
             ..Document::default()
         };
         out.version = 1;
-        out.statements = 1;
+        out.statements = doc.statements.len();
         out.changed = true;
         out.notes.push(format!("{}: new document", path.display()));
         return Ok(Some(to_pretty(&doc)));
@@ -196,13 +226,28 @@ pub fn apply_to_document(
     out.version = old_version;
 
     // Adding the same statement again changes nothing (not even the version).
-    if let Some(i) = latest_same_subject(&doc.statements, doc_ts, &statement)
-        && content_of(&doc.statements[i]) == content_of(&statement)
-    {
-        out.notes.push(format!(
-            "{}: identical to statements[{i}], the latest for this vulnerability and these products; nothing changed",
-            path.display()
-        ));
+    let mut fresh: Vec<Statement> = Vec::with_capacity(statements.len());
+    for st in statements {
+        // Statements appended in this run are the latest for their subject.
+        let latest = match latest_same_subject(&fresh, None, &st) {
+            Some(i) => Some((doc.statements.len() + i, &fresh[i])),
+            None => {
+                latest_same_subject(&doc.statements, doc_ts, &st).map(|i| (i, &doc.statements[i]))
+            }
+        };
+        if let Some((i, old)) = latest
+            && content_of(old) == content_of(&st)
+        {
+            out.notes.push(format!(
+                "{}: identical to statements[{i}], the latest for this vulnerability and these products; {}",
+                path.display(),
+                if new.len() == 1 { "nothing changed" } else { "not added again" }
+            ));
+            continue;
+        }
+        fresh.push(st);
+    }
+    if fresh.is_empty() {
         return Ok(None);
     }
 
@@ -231,7 +276,7 @@ pub fn apply_to_document(
             path.display()
         ));
     }
-    doc.statements.push(statement);
+    doc.statements.extend(fresh);
     out.statements = doc.statements.len();
 
     if doc_ts.is_none() {

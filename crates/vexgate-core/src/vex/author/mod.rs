@@ -27,7 +27,7 @@ pub mod products;
 pub mod report;
 
 pub use clock::{format_timestamp, now, parse_timestamp};
-pub use edit::{NewStatement, apply_to_document, to_pretty, unified_diff};
+pub use edit::{NewStatement, apply_statements, apply_to_document, to_pretty, unified_diff};
 pub use products::{image_products, normalize_package_purl};
 pub use report::{Finding, MatchedBy, ReportFacts, read_report};
 

@@ -1,0 +1,833 @@
+//! `vex import`: CycloneDX VEX and CSAF VEX documents as OpenVEX statements.
+//!
+//! Both readers are typed and bounded: the file is read with the limits of every input
+//! ([`crate::report::text::read_text`]), nesting is bounded by serde_json's recursion
+//! limit (128), nested CycloneDX components and CSAF branches are walked with explicit
+//! stacks. CSAF is read with the product tree types of the gate's CSAF reader
+//! ([`crate::vex::csaf`]).
+//!
+//! Every status or justification with no OpenVEX equivalent, and every product that names
+//! nothing OpenVEX can hold, is an [`Unmapped`] line: the caller refuses the import, or
+//! with `--skip-unmapped` imports the rest. Nothing is silently changed. The mapping tables
+//! are in docs/src/vex-export-import.md.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::vex::author::{NewStatement, StatusFields};
+use crate::vex::csaf::{Branch, FullProductName, ProductTree, RELATIONSHIP_CATEGORIES};
+use crate::vex::export::{PROP_JUSTIFICATION, PROP_PRODUCT};
+use crate::vex::model::{Component, JUSTIFICATIONS, Product, Vulnerability};
+
+/// The input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    CycloneDx,
+    Csaf,
+}
+
+/// What the import found.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub statements: Vec<NewStatement>,
+    /// Parts with no OpenVEX equivalent, one line each (not imported).
+    pub unmapped: Vec<String>,
+    /// Information that has no OpenVEX field and was not imported, one line each.
+    pub notes: Vec<String>,
+}
+
+/// Read `path` as `format` and map it to OpenVEX statements.
+pub fn read(path: &Path, format: Format) -> Result<Imported> {
+    let text = crate::report::text::read_text(path)?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
+    if !v.is_object() {
+        return Err(Error::input(path, "is JSON but not an object"));
+    }
+    match format {
+        Format::CycloneDx => {
+            if v.get("bomFormat").and_then(Value::as_str) != Some("CycloneDX") {
+                return Err(Error::input(
+                    path,
+                    "is not a CycloneDX document (no \"bomFormat\": \"CycloneDX\")",
+                ));
+            }
+            let bom: Bom = serde_json::from_value(v)
+                .map_err(|e| Error::input(path, format!("CycloneDX document: {e}")))?;
+            from_cyclonedx(path, &bom)
+        }
+        Format::Csaf => {
+            if v.get("document").is_none_or(|d| !d.is_object()) {
+                return Err(Error::input(
+                    path,
+                    "is not a CSAF document (no \"document\" object)",
+                ));
+            }
+            let doc: CsafDoc = serde_json::from_value(v)
+                .map_err(|e| Error::input(path, format!("CSAF document: {e}")))?;
+            from_csaf(path, &doc)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CycloneDX
+
+#[derive(Debug, Default, Deserialize)]
+struct Bom {
+    #[serde(default)]
+    metadata: Option<BomMetadata>,
+    #[serde(default)]
+    components: Vec<CdxComponent>,
+    #[serde(default)]
+    vulnerabilities: Vec<CdxVuln>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct BomMetadata {
+    #[serde(default)]
+    component: Option<CdxComponent>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CdxComponent {
+    #[serde(rename = "bom-ref", default)]
+    bom_ref: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+    #[serde(default)]
+    cpe: Option<String>,
+    #[serde(default)]
+    components: Vec<CdxComponent>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CdxVuln {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    references: Vec<CdxReference>,
+    #[serde(default)]
+    analysis: Option<CdxAnalysis>,
+    #[serde(default)]
+    recommendation: Option<String>,
+    #[serde(default)]
+    affects: Vec<CdxAffects>,
+    #[serde(default)]
+    properties: Vec<CdxProperty>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CdxReference {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CdxAnalysis {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    response: Vec<String>,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CdxAffects {
+    #[serde(rename = "ref", default)]
+    reference: Option<String>,
+    #[serde(default)]
+    versions: Vec<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CdxProperty {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// CycloneDX `analysis.state` → OpenVEX status (`None`: no equivalent).
+pub fn status_from_cdx(state: &str) -> Option<&'static str> {
+    Some(match state {
+        "not_affected" => "not_affected",
+        "exploitable" => "affected",
+        "resolved" | "resolved_with_pedigree" => "fixed",
+        "in_triage" => "under_investigation",
+        _ => return None,
+    })
+}
+
+/// CycloneDX `analysis.justification` → OpenVEX justification (`None`: no equivalent).
+pub fn justification_from_cdx(j: &str) -> Option<&'static str> {
+    Some(match j {
+        "code_not_present" => "vulnerable_code_not_present",
+        "code_not_reachable" => "vulnerable_code_not_in_execute_path",
+        "protected_by_mitigating_control" => "inline_mitigations_already_exist",
+        _ => return None,
+    })
+}
+
+/// Every component by bom-ref (nested ones too, walked with a stack), as OpenVEX
+/// components: the PURL when there is one, else the CPE, else the bom-ref.
+fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
+    let mut out = HashMap::new();
+    let mut stack: Vec<&CdxComponent> = bom.components.iter().collect();
+    if let Some(c) = bom.metadata.as_ref().and_then(|m| m.component.as_ref()) {
+        stack.push(c);
+    }
+    while let Some(c) = stack.pop() {
+        stack.extend(c.components.iter());
+        let Some(r) = c.bom_ref.as_deref().filter(|r| !r.is_empty()) else {
+            continue;
+        };
+        let comp = if let Some(p) = c.purl.as_deref().filter(|p| !p.is_empty()) {
+            Component::from_id(p)
+        } else if let Some(cpe) = c.cpe.as_deref().filter(|p| !p.is_empty()) {
+            let mut comp = Component::from_id(r);
+            let key = if cpe.starts_with("cpe:2.3:") {
+                "cpe23"
+            } else {
+                "cpe22"
+            };
+            comp.identifiers.insert(key.into(), cpe.to_string());
+            comp
+        } else {
+            Component::from_id(r)
+        };
+        out.entry(r.to_string()).or_insert(comp);
+    }
+    out
+}
+
+fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
+    let _ = path;
+    let comps = cdx_components(bom);
+    let mut out = Imported::default();
+    let resolve = |r: &str| -> Option<Component> {
+        comps.get(r).cloned().or_else(|| {
+            // A PURL or a BOM-Link (urn:cdx:…) names the component itself.
+            (r.starts_with("pkg:") || r.starts_with("urn:cdx:")).then(|| Component::from_id(r))
+        })
+    };
+    for (i, v) in bom.vulnerabilities.iter().enumerate() {
+        let id = v.id.as_deref().unwrap_or("").trim();
+        let at = |what: &str| format!("vulnerabilities[{i}] ({id}): {what}");
+        if id.is_empty() {
+            out.unmapped
+                .push(format!("vulnerabilities[{i}]: has no id"));
+            continue;
+        }
+        let Some(a) = &v.analysis else {
+            out.unmapped.push(at("has no analysis (no VEX state)"));
+            continue;
+        };
+        let Some(state) = a.state.as_deref() else {
+            out.unmapped.push(at("has no analysis.state"));
+            continue;
+        };
+        let Some(status) = status_from_cdx(state) else {
+            out.unmapped.push(at(&format!(
+                "analysis.state {state:?} has no OpenVEX status"
+            )));
+            continue;
+        };
+        let prop = |name: &str| {
+            v.properties
+                .iter()
+                .find(|p| p.name.as_deref() == Some(name))
+                .and_then(|p| p.value.clone())
+        };
+        let mut fields = StatusFields {
+            status: status.into(),
+            ..StatusFields::default()
+        };
+        let detail = a.detail.clone().filter(|d| !d.trim().is_empty());
+        if status == "not_affected" {
+            let original =
+                prop(PROP_JUSTIFICATION).filter(|j| JUSTIFICATIONS.contains(&j.as_str()));
+            match (&a.justification, original) {
+                (_, Some(j)) => fields.justification = Some(j),
+                (Some(j), None) => match justification_from_cdx(j) {
+                    Some(o) => fields.justification = Some(o.into()),
+                    None => {
+                        out.unmapped.push(at(&format!(
+                            "analysis.justification {j:?} has no OpenVEX justification"
+                        )));
+                        continue;
+                    }
+                },
+                (None, None) => {}
+            }
+            fields.impact_statement = detail;
+            if fields.justification.is_none() && fields.impact_statement.is_none() {
+                out.unmapped.push(at(
+                    "not_affected without a justification or detail (OpenVEX needs one)",
+                ));
+                continue;
+            }
+        } else {
+            if a.justification.is_some() {
+                out.unmapped.push(at(&format!(
+                    "analysis.justification on state {state:?}: OpenVEX allows one only with not_affected"
+                )));
+                continue;
+            }
+            fields.status_notes = detail;
+        }
+        if status == "affected" {
+            fields.action_statement = v.recommendation.clone().filter(|r| !r.trim().is_empty());
+            if fields.action_statement.is_none() && !a.response.is_empty() {
+                fields.action_statement = Some(format!(
+                    "CycloneDX analysis.response: {}",
+                    a.response.join(", ")
+                ));
+            } else if !a.response.is_empty() {
+                out.notes.push(at(&format!(
+                    "analysis.response {} not imported (the recommendation is the action statement)",
+                    a.response.join(", ")
+                )));
+            }
+            if fields.action_statement.is_none() {
+                out.unmapped.push(at(
+                    "exploitable without a recommendation or response (OpenVEX affected needs an action statement)",
+                ));
+                continue;
+            }
+        } else {
+            if !a.response.is_empty() {
+                out.notes.push(at(&format!(
+                    "analysis.response {} has no OpenVEX field for status {status}; not imported",
+                    a.response.join(", ")
+                )));
+            }
+            if v.recommendation
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty())
+            {
+                out.notes.push(at(&format!(
+                    "recommendation has no OpenVEX field for status {status}; not imported"
+                )));
+            }
+        }
+        if v.affects.iter().any(|a| !a.versions.is_empty()) {
+            out.notes.push(at(
+                "affects[].versions not imported: OpenVEX names versions in the product PURL",
+            ));
+        }
+        let mut subjects = Vec::new();
+        let mut bad = None;
+        for (k, af) in v.affects.iter().enumerate() {
+            match af.reference.as_deref().and_then(&resolve) {
+                Some(c) => subjects.push(c),
+                None => {
+                    bad = Some(at(&format!(
+                        "affects[{k}].ref {:?} names no component of this document",
+                        af.reference.as_deref().unwrap_or("")
+                    )));
+                    break;
+                }
+            }
+        }
+        if let Some(b) = bad {
+            out.unmapped.push(b);
+            continue;
+        }
+        if subjects.is_empty() {
+            out.unmapped.push(at("affects no component"));
+            continue;
+        }
+        let products = match prop(PROP_PRODUCT) {
+            Some(p) => match resolve(&p) {
+                Some(product) => vec![Product {
+                    component: product,
+                    subcomponents: subjects,
+                }],
+                None => {
+                    out.unmapped.push(at(&format!(
+                        "property {PROP_PRODUCT} {p:?} names no component of this document"
+                    )));
+                    continue;
+                }
+            },
+            None => subjects
+                .into_iter()
+                .map(|c| Product {
+                    component: c,
+                    subcomponents: Vec::new(),
+                })
+                .collect(),
+        };
+        let aliases = v
+            .references
+            .iter()
+            .filter_map(|r| r.id.clone())
+            .filter(|r| !r.is_empty() && r != id)
+            .collect();
+        out.statements.push(NewStatement {
+            vulnerability: Vulnerability {
+                name: id.to_string(),
+                aliases,
+                ..Vulnerability::default()
+            },
+            products,
+            fields,
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// CSAF
+
+#[derive(Debug, Default, Deserialize)]
+struct CsafDoc {
+    #[serde(default)]
+    product_tree: Option<ImportTree>,
+    #[serde(default)]
+    vulnerabilities: Vec<CsafVuln>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ImportTree {
+    #[serde(flatten)]
+    base: ProductTree,
+    #[serde(default)]
+    product_groups: Vec<ProductGroup>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProductGroup {
+    #[serde(default)]
+    group_id: Option<String>,
+    #[serde(default)]
+    product_ids: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsafVuln {
+    #[serde(default)]
+    cve: Option<String>,
+    #[serde(default)]
+    ids: Vec<CsafId>,
+    #[serde(default)]
+    product_status: Option<CsafStatus>,
+    #[serde(default)]
+    flags: Vec<Scoped>,
+    #[serde(default)]
+    threats: Vec<Scoped>,
+    #[serde(default)]
+    remediations: Vec<Scoped>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsafId {
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsafStatus {
+    #[serde(default)]
+    first_affected: Vec<String>,
+    #[serde(default)]
+    first_fixed: Vec<String>,
+    #[serde(default)]
+    fixed: Vec<String>,
+    #[serde(default)]
+    known_affected: Vec<String>,
+    #[serde(default)]
+    known_not_affected: Vec<String>,
+    #[serde(default)]
+    last_affected: Vec<String>,
+    #[serde(default)]
+    recommended: Vec<String>,
+    #[serde(default)]
+    under_investigation: Vec<String>,
+}
+
+/// A flag, threat or remediation: what it says and to which products.
+#[derive(Debug, Default, Deserialize)]
+struct Scoped {
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    details: Option<String>,
+    #[serde(default)]
+    product_ids: Vec<String>,
+    #[serde(default)]
+    group_ids: Vec<String>,
+}
+
+impl Scoped {
+    /// Whether this applies to product `id`: listed, in a listed group, or (neither
+    /// product_ids nor group_ids given) to every product of the vulnerability.
+    fn applies(&self, id: &str, groups: &HashMap<String, Vec<String>>) -> bool {
+        (self.product_ids.is_empty() && self.group_ids.is_empty())
+            || self.product_ids.iter().any(|p| p == id)
+            || self
+                .group_ids
+                .iter()
+                .any(|g| groups.get(g).is_some_and(|ps| ps.iter().any(|p| p == id)))
+    }
+}
+
+/// What a CSAF product ID stands for in OpenVEX.
+#[derive(Debug, Clone)]
+enum Subject {
+    Product(Component),
+    /// (product, subcomponent) of a relationship.
+    Pair(Component, Component),
+}
+
+fn component_of(f: &FullProductName) -> Option<Component> {
+    let h = f.product_identification_helper.as_ref()?;
+    if let Some(p) = h.purl.as_deref().filter(|p| !p.is_empty()) {
+        return Some(Component::from_id(p));
+    }
+    let cpe = h.cpe.as_deref().filter(|c| !c.is_empty())?;
+    let mut c = Component::default();
+    let key = if cpe.starts_with("cpe:2.3:") {
+        "cpe23"
+    } else {
+        "cpe22"
+    };
+    c.identifiers.insert(key.into(), cpe.to_string());
+    Some(c)
+}
+
+struct Tree {
+    /// product id → component (PURL or CPE), `None` when it has neither.
+    products: HashMap<String, Option<Component>>,
+    /// relationship full product id → (category, product reference, relates-to reference).
+    relationships: HashMap<String, (String, String, String)>,
+    groups: HashMap<String, Vec<String>>,
+}
+
+impl Tree {
+    fn build(t: Option<&ImportTree>) -> Self {
+        let mut products = HashMap::new();
+        let mut relationships = HashMap::new();
+        let mut groups = HashMap::new();
+        if let Some(t) = t {
+            let mut add = |f: &FullProductName| {
+                if let Some(id) = &f.product_id {
+                    products
+                        .entry(id.clone())
+                        .or_insert_with(|| component_of(f));
+                }
+            };
+            for f in &t.base.full_product_names {
+                add(f);
+            }
+            let mut stack: Vec<&Branch> = t.base.branches.iter().collect();
+            while let Some(b) = stack.pop() {
+                if let Some(p) = &b.product {
+                    add(p);
+                }
+                stack.extend(b.branches.iter());
+            }
+            for r in &t.base.relationships {
+                if let Some(f) = &r.full_product_name
+                    && let Some(id) = &f.product_id
+                {
+                    relationships.entry(id.clone()).or_insert((
+                        r.category.clone().unwrap_or_default(),
+                        r.product_reference.clone().unwrap_or_default(),
+                        r.relates_to_product_reference.clone().unwrap_or_default(),
+                    ));
+                }
+            }
+            for g in &t.product_groups {
+                if let Some(id) = &g.group_id {
+                    groups.insert(id.clone(), g.product_ids.clone());
+                }
+            }
+        }
+        Tree {
+            products,
+            relationships,
+            groups,
+        }
+    }
+
+    fn plain(&self, id: &str) -> std::result::Result<Component, String> {
+        match self.products.get(id) {
+            Some(Some(c)) => Ok(c.clone()),
+            Some(None) => Err(format!(
+                "product {id:?} has no purl or cpe in its product_identification_helper"
+            )),
+            None => Err(format!("product {id:?} is not in the product_tree")),
+        }
+    }
+
+    fn subject(&self, id: &str) -> std::result::Result<Subject, String> {
+        if let Some((cat, sub, product)) = self.relationships.get(id) {
+            if !RELATIONSHIP_CATEGORIES.contains(&cat.as_str()) {
+                return Err(format!(
+                    "product {id:?} is a relationship of category {cat:?}, which OpenVEX has no equivalent of"
+                ));
+            }
+            return Ok(Subject::Pair(self.plain(product)?, self.plain(sub)?));
+        }
+        self.plain(id).map(Subject::Product)
+    }
+}
+
+fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
+    let _ = path;
+    let tree = Tree::build(doc.product_tree.as_ref());
+    let mut out = Imported::default();
+    // Products that name nothing OpenVEX can hold: one line per product, with a count.
+    let mut bad_products: Vec<(String, usize)> = Vec::new();
+    for (i, v) in doc.vulnerabilities.iter().enumerate() {
+        let mut names: Vec<String> = v.cve.iter().cloned().collect();
+        names.extend(v.ids.iter().filter_map(|x| x.text.clone()));
+        names.retain(|n| !n.trim().is_empty());
+        let Some(name) = names.first().cloned() else {
+            out.unmapped
+                .push(format!("vulnerabilities[{i}]: has no cve or ids"));
+            continue;
+        };
+        let aliases: Vec<String> = names[1..].iter().filter(|a| **a != name).cloned().collect();
+        let at = |what: &str| format!("vulnerabilities[{i}] ({name}): {what}");
+        let Some(ps) = &v.product_status else {
+            out.unmapped.push(at("has no product_status"));
+            continue;
+        };
+        let lists: [(&str, &Vec<String>, Option<&str>); 8] = [
+            (
+                "known_not_affected",
+                &ps.known_not_affected,
+                Some("not_affected"),
+            ),
+            ("fixed", &ps.fixed, Some("fixed")),
+            ("first_fixed", &ps.first_fixed, Some("fixed")),
+            ("known_affected", &ps.known_affected, Some("affected")),
+            ("first_affected", &ps.first_affected, Some("affected")),
+            ("last_affected", &ps.last_affected, Some("affected")),
+            (
+                "under_investigation",
+                &ps.under_investigation,
+                Some("under_investigation"),
+            ),
+            ("recommended", &ps.recommended, None),
+        ];
+        // (status fields) → subjects, in first-seen order.
+        let mut groups: Vec<(StatusFields, Vec<Subject>)> = Vec::new();
+        for (list_name, ids, status) in lists {
+            for id in ids {
+                let at_id = |what: &str| at(&format!("product_status.{list_name} {id:?}: {what}"));
+                let Some(status) = status else {
+                    out.unmapped
+                        .push(at_id("\"recommended\" has no OpenVEX status"));
+                    continue;
+                };
+                let subject = match tree.subject(id) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        match bad_products.iter_mut().find(|(m, _)| *m == e) {
+                            Some((_, n)) => *n += 1,
+                            None => bad_products.push((e, 1)),
+                        }
+                        continue;
+                    }
+                };
+                let details = |items: &[Scoped], category: Option<&str>| -> Option<String> {
+                    items
+                        .iter()
+                        .filter(|s| category.is_none_or(|c| s.category.as_deref() == Some(c)))
+                        .find(|s| s.applies(id, &tree.groups))
+                        .and_then(|s| s.details.clone())
+                        .filter(|d| !d.trim().is_empty())
+                };
+                let mut f = StatusFields {
+                    status: status.into(),
+                    ..StatusFields::default()
+                };
+                match status {
+                    "not_affected" => {
+                        let label = v
+                            .flags
+                            .iter()
+                            .find(|s| s.applies(id, &tree.groups))
+                            .and_then(|s| s.label.clone());
+                        if let Some(l) = &label
+                            && !JUSTIFICATIONS.contains(&l.as_str())
+                        {
+                            out.unmapped.push(at_id(&format!(
+                                "flag label {l:?} is not an OpenVEX justification"
+                            )));
+                            continue;
+                        }
+                        f.justification = label;
+                        f.impact_statement = details(&v.threats, Some("impact"));
+                        if f.justification.is_none() && f.impact_statement.is_none() {
+                            out.unmapped.push(at_id(
+                                "no flag or impact threat (OpenVEX not_affected needs a justification or an impact statement)",
+                            ));
+                            continue;
+                        }
+                    }
+                    "affected" => {
+                        f.action_statement = details(&v.remediations, None);
+                        if f.action_statement.is_none() {
+                            out.unmapped.push(at_id(
+                                "no remediation (OpenVEX affected needs an action statement)",
+                            ));
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+                match groups.iter_mut().find(|(k, _)| *k == f) {
+                    Some((_, subjects)) => subjects.push(subject),
+                    None => groups.push((f, vec![subject])),
+                }
+            }
+        }
+        for (fields, subjects) in groups {
+            out.statements.push(NewStatement {
+                vulnerability: Vulnerability {
+                    name: name.clone(),
+                    aliases: aliases.clone(),
+                    ..Vulnerability::default()
+                },
+                products: merge_products(subjects),
+                fields,
+            });
+        }
+    }
+    for (e, n) in bad_products {
+        out.unmapped
+            .push(format!("{e} (named {n} time(s) in product_status)"));
+    }
+    if doc.vulnerabilities.is_empty() {
+        out.notes.push("the document has no vulnerabilities".into());
+    }
+    Ok(out)
+}
+
+/// Products in first-seen order; pairs with the same product share it, their
+/// subcomponents listed under it. A product named both alone and in pairs is listed twice
+/// (alone it covers all it contains).
+fn merge_products(subjects: Vec<Subject>) -> Vec<Product> {
+    let mut out: Vec<Product> = Vec::new();
+    let mut pair_index: BTreeMap<String, usize> = BTreeMap::new();
+    for s in subjects {
+        match s {
+            Subject::Product(c) => {
+                if !out
+                    .iter()
+                    .any(|p| p.component == c && p.subcomponents.is_empty())
+                {
+                    out.push(Product {
+                        component: c,
+                        subcomponents: Vec::new(),
+                    });
+                }
+            }
+            Subject::Pair(p, sub) => {
+                let k = serde_json::to_string(&p).unwrap_or_default();
+                match pair_index.get(&k) {
+                    Some(&i) => {
+                        if !out[i].subcomponents.contains(&sub) {
+                            out[i].subcomponents.push(sub);
+                        }
+                    }
+                    None => {
+                        pair_index.insert(k, out.len());
+                        out.push(Product {
+                            component: p,
+                            subcomponents: vec![sub],
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csaf(text: &str) -> Imported {
+        let doc: CsafDoc = serde_json::from_str(text).unwrap();
+        from_csaf(Path::new("x"), &doc).unwrap()
+    }
+
+    #[test]
+    fn cyclonedx_tables() {
+        assert_eq!(status_from_cdx("exploitable"), Some("affected"));
+        assert_eq!(status_from_cdx("resolved_with_pedigree"), Some("fixed"));
+        assert_eq!(status_from_cdx("false_positive"), None);
+        assert_eq!(
+            justification_from_cdx("code_not_reachable"),
+            Some("vulnerable_code_not_in_execute_path")
+        );
+        assert_eq!(justification_from_cdx("requires_environment"), None);
+        // Every OpenVEX label exports to a CycloneDX label, and the ones that map back map
+        // back to themselves.
+        for j in JUSTIFICATIONS {
+            let c = crate::vex::export::cdx_justification(j).unwrap();
+            if let Some(back) = justification_from_cdx(c) {
+                assert!(
+                    back == j || j == "component_not_present",
+                    "{j} -> {c} -> {back}"
+                );
+            }
+        }
+    }
+
+    /// Groups, relationships, and a flag that names no product (it applies to all).
+    #[test]
+    fn csaf_groups_relationships_and_unscoped_flags() {
+        let got = csaf(
+            r#"{"product_tree":{
+              "full_product_names":[
+                {"name":"app","product_id":"A","product_identification_helper":{"purl":"pkg:oci/app"}},
+                {"name":"lib","product_id":"L","product_identification_helper":{"purl":"pkg:deb/debian/lib"}},
+                {"name":"c","product_id":"C","product_identification_helper":{"cpe":"cpe:2.3:a:x:c:1:*:*:*:*:*:*:*"}}],
+              "relationships":[{"category":"default_component_of","product_reference":"L",
+                "relates_to_product_reference":"A","full_product_name":{"name":"lib in app","product_id":"L:A"}},
+                {"category":"external_component_of","product_reference":"L",
+                "relates_to_product_reference":"A","full_product_name":{"name":"ext","product_id":"E"}}],
+              "product_groups":[{"group_id":"G","product_ids":["C"]}]},
+             "vulnerabilities":[{"cve":"CVE-2024-0001","ids":[{"system_name":"GHSA","text":"GHSA-1"}],
+               "product_status":{"known_not_affected":["L:A","C"],"known_affected":["E"],"recommended":["A"]},
+               "flags":[{"label":"vulnerable_code_not_present"}],
+               "threats":[{"category":"impact","details":"only C","group_ids":["G"]}]}]}"#,
+        );
+        assert_eq!(got.statements.len(), 2, "{:?}", got.statements);
+        let pair = &got.statements[0];
+        assert_eq!(pair.vulnerability.aliases, ["GHSA-1"]);
+        assert_eq!(pair.products[0].component.id, "pkg:oci/app");
+        assert_eq!(pair.products[0].subcomponents[0].id, "pkg:deb/debian/lib");
+        assert_eq!(
+            pair.fields.justification.as_deref(),
+            Some("vulnerable_code_not_present")
+        );
+        assert_eq!(pair.fields.impact_statement, None);
+        let c = &got.statements[1];
+        assert_eq!(c.fields.impact_statement.as_deref(), Some("only C"));
+        assert!(c.products[0].component.identifiers.contains_key("cpe23"));
+        assert_eq!(got.unmapped.len(), 2, "{:?}", got.unmapped);
+        assert!(
+            got.unmapped
+                .iter()
+                .any(|u| u.contains("external_component_of"))
+        );
+        assert!(got.unmapped.iter().any(|u| u.contains("recommended")));
+    }
+}
