@@ -8,7 +8,7 @@
 # the runner inside this script): VEXGATE (the binary), REPORTS (whitespace-separated paths),
 # IMAGE, PLATFORMS, SEVERITY, IGNORE_UNFIXED, IGNORE_STATUS, IGNOREFILE, VEX (comma-separated),
 # IMAGE_REPO, REPORT_PLATFORM (one FILE=OS/ARCH per line), SHOW_SUPPRESSED, REQUIRE_COVERAGE,
-# CONFIG, BASELINE (whitespace-separated paths), BASELINE_MODE, BASELINE_MISSING, SUMMARY_PATH, SARIF_PATH, STEP_SUMMARY (true/false), FAIL_ON_BLOCKING (true/false).
+# CONFIG, BASELINE (whitespace-separated paths), BASELINE_MODE, BASELINE_MISSING, EXPECT_PLATFORMS, EXPECT_PLATFORMS_FROM, SUMMARY_PATH, SARIF_PATH, STEP_SUMMARY (true/false), FAIL_ON_BLOCKING (true/false).
 # An empty input passes no flag, so vexgate's own defaults (and VEXGATE_* variables and
 # vexgate.toml) apply.
 #
@@ -60,6 +60,8 @@ read -r -d '' -a baselines <<<"${BASELINE:-}"
 for b in "${baselines[@]}"; do flags+=(--baseline "$b"); done
 [ -n "${BASELINE_MODE:-}" ] && flags+=(--baseline-mode "$BASELINE_MODE")
 [ -n "${BASELINE_MISSING:-}" ] && flags+=(--baseline-missing "$BASELINE_MISSING")
+[ -n "${EXPECT_PLATFORMS:-}" ] && flags+=(--expect-platforms "$EXPECT_PLATFORMS")
+[ -n "${EXPECT_PLATFORMS_FROM:-}" ] && flags+=(--expect-platforms-from "$EXPECT_PLATFORMS_FROM")
 while IFS= read -r line; do
   line=${line#"${line%%[![:space:]]*}"}
   line=${line%"${line##*[![:space:]]}"}
