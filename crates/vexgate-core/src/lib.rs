@@ -24,6 +24,7 @@ pub mod decision;
 pub mod diags;
 pub mod error;
 pub mod escape;
+pub mod feeds;
 pub mod gate;
 pub mod output;
 pub mod policy;
