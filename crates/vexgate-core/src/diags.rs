@@ -14,6 +14,9 @@ pub enum Code {
     /// A report covers nothing (no Results, or an image report with no OS and no
     /// language-package result).
     Coverage,
+    /// An exploitation feed (`--kev`, `--epss`) is older than `--feed-max-age` (an error
+    /// with `--strict-feeds`).
+    FeedStale,
     /// `--ignore-unfixed` was given together with `--ignore-status`, which wins.
     IgnoreUnfixedOverridden,
     /// An ignore-file line has an `exp:` date that does not parse (the line still applies).
@@ -40,10 +43,11 @@ pub enum Code {
 
 impl Code {
     /// Every code, in name order.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::BaselineMissing,
         Code::BaselineUnused,
         Code::Coverage,
+        Code::FeedStale,
         Code::IgnoreUnfixedOverridden,
         Code::IgnorefileBadExp,
         Code::ImagePurl,
@@ -63,6 +67,7 @@ impl Code {
             Code::BaselineMissing => "baseline-missing",
             Code::BaselineUnused => "baseline-unused",
             Code::Coverage => "coverage",
+            Code::FeedStale => "feed-stale",
             Code::IgnoreUnfixedOverridden => "ignore-unfixed-overridden",
             Code::IgnorefileBadExp => "ignorefile-bad-exp",
             Code::ImagePurl => "image-purl",

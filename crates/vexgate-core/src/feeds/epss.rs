@@ -89,13 +89,17 @@ impl EpssScores {
         }
         let model_version =
             model_version.ok_or_else(|| bad("no model_version in the first line".to_string()))?;
-        let score_date = score_date
-            .ok_or_else(|| bad("no score_date in the first line".to_string()))?;
+        let score_date =
+            score_date.ok_or_else(|| bad("no score_date in the first line".to_string()))?;
         let score_date = parse_time(score_date)
             .ok_or_else(|| bad(format!("score_date {score_date:?} is not a time")))?;
         match lines.next() {
             Some((_, h)) if h.trim_end() == "cve,epss,percentile" => {}
-            _ => return Err(bad("line 2 is not the header cve,epss,percentile".to_string())),
+            _ => {
+                return Err(bad(
+                    "line 2 is not the header cve,epss,percentile".to_string()
+                ));
+            }
         }
         let mut scores = HashMap::new();
         let mut max_score: f64 = 0.0;
@@ -106,7 +110,8 @@ impl EpssScores {
             }
             let row = || bad(format!("line {}: expected CVE,score,percentile", i + 1));
             let mut f = line.split(',');
-            let (Some(cve), Some(score), Some(pct), None) = (f.next(), f.next(), f.next(), f.next())
+            let (Some(cve), Some(score), Some(pct), None) =
+                (f.next(), f.next(), f.next(), f.next())
             else {
                 return Err(row());
             };
@@ -190,25 +195,41 @@ mod tests {
         let p = Path::new("epss.csv");
         let head = "#model_version:v2025.03.14,score_date:2025-03-14T00:00:00+0000\n";
         let cases = [
-            ("cve,epss,percentile\nCVE-2021-44228,0.9,0.9\n".to_string(), "first line"),
+            (
+                "cve,epss,percentile\nCVE-2021-44228,0.9,0.9\n".to_string(),
+                "first line",
+            ),
             (format!("{head}cve,score\n"), "header"),
             (format!("{head}cve,epss,percentile\n"), "no scores"),
-            (format!("{head}cve,epss,percentile\nCVE-2021-44228,1.5,0.9\n"), "[0, 1]"),
-            (format!("{head}cve,epss,percentile\nCVE-2021-44228,NaN,0.9\n"), "[0, 1]"),
-            (format!("{head}cve,epss,percentile\nfoo,0.5,0.9\n"), "line 3"),
+            (
+                format!("{head}cve,epss,percentile\nCVE-2021-44228,1.5,0.9\n"),
+                "[0, 1]",
+            ),
+            (
+                format!("{head}cve,epss,percentile\nCVE-2021-44228,NaN,0.9\n"),
+                "[0, 1]",
+            ),
+            (
+                format!("{head}cve,epss,percentile\nfoo,0.5,0.9\n"),
+                "line 3",
+            ),
             (
                 "#model_version:v1,score_date:yesterday\ncve,epss,percentile\n".to_string(),
                 "score_date",
             ),
         ];
         for (text, want) in cases {
-            let e = EpssScores::parse(p, text.as_bytes()).unwrap_err().to_string();
+            let e = EpssScores::parse(p, text.as_bytes())
+                .unwrap_err()
+                .to_string();
             assert!(e.starts_with("epss.csv: not an EPSS score file"), "{e}");
             assert!(e.contains(want), "{want}: {e}");
         }
         // A gzip stream cut short is refused too.
         let gz = std::fs::read(fixture("epss.csv.gz")).unwrap();
-        let e = EpssScores::parse(p, &gz[..gz.len() / 2]).unwrap_err().to_string();
+        let e = EpssScores::parse(p, &gz[..gz.len() / 2])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("gzip"), "{e}");
     }
 }

@@ -109,10 +109,12 @@ impl KevCatalog {
             err
         })?;
         let bad = |what: String| Error::input(path, format!("not a CISA KEV catalog: {what}"));
-        let date_released = raw
-            .date_released
-            .parse::<Timestamp>()
-            .map_err(|_| bad(format!("dateReleased {:?} is not a time", raw.date_released)))?;
+        let date_released = raw.date_released.parse::<Timestamp>().map_err(|_| {
+            bad(format!(
+                "dateReleased {:?} is not a time",
+                raw.date_released
+            ))
+        })?;
         if raw.count != raw.vulnerabilities.len() as u64 {
             return Err(bad(format!(
                 "count is {} but the catalog lists {} vulnerabilities (truncated?)",
@@ -129,8 +131,8 @@ impl KevCatalog {
             if !super::is_cve(&e.cve_id) {
                 return Err(at("cveID is not a CVE ID:", &e.cve_id));
             }
-            let date_added = date(&e.date_added)
-                .ok_or_else(|| at("dateAdded is not a date:", &e.date_added))?;
+            let date_added =
+                date(&e.date_added).ok_or_else(|| at("dateAdded is not a date:", &e.date_added))?;
             let due_date =
                 date(&e.due_date).ok_or_else(|| at("dueDate is not a date:", &e.due_date))?;
             let ransomware = match e.known_ransomware_campaign_use.as_str() {
@@ -217,12 +219,20 @@ mod tests {
                     .replacen("\"Unknown\"", "\"Maybe\"", 1),
                 "knownRansomwareCampaignUse",
             ),
-            (good.replacen("\"dueDate\": \"", "\"dueDate\": \"x", 1), "dueDate"),
-            (good.replacen("\"cveID\": \"CVE-", "\"cveID\": \"XVE-", 1), "cveID"),
+            (
+                good.replacen("\"dueDate\": \"", "\"dueDate\": \"x", 1),
+                "dueDate",
+            ),
+            (
+                good.replacen("\"cveID\": \"CVE-", "\"cveID\": \"XVE-", 1),
+                "cveID",
+            ),
             (good.replacen("\"count\": ", "\"count\": 9", 1), "truncated"),
         ];
         for (text, want) in cases {
-            let e = KevCatalog::parse(p, text.as_bytes()).unwrap_err().to_string();
+            let e = KevCatalog::parse(p, text.as_bytes())
+                .unwrap_err()
+                .to_string();
             assert!(e.starts_with("kev.json: "), "{e}");
             assert!(e.contains(want), "{want}: {e}");
             assert!(!e.contains('\n'), "{e}");

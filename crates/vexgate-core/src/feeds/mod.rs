@@ -70,7 +70,10 @@ pub fn cve_of<'a>(v: &'a Vulnerability<'_>) -> Option<Cow<'a, str>> {
         return Some(Cow::Borrowed(&v.vulnerability_id));
     }
     v.vendor_ids?;
-    v.vendor_ids().into_iter().find(|s| is_cve(s)).map(Cow::Owned)
+    v.vendor_ids()
+        .into_iter()
+        .find(|s| is_cve(s))
+        .map(Cow::Owned)
 }
 
 /// Read a feed file's bytes with the same bounds as a report: a regular file up to the size
@@ -151,7 +154,9 @@ pub fn describe_age(d: SignedDuration) -> String {
 /// duration (`P7D`), as jiff reads them.
 pub fn parse_max_age(s: &str) -> std::result::Result<SignedDuration, String> {
     let bad = || {
-        format!("invalid --feed-max-age {s:?}: expected a positive duration such as 7d, 36h or 2d12h")
+        format!(
+            "invalid --feed-max-age {s:?}: expected a positive duration such as 7d, 36h or 2d12h"
+        )
     };
     let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
     let d = span
@@ -181,8 +186,14 @@ mod tests {
     #[test]
     fn max_age() {
         assert_eq!(parse_max_age("7d").unwrap(), DEFAULT_MAX_AGE);
-        assert_eq!(parse_max_age("36h").unwrap(), SignedDuration::from_hours(36));
-        assert_eq!(parse_max_age("P2D").unwrap(), SignedDuration::from_hours(48));
+        assert_eq!(
+            parse_max_age("36h").unwrap(),
+            SignedDuration::from_hours(36)
+        );
+        assert_eq!(
+            parse_max_age("P2D").unwrap(),
+            SignedDuration::from_hours(48)
+        );
         assert!(parse_max_age("0d").is_err());
         assert!(parse_max_age("-1d").is_err());
         assert!(parse_max_age("soon").is_err());

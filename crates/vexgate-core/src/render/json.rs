@@ -132,6 +132,59 @@ struct Output<'a> {
     counts: Counts,
     warnings: Vec<Warning<'a>>,
     baseline: Option<Baseline<'a>>,
+    feeds: Option<FeedsOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct KevOut {
+    date_added: String,
+    due_date: String,
+    ransomware: &'static str,
+}
+
+#[derive(Serialize)]
+struct EpssOut {
+    score: f64,
+    percentile: f64,
+}
+
+#[derive(Serialize)]
+struct FeedOut<'a> {
+    path: String,
+    version: &'a str,
+    date: String,
+    age_seconds: i64,
+    stale: bool,
+}
+
+#[derive(Serialize)]
+struct FeedsOut<'a> {
+    kev: Option<FeedOut<'a>>,
+    epss: Option<FeedOut<'a>>,
+    block_kev: bool,
+    epss_threshold: Option<f64>,
+    epss_missing: &'static str,
+    kev_suppression: &'static str,
+    max_age_seconds: i64,
+    strict: bool,
+    no_cve: usize,
+    kev_suppression_failed: bool,
+    suppressed_kev: Vec<Suppressed<'a>>,
+    below_threshold: Vec<Blocking<'a>>,
+}
+
+fn exploit(f: &crate::decision::Facts<'_>) -> (Option<KevOut>, Option<EpssOut>) {
+    (
+        f.kev.map(|k| KevOut {
+            date_added: k.date_added.to_string(),
+            due_date: k.due_date.to_string(),
+            ransomware: k.ransomware.as_str(),
+        }),
+        f.epss.map(|e| EpssOut {
+            score: e.score,
+            percentile: e.percentile,
+        }),
+    )
 }
 
 #[derive(Serialize)]
@@ -195,6 +248,9 @@ struct Blocking<'a> {
     platforms: Vec<String>,
     baseline: Option<&'static str>,
     missing_on: Vec<String>,
+    kev: Option<KevOut>,
+    epss: Option<EpssOut>,
+    reason: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -212,6 +268,8 @@ struct Suppressed<'a> {
     source: &'a str,
     origin: &'static str,
     platforms: Vec<String>,
+    kev: Option<KevOut>,
+    epss: Option<EpssOut>,
 }
 
 #[derive(Serialize)]
@@ -368,24 +426,7 @@ pub(super) fn render(
         suppressed: view
             .suppressed
             .iter()
-            .map(|s| Suppressed {
-                kind: s.kind.trivy_type(),
-                id: &s.id,
-                pkg_name: &s.pkg_name,
-                installed_version: &s.installed_version,
-                fixed_version: &s.fixed_version,
-                severity: &s.severity,
-                target: &s.target,
-                status: s.status.as_str(),
-                statement: &s.statement,
-                source: &s.source,
-                origin: match s.origin {
-                    Origin::IgnoreFile => "ignorefile",
-                    Origin::Vex => "vex",
-                    Origin::Report => "report",
-                },
-                platforms: platform_labels(&s.platforms),
-            })
+            .map(|s| suppressed_row(decision, s))
             .collect(),
         other_blocking: view
             .other
@@ -425,7 +466,11 @@ pub(super) fn render(
             existing: view
                 .existing
                 .iter()
-                .map(|row| blocking_row(decision, row))
+                .map(|row| {
+                    let mut b = blocking_row(decision, row);
+                    b.reason = None;
+                    b
+                })
                 .collect(),
             fixed: view
                 .fixed
@@ -443,6 +488,44 @@ pub(super) fn render(
                     platforms: platform_labels(&f.platforms),
                 })
                 .collect(),
+        }),
+        feeds: decision.feeds.as_ref().map(|f| {
+            let feed = |kind: &str| {
+                f.status.iter().find(|s| s.kind == kind).map(|s| FeedOut {
+                    path: s.path.display().to_string(),
+                    version: &s.version,
+                    date: s.date.to_string(),
+                    age_seconds: s.age.as_secs(),
+                    stale: s.stale,
+                })
+            };
+            let st = &f.settings;
+            FeedsOut {
+                kev: feed("kev"),
+                epss: feed("epss"),
+                block_kev: st.block_kev,
+                epss_threshold: st.epss_threshold,
+                epss_missing: st.epss_missing.as_str(),
+                kev_suppression: st.kev_suppression.as_str(),
+                max_age_seconds: st.max_age.as_secs(),
+                strict: st.strict,
+                no_cve: f.no_cve,
+                kev_suppression_failed: f.kev_suppression_failed,
+                suppressed_kev: view
+                    .suppressed_kev
+                    .iter()
+                    .map(|s| suppressed_row(decision, s))
+                    .collect(),
+                below_threshold: view
+                    .below_threshold
+                    .iter()
+                    .map(|row| {
+                        let mut b = blocking_row(decision, row);
+                        b.reason = None;
+                        b
+                    })
+                    .collect(),
+            }
         }),
     };
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, LogSafe::default());
@@ -501,9 +584,40 @@ impl serde_json::ser::Formatter for LogSafe {
     }
 }
 
+fn suppressed_row<'a>(
+    decision: &Decision<'_>,
+    s: &'a super::view::SuppressedRow,
+) -> Suppressed<'a> {
+    let (kev, epss) = exploit(&decision.facts_of_cve(s.cve.as_deref()));
+    Suppressed {
+        kind: s.kind.trivy_type(),
+        id: &s.id,
+        pkg_name: &s.pkg_name,
+        installed_version: &s.installed_version,
+        fixed_version: &s.fixed_version,
+        severity: &s.severity,
+        target: &s.target,
+        status: s.status.as_str(),
+        statement: &s.statement,
+        source: &s.source,
+        origin: match s.origin {
+            Origin::IgnoreFile => "ignorefile",
+            Origin::Vex => "vex",
+            Origin::Report => "report",
+        },
+        platforms: platform_labels(&s.platforms),
+        kev,
+        epss,
+    }
+}
+
 fn blocking_row<'a>(decision: &'a Decision<'_>, row: &Row<'a>) -> Blocking<'a> {
     let v = row.vuln;
+    let (kev, epss) = exploit(&decision.facts(v));
     Blocking {
+        kev,
+        epss,
+        reason: decision.feeds.as_ref().map(|f| f.reason(v).as_str()),
         id: &v.vulnerability_id,
         pkg_name: &v.pkg_name,
         pkg_id: &v.pkg_id,

@@ -10,6 +10,7 @@ use vexgate_core::config::{self, Format};
 use vexgate_core::decision::Decision;
 use vexgate_core::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
 use vexgate_core::escape::term;
+use vexgate_core::feeds::Feeds;
 use vexgate_core::gate;
 use vexgate_core::output::{self, Named, Sync};
 use vexgate_core::render::{self, RenderOptions};
@@ -45,7 +46,9 @@ given; --vex none disables it.
 Settings precedence: flag > environment variable VEXGATE_<FLAG> (e.g. VEXGATE_SEVERITY,
 VEXGATE_IGNORE_UNFIXED) > vexgate.toml (--config FILE, else ./vexgate.toml when present) >
 default. vexgate.toml keys are the flag names: severity, ignore-unfixed, ignore-status,
-ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage;
+ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage,
+baseline, baseline-mode, baseline-missing, kev, epss, block-kev, epss-threshold, epss-missing,
+kev-suppression, feed-max-age, strict-feeds;
 relative paths in it are relative to the file. TRIVY_* variables are never read.
 
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
@@ -65,6 +68,18 @@ for PR gates and for adopting the gate on a legacy image, never for a release ga
 With two or more reports, all with a platform, vulnerabilities left on only some platforms
 are marked (Drift) and counted.
 
+Exploitation feeds (--kev FILE: the CISA KEV catalog JSON; --epss FILE: the FIRST EPSS CSV,
+plain or gzip; `vexgate feeds fetch` downloads both) add each finding's KEV entry and EPSS
+score to every output. A finding is looked up by its ID when that is a CVE, else by a CVE
+among its VendorIDs; one with no CVE has no score. In this order: --block-kev lets KEV
+findings through the severity and status filters (--ignore-unfixed too); the ignore file
+and VEX still suppress them, and each such suppression is listed as a suppressed KEV finding
+(--kev-suppression deny: it blocks, exit 1); then --epss-threshold P keeps the findings that
+are not KEV-blocked and score below P (or have no score, with --epss-missing allow) from
+blocking. A threshold above 1, or above every score in the file, is an error. A feed whose
+own date is older than --feed-max-age (default 7d, against the real clock) is a warning, an
+error with --strict-feeds.
+
 Output files are written to a temp file in their directory and renamed, so a failed write
 leaves the previous file. An output that is one of the inputs (same file, also through a
 link) or another output is refused before anything is written. A setting that could never
@@ -79,6 +94,7 @@ Examples:
   vexgate gate report.json --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false
   vexgate gate report.json --ignorefile .trivyignore.yaml --output-report filtered.json
   vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif
+  vexgate gate report.json --kev feeds/kev.json --epss feeds/epss.csv.gz --block-kev --epss-threshold 0.1
   vexgate gate trivy-linux-*.json --baseline main/trivy-linux-amd64.json --baseline main/trivy-linux-arm64.json";
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
@@ -108,6 +124,10 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
     });
     let files = gate::read_reports(&cmd.reports)?;
     let reports = gate::parse_reports(&files)?;
+    let feeds = Feeds::read(
+        settings.feeds.kev.as_deref(),
+        settings.feeds.epss.as_deref(),
+    )?;
     let baseline_paths = settings.baseline.as_ref().map_or(&[][..], |b| &b.files[..]);
     let baseline_files = gate::read_reports(baseline_paths)?;
     let baseline_reports = gate::parse_reports(&baseline_files)?;
@@ -122,12 +142,13 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
         Ok(set) => (set, None),
         Err(e) => (VexSet::default(), Some(e)),
     };
-    let mut decision = gate::decide_with_vex(
+    let mut decision = gate::decide_with_feeds(
         &files,
         &reports,
         &settings,
         now,
         vex_err.map_or(Ok(&vex_set), Err),
+        feeds,
     )?;
     gate::apply_baselines(
         &mut decision,
@@ -237,6 +258,12 @@ pub(super) fn refuse_overwriting_inputs(
     );
     if let Some(b) = &settings.baseline {
         inputs.extend(b.files.iter().map(|p| Named::new("baseline", p)));
+    }
+    if let Some(p) = &settings.feeds.kev {
+        inputs.push(Named::new("KEV catalog", p));
+    }
+    if let Some(p) = &settings.feeds.epss {
+        inputs.push(Named::new("EPSS scores", p));
     }
     let mut outputs = Vec::new();
     if let Some(p) = &settings.outputs.output_report {

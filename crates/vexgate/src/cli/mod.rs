@@ -150,6 +150,48 @@ pub struct GateArgs {
     #[arg(long, env = "VEXGATE_BASELINE_MISSING", value_name = "deny|allow")]
     pub baseline_missing: Option<String>,
 
+    /// The CISA Known Exploited Vulnerabilities catalog JSON, as CISA publishes it
+    /// (`vexgate feeds fetch` downloads it). Every output shows each finding's KEV entry.
+    #[arg(long, env = "VEXGATE_KEV", value_name = "FILE")]
+    pub kev: Option<PathBuf>,
+
+    /// The FIRST EPSS scores CSV as published, plain or gzip. Every output shows each
+    /// finding's score and percentile.
+    #[arg(long, env = "VEXGATE_EPSS", value_name = "FILE")]
+    pub epss: Option<PathBuf>,
+
+    /// A finding in the KEV catalog blocks whatever its severity or fix status (ignore files
+    /// and VEX still suppress it; see --kev-suppression). Needs --kev.
+    #[arg(long, env = "VEXGATE_BLOCK_KEV", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub block_kev: Option<bool>,
+
+    /// Among the findings the severity policy selects, block only those with an EPSS score
+    /// of at least P (0..=1), and those without a score unless --epss-missing allow. KEV
+    /// findings under --block-kev block regardless. Needs --epss.
+    #[arg(long, env = "VEXGATE_EPSS_THRESHOLD", value_name = "P")]
+    pub epss_threshold: Option<String>,
+
+    /// Under --epss-threshold, a finding with no EPSS score (no CVE, or a CVE FIRST has not
+    /// scored): `deny` blocks it, `allow` lets it pass. [default: deny]
+    #[arg(long, env = "VEXGATE_EPSS_MISSING", value_name = "deny|allow")]
+    pub epss_missing: Option<String>,
+
+    /// A KEV finding suppressed by the ignore file or VEX: `allow` lists it as a suppressed
+    /// KEV finding; `deny` also blocks (exit 1). Needs --kev. [default: allow]
+    #[arg(long, env = "VEXGATE_KEV_SUPPRESSION", value_name = "allow|deny")]
+    pub kev_suppression: Option<String>,
+
+    /// A feed older than this (by its own date, against the real clock) is a warning, or an
+    /// error with --strict-feeds. [default: 7d]
+    #[arg(long, env = "VEXGATE_FEED_MAX_AGE", value_name = "DURATION")]
+    pub feed_max_age: Option<String>,
+
+    /// A feed older than --feed-max-age is an error (exit 2) instead of a warning.
+    #[arg(long, env = "VEXGATE_STRICT_FEEDS", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub strict_feeds: Option<bool>,
+
     /// Settings file. [default: ./vexgate.toml when present]
     #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

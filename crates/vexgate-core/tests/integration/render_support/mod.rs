@@ -63,7 +63,7 @@ pub fn all_pass(report: &Report<'_>) -> Vec<ResultDecision> {
             secrets: (0..r.secrets.len()).collect(),
             licenses: (0..r.licenses.len()).collect(),
             suppressed: Vec::new(),
-            existing: Vec::new(),
+            ..ResultDecision::default()
         })
         .collect()
 }
@@ -108,6 +108,7 @@ pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decisio
         coverage_failed: false,
         baseline: None,
         presence,
+        feeds: None,
     }
 }
 
