@@ -134,7 +134,8 @@ fn top_level_json_keys_are_in_schema_order() {
             "other_blocking",
             "counts",
             "warnings",
-            "baseline"
+            "baseline",
+            "feeds"
         ]
     );
     assert_eq!(render::JSON_SCHEMA, "vexgate/gate/v2");
