@@ -16,8 +16,11 @@
 //! - `blocking[].baseline`: `new` / `existing` / `null`, and `blocking[].missing_on`
 //!   (platform drift).
 //! - `counts.baseline` and `counts.drift`.
-//! - `baseline` (last key): the baseline settings, the findings it keeps from blocking and
+//! - `baseline`: the baseline settings, the findings it keeps from blocking and
 //!   the ones fixed since, or `null` without `--baseline`.
+//! - `blocking[].kev`, `blocking[].epss`, `blocking[].reason`, `suppressed[].kev`,
+//!   `suppressed[].epss` and `feeds` (last key): the exploitation feeds (`--kev`, `--epss`);
+//!   all `null` without them.
 //!
 //! ```text
 //! {
@@ -54,15 +57,21 @@
 //!     "platforms": ["linux/amd64", ...],  // "unknown" when a report has no platform
 //!     "baseline": "new" | "existing" | null,  // null without a baseline for its platforms;
 //!                                         // "new": absent from the baseline of at least one
-//!     "missing_on": [string]              // drift: platforms of this run that do not have
+//!     "missing_on": [string],             // drift: platforms of this run that do not have
 //!                                         // the finding (empty with one report)
+//!     "kev": null | {"date_added": "YYYY-MM-DD", "due_date": "YYYY-MM-DD",
+//!                    "ransomware": "Known" | "Unknown"},   // null: not in the catalog
+//!     "epss": null | {"score": f64, "percentile": f64},    // null: no score (or no --epss)
+//!     "reason": null | "policy" | "kev" | "epss" | "no-epss-score"  // why it blocks; null
+//!                                         // without feeds
 //!   }],
 //!   "suppressed": [{                   // always present, also without --show-suppressed
 //!     "type": "vulnerability" | "misconfiguration" | "secret" | "license",
 //!     "id", "pkg_name", "installed_version", "fixed_version", "severity", "target",
 //!     "status", "statement", "source",
 //!     "origin": "ignorefile" | "vex" | "report",
-//!     "platforms": [string]
+//!     "platforms": [string],
+//!     "kev": ..., "epss": ...             // as in "blocking" (null for non-vulnerabilities)
 //!   }],
 //!   "other_blocking": [{               // secrets, FAIL misconfigurations, licenses
 //!     "type", "id", "severity", "target", "detail", "primary_url" (string|null),
@@ -90,6 +99,22 @@
 //!       "id", "pkg_name", "installed_version", "severity", "target", "class", "type",
 //!       "title" (string|null), "primary_url" (string|null), "platforms": [string]
 //!     }]
+//!   },
+//!   "feeds": null | {                   // null without --kev and --epss
+//!     "kev": null | {"path": string, "version": string,   // catalogVersion
+//!                    "date": string,    // dateReleased, RFC 3339
+//!                    "age_seconds": int, "stale": bool},  // age against the real clock
+//!     "epss": null | {...as "kev"},     // version: model_version; date: score_date
+//!     "block_kev": bool,
+//!     "epss_threshold": f64 | null,
+//!     "epss_missing": "deny" | "allow",
+//!     "kev_suppression": "allow" | "deny",
+//!     "max_age_seconds": int,
+//!     "strict": bool,
+//!     "no_cve": int,                    // vulnerabilities (left or suppressed) with no CVE
+//!     "kev_suppression_failed": bool,   // --kev-suppression deny and a KEV finding suppressed
+//!     "suppressed_kev": [ ...as "suppressed" ],   // suppressed findings in the catalog
+//!     "below_threshold": [ ...as "blocking" ]     // kept from blocking by --epss-threshold
 //!   }
 //! }
 //! ```
