@@ -138,6 +138,59 @@ impl Feeds {
     }
 }
 
+/// Which feed a downloaded file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedKind {
+    Kev,
+    Epss,
+}
+
+impl FeedKind {
+    pub const fn label(self) -> &'static str {
+        match self {
+            FeedKind::Kev => "KEV catalog",
+            FeedKind::Epss => "EPSS scores",
+        }
+    }
+}
+
+/// Validate a downloaded feed (`source` names it in errors, e.g. its URL) with the gate's
+/// own readers, then write it atomically into `dir` twice: under its stable name
+/// (`kev.json`, `epss.csv.gz`, or `epss.csv` for an uncompressed score file) and under a
+/// name with its own date (`kev-2025-08-25.json`). A malformed feed is an input error and
+/// nothing is written; a failed write leaves the previous file. Returns the paths written
+/// and the feed's date.
+pub fn store(
+    dir: &Path,
+    kind: FeedKind,
+    bytes: &[u8],
+    source: &Path,
+) -> Result<(Vec<PathBuf>, jiff::civil::Date)> {
+    let (date, stem, ext) = match kind {
+        FeedKind::Kev => {
+            let c = KevCatalog::parse(source, bytes)?;
+            (c.date_released, "kev", "json")
+        }
+        FeedKind::Epss => {
+            let s = EpssScores::parse(source, bytes)?;
+            let ext = if bytes.starts_with(&[0x1f, 0x8b]) {
+                "csv.gz"
+            } else {
+                "csv"
+            };
+            (s.score_date, "epss", ext)
+        }
+    };
+    let day = jiff::tz::TimeZone::UTC.to_datetime(date).date();
+    let mut written = Vec::new();
+    for name in [format!("{stem}-{day}.{ext}"), format!("{stem}.{ext}")] {
+        let path = dir.join(name);
+        crate::output::write_atomic(&path, crate::output::Sync::Durable, |w| w.write_all(bytes))?;
+        written.push(path);
+    }
+    Ok((written, day))
+}
+
 /// A duration as `3d 4h` (days and hours; minutes under an hour), for warnings and outputs.
 pub fn describe_age(d: SignedDuration) -> String {
     let secs = d.as_secs().max(0);

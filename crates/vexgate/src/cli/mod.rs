@@ -1,5 +1,6 @@
 //! Subcommands, one file each. Each parses nothing itself (clap did) and calls the library.
 
+pub mod feeds;
 pub mod gate;
 pub mod generate;
 pub mod progress;
@@ -32,6 +33,9 @@ pub enum Command {
     /// Author, validate, list and audit OpenVEX documents.
     #[command(subcommand)]
     Vex(vex::VexCommand),
+    /// Download the exploitation feeds the gate reads (CISA KEV, FIRST EPSS).
+    #[command(subcommand)]
+    Feeds(feeds::FeedsCommand),
     /// Shell completions and man pages (release packaging).
     #[command(subcommand, hide = true)]
     Generate(generate::GenerateCommand),
@@ -203,6 +207,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gate(args) => gate::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Vex(cmd) => vex::run(cmd),
+        Command::Feeds(cmd) => feeds::run(cmd),
         Command::Generate(cmd) => generate::run(cmd),
     }
 }
