@@ -832,4 +832,42 @@ mod partial_tests {
                 .contains("cannot be used together")
         );
     }
+
+    /// The feed keys in vexgate.toml: paths relative to the file, the threshold as a TOML
+    /// number or a string, the defaults, and the values refused as never blocking.
+    #[test]
+    fn feed_settings_from_the_file() {
+        let path = Path::new("ci/vexgate.toml");
+        let layer = PartialConfig::from_toml(
+            path,
+            "kev = \"feeds/kev.json\"\nepss = \"feeds/epss.csv.gz\"\nblock-kev = true\n\
+             epss-threshold = 0.1\nepss-missing = \"allow\"\nfeed-max-age = \"36h\"\n",
+        )
+        .unwrap();
+        let f = layer.validate().unwrap().feeds;
+        assert_eq!(f.kev.as_deref(), Some(Path::new("ci/feeds/kev.json")));
+        assert_eq!(f.epss.as_deref(), Some(Path::new("ci/feeds/epss.csv.gz")));
+        assert!(f.block_kev && !f.strict);
+        assert_eq!(f.epss_threshold, Some(0.1));
+        assert_eq!(f.epss_missing, MissingScore::Allow);
+        assert_eq!(f.kev_suppression, KevSuppression::Allow);
+        assert_eq!(f.max_age, jiff::SignedDuration::from_hours(36));
+        let s =
+            PartialConfig::from_toml(path, "epss-threshold = \"1\"\nepss = \"e.csv\"\n").unwrap();
+        assert_eq!(s.validate().unwrap().feeds.epss_threshold, Some(1.0));
+        assert_eq!(
+            PartialConfig::default().validate().unwrap().feeds,
+            FeedSettings::default()
+        );
+        for bad in [
+            "epss-threshold = 1.5",
+            "epss-threshold = -0.1",
+            "epss-missing = \"maybe\"",
+        ] {
+            let e = PartialConfig::from_toml(path, bad).unwrap_err().to_string();
+            assert!(e.starts_with("ci/vexgate.toml: "), "{e}");
+        }
+        assert!(parse_threshold("inf").is_err());
+        assert!(parse_threshold("0").is_ok());
+    }
 }
