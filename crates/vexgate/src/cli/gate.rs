@@ -122,12 +122,26 @@ pub fn run(cmd: GateCommand) -> Result<i32> {
             .spawn(move || VexSet::read(&sources))
             .map_err(|_| ())
     });
+    // The feeds (an EPSS file holds some 300 000 scores) load on a third thread the same
+    // way; their errors come after the reports'.
+    let feeds_loader = settings.feeds.any().then(|| {
+        let (kev, epss) = (settings.feeds.kev.clone(), settings.feeds.epss.clone());
+        std::thread::Builder::new()
+            .spawn(move || Feeds::read(kev.as_deref(), epss.as_deref()))
+            .map_err(|_| ())
+    });
     let files = gate::read_reports(&cmd.reports)?;
     let reports = gate::parse_reports(&files)?;
-    let feeds = Feeds::read(
-        settings.feeds.kev.as_deref(),
-        settings.feeds.epss.as_deref(),
-    )?;
+    let feeds = match feeds_loader {
+        None => Feeds::default(),
+        Some(Ok(h)) => h
+            .join()
+            .unwrap_or_else(|_| Err(Error::usage("internal error: feed loader panicked")))?,
+        Some(Err(())) => Feeds::read(
+            settings.feeds.kev.as_deref(),
+            settings.feeds.epss.as_deref(),
+        )?,
+    };
     let baseline_paths = settings.baseline.as_ref().map_or(&[][..], |b| &b.files[..]);
     let baseline_files = gate::read_reports(baseline_paths)?;
     let baseline_reports = gate::parse_reports(&baseline_files)?;
