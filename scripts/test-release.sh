@@ -368,7 +368,7 @@ for i in "${gate_inputs[@]}"; do
   var=${i//-/_}
   var=${var^^}
   case "$i" in
-    ignore-unfixed | show-suppressed | require-coverage) value=false want="--$i=false" ;;
+    ignore-unfixed | show-suppressed | require-coverage | block-kev | strict-feeds) value=false want="--$i=false" ;;
     report-platform) value=' r.json=linux/arm64 ' want=$'--report-platform\nr.json=linux/arm64' ;;
     *) value="v-$i" want=$'--'"$i"$'\n'"v-$i" ;;
   esac

@@ -8,7 +8,8 @@
 # the runner inside this script): VEXGATE (the binary), REPORTS (whitespace-separated paths),
 # IMAGE, PLATFORMS, SEVERITY, IGNORE_UNFIXED, IGNORE_STATUS, IGNOREFILE, VEX (comma-separated),
 # IMAGE_REPO, REPORT_PLATFORM (one FILE=OS/ARCH per line), SHOW_SUPPRESSED, REQUIRE_COVERAGE,
-# CONFIG, BASELINE (whitespace-separated paths), BASELINE_MODE, BASELINE_MISSING, EXPECT_PLATFORMS, EXPECT_PLATFORMS_FROM, SUMMARY_PATH, SARIF_PATH, STEP_SUMMARY (true/false), FAIL_ON_BLOCKING (true/false).
+# CONFIG, BASELINE (whitespace-separated paths), BASELINE_MODE, BASELINE_MISSING, EXPECT_PLATFORMS,
+# EXPECT_PLATFORMS_FROM, KEV, EPSS, BLOCK_KEV, EPSS_THRESHOLD, EPSS_MISSING, KEV_SUPPRESSION, FEED_MAX_AGE, STRICT_FEEDS, SUMMARY_PATH, SARIF_PATH, STEP_SUMMARY (true/false), FAIL_ON_BLOCKING (true/false).
 # An empty input passes no flag, so vexgate's own defaults (and VEXGATE_* variables and
 # vexgate.toml) apply.
 #
@@ -34,6 +35,8 @@ check_bool step-summary "${STEP_SUMMARY:-}"
 check_bool ignore-unfixed "${IGNORE_UNFIXED:-}"
 check_bool show-suppressed "${SHOW_SUPPRESSED:-}"
 check_bool require-coverage "${REQUIRE_COVERAGE:-}"
+check_bool block-kev "${BLOCK_KEV:-}"
+check_bool strict-feeds "${STRICT_FEEDS:-}"
 fail_on_blocking=${FAIL_ON_BLOCKING:-true}
 fail_on_blocking=${fail_on_blocking,,}
 step_summary=${STEP_SUMMARY:-true}
@@ -44,6 +47,10 @@ show_suppressed=${SHOW_SUPPRESSED:-}
 show_suppressed=${show_suppressed,,}
 require_coverage=${REQUIRE_COVERAGE:-}
 require_coverage=${require_coverage,,}
+block_kev=${BLOCK_KEV:-}
+block_kev=${block_kev,,}
+strict_feeds=${STRICT_FEEDS:-}
+strict_feeds=${strict_feeds,,}
 
 flags=()
 [ -n "${SEVERITY:-}" ] && flags+=(--severity "$SEVERITY")
@@ -62,6 +69,14 @@ for b in "${baselines[@]}"; do flags+=(--baseline "$b"); done
 [ -n "${BASELINE_MISSING:-}" ] && flags+=(--baseline-missing "$BASELINE_MISSING")
 [ -n "${EXPECT_PLATFORMS:-}" ] && flags+=(--expect-platforms "$EXPECT_PLATFORMS")
 [ -n "${EXPECT_PLATFORMS_FROM:-}" ] && flags+=(--expect-platforms-from "$EXPECT_PLATFORMS_FROM")
+[ -n "${KEV:-}" ] && flags+=(--kev "$KEV")
+[ -n "${EPSS:-}" ] && flags+=(--epss "$EPSS")
+[ -n "$block_kev" ] && flags+=("--block-kev=$block_kev")
+[ -n "${EPSS_THRESHOLD:-}" ] && flags+=(--epss-threshold "$EPSS_THRESHOLD")
+[ -n "${EPSS_MISSING:-}" ] && flags+=(--epss-missing "$EPSS_MISSING")
+[ -n "${KEV_SUPPRESSION:-}" ] && flags+=(--kev-suppression "$KEV_SUPPRESSION")
+[ -n "${FEED_MAX_AGE:-}" ] && flags+=(--feed-max-age "$FEED_MAX_AGE")
+[ -n "$strict_feeds" ] && flags+=("--strict-feeds=$strict_feeds")
 while IFS= read -r line; do
   line=${line#"${line%%[![:space:]]*}"}
   line=${line%"${line##*[![:space:]]}"}
@@ -99,7 +114,9 @@ blocking=''
 if [ "$rc" -le 1 ] && [ "${#reports[@]}" -gt 0 ]; then
   # The same policy again, as vexgate's stable JSON, to count what blocks.
   json=$("$VEXGATE" gate "${flags[@]}" --format json "${reports[@]}" 2>/dev/null)
-  blocking=$(jq -r '(.blocking | length) + (.other_blocking | length)' <<<"$json" 2>/dev/null) || blocking=''
+  # (--kev-suppression deny: each suppressed KEV finding blocks too.)
+  blocking=$(jq -r '(.blocking | length) + (.other_blocking | length)
+    + (if (.feeds.kev_suppression_failed // false) then (.feeds.suppressed_kev | length) else 0 end)' <<<"$json" 2>/dev/null) || blocking=''
 fi
 {
   printf 'verdict=%s\n' "$verdict"

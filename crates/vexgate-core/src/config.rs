@@ -7,7 +7,9 @@
 //! `vexgate.toml` keys are the flag names in kebab-case: `severity`, `ignore-unfixed`,
 //! `ignore-status`, `ignorefile`, `vex`, `image-repo`, `format`, `summary-md`, `sarif`,
 //! `show-suppressed`, `require-coverage`, `baseline`, `baseline-mode`, `baseline-missing`,
-//! `expect-platforms`, `expect-platforms-from`. Lists may be TOML arrays or comma-separated
+//! `expect-platforms`, `expect-platforms-from`, `kev`, `epss`, `block-kev`, `epss-threshold` (a
+//! string or a number), `epss-missing`, `kev-suppression`, `feed-max-age`, `strict-feeds`. Lists
+//! may be TOML arrays or comma-separated
 //! strings. Relative paths in the file are relative to the file's directory. An unknown key,
 //! and a value that is wrong on its own (an unknown severity, `severity = []`), is an error
 //! naming the file.
@@ -86,6 +88,16 @@ keyword_setting!(
     [BaselineMode::BlockNew, BaselineMode::Report]
 );
 keyword_setting!(
+    MissingScore,
+    "epss-missing",
+    [MissingScore::Deny, MissingScore::Allow]
+);
+keyword_setting!(
+    KevSuppression,
+    "kev-suppression",
+    [KevSuppression::Allow, KevSuppression::Deny]
+);
+keyword_setting!(
     MissingBaseline,
     "baseline-missing",
     [MissingBaseline::Deny, MissingBaseline::Allow]
@@ -107,6 +119,86 @@ pub struct Settings {
     pub warnings: Vec<Warning>,
     /// `--baseline` and its mode; `None` without baselines.
     pub baseline: Option<BaselineSettings>,
+    /// Exploitation feeds (`--kev`, `--epss`) and their policy; the default gives none.
+    pub feeds: FeedSettings,
+}
+
+/// `--epss-missing`: does a finding without an EPSS score block under `--epss-threshold`?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingScore {
+    /// It blocks (the default: an unscored CVE is not known to be safe).
+    #[default]
+    Deny,
+    /// It does not block.
+    Allow,
+}
+
+/// `--kev-suppression`: may an ignore file or VEX suppress a KEV finding?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KevSuppression {
+    /// Yes; each such suppression is listed in every output (the default).
+    #[default]
+    Allow,
+    /// No: a suppressed KEV finding blocks (exit 1), listed as such.
+    Deny,
+}
+
+impl MissingScore {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MissingScore::Deny => "deny",
+            MissingScore::Allow => "allow",
+        }
+    }
+}
+
+impl KevSuppression {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KevSuppression::Allow => "allow",
+            KevSuppression::Deny => "deny",
+        }
+    }
+}
+
+/// The exploitation feeds and what they change (see [`crate::feeds`] and docs/src/gate.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSettings {
+    /// The CISA KEV catalog file.
+    pub kev: Option<PathBuf>,
+    /// The FIRST EPSS score file (plain or gzip).
+    pub epss: Option<PathBuf>,
+    /// KEV findings block whatever their severity or fix status.
+    pub block_kev: bool,
+    /// Among the findings the severity policy selects, only those with EPSS >= this block.
+    pub epss_threshold: Option<f64>,
+    pub epss_missing: MissingScore,
+    pub kev_suppression: KevSuppression,
+    /// A feed older than this is a warning (an error with `strict`).
+    pub max_age: jiff::SignedDuration,
+    pub strict: bool,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        FeedSettings {
+            kev: None,
+            epss: None,
+            block_kev: false,
+            epss_threshold: None,
+            epss_missing: MissingScore::Deny,
+            kev_suppression: KevSuppression::Allow,
+            max_age: crate::feeds::DEFAULT_MAX_AGE,
+            strict: false,
+        }
+    }
+}
+
+impl FeedSettings {
+    /// Was any feed given?
+    pub fn any(&self) -> bool {
+        self.kev.is_some() || self.epss.is_some()
+    }
 }
 
 /// Baseline gating (`--baseline`, `--baseline-mode`, `--baseline-missing`); see
@@ -142,6 +234,7 @@ impl Settings {
             config_file: None,
             warnings: Vec::new(),
             baseline: None,
+            feeds: FeedSettings::default(),
         }
     }
 }
@@ -195,6 +288,20 @@ pub struct PartialConfig {
     /// lower one's, see [`PartialConfig::or`]).
     pub expect_platforms: Option<List>,
     pub expect_platforms_from: Option<PathBuf>,
+    /// The CISA KEV catalog file.
+    pub kev: Option<PathBuf>,
+    /// The FIRST EPSS score file.
+    pub epss: Option<PathBuf>,
+    pub block_kev: Option<bool>,
+    /// A number in `[0, 1]` (kept as written; checked by `check`). The file may give a
+    /// TOML number or a string.
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub epss_threshold: Option<String>,
+    pub epss_missing: Option<MissingScore>,
+    pub kev_suppression: Option<KevSuppression>,
+    /// A duration such as `7d`.
+    pub feed_max_age: Option<String>,
+    pub strict_feeds: Option<bool>,
     #[serde(skip)]
     pub report_platform: Vec<String>,
     #[serde(skip)]
@@ -234,6 +341,8 @@ impl PartialConfig {
         layer.summary_md = layer.summary_md.map(rel);
         layer.sarif = layer.sarif.map(rel);
         layer.expect_platforms_from = layer.expect_platforms_from.map(rel);
+        layer.kev = layer.kev.map(rel);
+        layer.epss = layer.epss.map(rel);
         layer.vex = layer.vex.map(|l| {
             List::Many(
                 l.items()
@@ -308,6 +417,14 @@ impl PartialConfig {
             } else {
                 lower.expect_platforms_from
             },
+            kev: self.kev.or(lower.kev),
+            epss: self.epss.or(lower.epss),
+            block_kev: self.block_kev.or(lower.block_kev),
+            epss_threshold: self.epss_threshold.or(lower.epss_threshold),
+            epss_missing: self.epss_missing.or(lower.epss_missing),
+            kev_suppression: self.kev_suppression.or(lower.kev_suppression),
+            feed_max_age: self.feed_max_age.or(lower.feed_max_age),
+            strict_feeds: self.strict_feeds.or(lower.strict_feeds),
             report_platform: if self.report_platform.is_empty() {
                 lower.report_platform
             } else {
@@ -358,6 +475,15 @@ impl PartialConfig {
                 );
             }
         }
+        if let Some(t) = &self.epss_threshold {
+            parse_threshold(t).map_err(|e| {
+                format!("{}{e}", flag("--epss-threshold", "VEXGATE_EPSS_THRESHOLD"))
+            })?;
+        }
+        if let Some(a) = &self.feed_max_age {
+            crate::feeds::parse_max_age(a)
+                .map_err(|e| format!("{}{e}", flag("--feed-max-age", "VEXGATE_FEED_MAX_AGE")))?;
+        }
         for p in &self.report_platform {
             parse_report_platform(p)?;
         }
@@ -385,6 +511,7 @@ impl PartialConfig {
         self.check(false).map_err(Error::usage)?;
         let mut warnings = Vec::new();
         let baseline = self.baseline_settings();
+        let feeds = self.feed_settings()?;
         let severities = match &self.severity {
             Some(l) => policy::parse_severities(&l.items())?,
             None => policy::DEFAULT_SEVERITIES.to_vec(),
@@ -469,6 +596,64 @@ impl PartialConfig {
             config_file: self.file,
             warnings,
             baseline,
+            feeds,
+        })
+    }
+
+    /// The feed settings, checked together: a policy flag without the feed it needs is a
+    /// usage error (it would silently do nothing).
+    fn feed_settings(&self) -> Result<FeedSettings> {
+        let needs = |set: bool, flag: &str, feed: Option<&PathBuf>, feed_flag: &str| {
+            if set && feed.is_none() {
+                return Err(Error::usage(format!(
+                    "{flag} needs {feed_flag} FILE (the feed it reads)"
+                )));
+            }
+            Ok(())
+        };
+        let (kev, epss) = (self.kev.as_ref(), self.epss.as_ref());
+        needs(self.block_kev == Some(true), "--block-kev", kev, "--kev")?;
+        needs(
+            self.kev_suppression == Some(KevSuppression::Deny),
+            "--kev-suppression deny",
+            kev,
+            "--kev",
+        )?;
+        needs(
+            self.epss_threshold.is_some(),
+            "--epss-threshold",
+            epss,
+            "--epss",
+        )?;
+        if self.epss_missing.is_some() && self.epss_threshold.is_none() {
+            return Err(Error::usage(
+                "--epss-missing needs --epss-threshold P (it decides whether findings \
+                 without a score block under the threshold)",
+            ));
+        }
+        let no_feed = kev.is_none() && epss.is_none();
+        if no_feed && (self.strict_feeds == Some(true) || self.feed_max_age.is_some()) {
+            return Err(Error::usage(
+                "--feed-max-age and --strict-feeds need a feed (--kev FILE or --epss FILE)",
+            ));
+        }
+        Ok(FeedSettings {
+            kev: self.kev.clone(),
+            epss: self.epss.clone(),
+            block_kev: self.block_kev.unwrap_or(false),
+            epss_threshold: self
+                .epss_threshold
+                .as_deref()
+                .map(parse_threshold)
+                .transpose()
+                .map_err(Error::usage)?,
+            epss_missing: self.epss_missing.unwrap_or_default(),
+            kev_suppression: self.kev_suppression.unwrap_or_default(),
+            max_age: match self.feed_max_age.as_deref() {
+                Some(a) => crate::feeds::parse_max_age(a).map_err(Error::usage)?,
+                None => crate::feeds::DEFAULT_MAX_AGE,
+            },
+            strict: self.strict_feeds.unwrap_or(false),
         })
     }
 
@@ -503,6 +688,39 @@ fn relative_to(base: &Path, p: PathBuf) -> PathBuf {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(p),
         _ => p,
     }
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        S(String),
+        F(f64),
+        I(i64),
+    }
+    Ok(Some(match N::deserialize(d)? {
+        N::S(s) => s,
+        N::F(f) => f.to_string(),
+        N::I(i) => i.to_string(),
+    }))
+}
+
+/// `--epss-threshold P`: a number in `[0, 1]`. Above 1 no score could ever reach it, so
+/// nothing selected by severity could block: an error, like every setting that would stop
+/// the gate from ever blocking.
+pub fn parse_threshold(s: &str) -> std::result::Result<f64, String> {
+    let p: f64 = s.trim().parse().map_err(|_| {
+        format!("invalid EPSS threshold {s:?}: expected a probability between 0 and 1, e.g. 0.1")
+    })?;
+    if !p.is_finite() || !(0.0..=1.0).contains(&p) {
+        return Err(format!(
+            "EPSS threshold {s} is outside [0, 1]: EPSS scores are probabilities, so no \
+             score could reach it and nothing could ever block"
+        ));
+    }
+    Ok(p)
 }
 
 /// `--report-platform FILE=os/arch` (split at the last `=`).
@@ -704,5 +922,43 @@ mod partial_tests {
                 .to_string()
                 .contains("cannot be used together")
         );
+    }
+
+    /// The feed keys in vexgate.toml: paths relative to the file, the threshold as a TOML
+    /// number or a string, the defaults, and the values refused as never blocking.
+    #[test]
+    fn feed_settings_from_the_file() {
+        let path = Path::new("ci/vexgate.toml");
+        let layer = PartialConfig::from_toml(
+            path,
+            "kev = \"feeds/kev.json\"\nepss = \"feeds/epss.csv.gz\"\nblock-kev = true\n\
+             epss-threshold = 0.1\nepss-missing = \"allow\"\nfeed-max-age = \"36h\"\n",
+        )
+        .unwrap();
+        let f = layer.validate().unwrap().feeds;
+        assert_eq!(f.kev.as_deref(), Some(Path::new("ci/feeds/kev.json")));
+        assert_eq!(f.epss.as_deref(), Some(Path::new("ci/feeds/epss.csv.gz")));
+        assert!(f.block_kev && !f.strict);
+        assert_eq!(f.epss_threshold, Some(0.1));
+        assert_eq!(f.epss_missing, MissingScore::Allow);
+        assert_eq!(f.kev_suppression, KevSuppression::Allow);
+        assert_eq!(f.max_age, jiff::SignedDuration::from_hours(36));
+        let s =
+            PartialConfig::from_toml(path, "epss-threshold = \"1\"\nepss = \"e.csv\"\n").unwrap();
+        assert_eq!(s.validate().unwrap().feeds.epss_threshold, Some(1.0));
+        assert_eq!(
+            PartialConfig::default().validate().unwrap().feeds,
+            FeedSettings::default()
+        );
+        for bad in [
+            "epss-threshold = 1.5",
+            "epss-threshold = -0.1",
+            "epss-missing = \"maybe\"",
+        ] {
+            let e = PartialConfig::from_toml(path, bad).unwrap_err().to_string();
+            assert!(e.starts_with("ci/vexgate.toml: "), "{e}");
+        }
+        assert!(parse_threshold("inf").is_err());
+        assert!(parse_threshold("0").is_ok());
     }
 }

@@ -2,7 +2,9 @@
 //! Renderers read it; they never filter again (data flows report → decision → renderers).
 
 use crate::baseline::{BaselineMode, FindingId, MissingBaseline};
+use crate::config::FeedSettings;
 use crate::diags::Code;
+use crate::feeds::{EpssScore, Feeds, KevEntry};
 use crate::policy::Policy;
 use crate::status::FindingStatus;
 use std::collections::{HashMap, HashSet};
@@ -71,12 +73,120 @@ pub struct ResultDecision {
     /// `block-new` mode these do not block; `vulnerabilities` itself is unchanged (it is
     /// what Trivy would report).
     pub existing: Vec<usize>,
+    /// `--block-kev`: the entries of `vulnerabilities` kept only because they are in the
+    /// KEV catalog (the severity or status filter would have dropped them), in index order.
+    pub kev_forced: Vec<usize>,
+    /// `--epss-threshold`: the entries of `vulnerabilities` that do not block because their
+    /// EPSS score is below the threshold (or they have none and `--epss-missing allow`), in
+    /// index order. `vulnerabilities` itself is unchanged.
+    pub below_threshold: Vec<usize>,
 }
 
 impl ResultDecision {
     /// Is vulnerability `vi` (an index into the result's array) in the baseline?
     pub fn is_existing(&self, vi: usize) -> bool {
         self.existing.binary_search(&vi).is_ok()
+    }
+
+    /// Is vulnerability `vi` kept from blocking by the EPSS threshold?
+    pub fn is_below_threshold(&self, vi: usize) -> bool {
+        self.below_threshold.binary_search(&vi).is_ok()
+    }
+}
+
+/// One feed as the decision used it (shown by every output).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedStatus {
+    /// `kev` or `epss`.
+    pub kind: &'static str,
+    pub path: PathBuf,
+    /// KEV `catalogVersion`, EPSS `model_version` (as published: hostile text).
+    pub version: String,
+    /// KEV `dateReleased`, EPSS `score_date`.
+    pub date: jiff::Timestamp,
+    /// The real clock minus `date` (zero for a date in the future).
+    pub age: jiff::SignedDuration,
+    /// Older than `--feed-max-age`.
+    pub stale: bool,
+}
+
+/// What the exploitation feeds contributed to the decision.
+#[derive(Debug)]
+pub struct FeedsDecision {
+    pub feeds: Feeds,
+    pub settings: FeedSettings,
+    pub status: Vec<FeedStatus>,
+    /// Vulnerabilities left after the filters and VEX (and suppressed ones) with no CVE to
+    /// look up, over all reports.
+    pub no_cve: usize,
+    /// `--kev-suppression deny` and an ignore file or VEX suppressed a KEV finding: the
+    /// gate blocks.
+    pub kev_suppression_failed: bool,
+}
+
+/// A finding's exploitation facts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts<'f> {
+    pub kev: Option<&'f KevEntry>,
+    pub epss: Option<EpssScore>,
+    /// The finding has a CVE to look up.
+    pub has_cve: bool,
+}
+
+/// Why a blocking vulnerability blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockReason {
+    /// The severity policy selects it (and no threshold, or `EpssAtThreshold`).
+    Policy,
+    /// `--block-kev`: it is in the KEV catalog.
+    Kev,
+    /// `--epss-threshold`: its score reaches the threshold.
+    EpssAtThreshold,
+    /// `--epss-threshold` with `--epss-missing deny`: it has no score.
+    NoScore,
+}
+
+impl BlockReason {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BlockReason::Policy => "policy",
+            BlockReason::Kev => "kev",
+            BlockReason::EpssAtThreshold => "epss",
+            BlockReason::NoScore => "no-epss-score",
+        }
+    }
+}
+
+impl FeedsDecision {
+    /// The facts of vulnerability `v`.
+    pub fn facts(&self, v: &Vulnerability<'_>) -> Facts<'_> {
+        self.facts_of_cve(crate::feeds::cve_of(v).as_deref())
+    }
+
+    /// The facts of a finding whose CVE ([`crate::feeds::cve_of`]) is `cve`.
+    pub fn facts_of_cve(&self, cve: Option<&str>) -> Facts<'_> {
+        let Some(cve) = cve else {
+            return Facts::default();
+        };
+        let (kev, epss) = self.feeds.lookup(cve);
+        Facts {
+            kev,
+            epss,
+            has_cve: true,
+        }
+    }
+
+    /// Why a vulnerability that blocks does so.
+    pub fn reason(&self, v: &Vulnerability<'_>) -> BlockReason {
+        let f = self.facts(v);
+        if self.settings.block_kev && f.kev.is_some() {
+            return BlockReason::Kev;
+        }
+        match (self.settings.epss_threshold, f.epss) {
+            (None, _) => BlockReason::Policy,
+            (Some(_), Some(_)) => BlockReason::EpssAtThreshold,
+            (Some(_), None) => BlockReason::NoScore,
+        }
     }
 }
 
@@ -160,11 +270,23 @@ impl ReportDecision<'_> {
     }
 
     /// The blocking vulnerabilities of result `ri`: all that survived the filters and VEX,
-    /// less the baseline's existing ones in `block-new` mode.
+    /// less the baseline's existing ones in `block-new` mode and the ones below the EPSS
+    /// threshold.
     pub fn blocking_vulnerabilities(&self, ri: usize) -> impl Iterator<Item = usize> + '_ {
         let d = &self.results[ri];
         let skip = self.only_new_blocks();
         d.vulnerabilities
+            .iter()
+            .copied()
+            .filter(move |&vi| !(d.is_below_threshold(vi) || skip && d.is_existing(vi)))
+    }
+
+    /// The vulnerabilities of result `ri` the EPSS threshold keeps from blocking (not
+    /// counting the baseline's existing ones in `block-new` mode, listed there).
+    pub fn below_threshold(&self, ri: usize) -> impl Iterator<Item = usize> + '_ {
+        let d = &self.results[ri];
+        let skip = self.only_new_blocks();
+        d.below_threshold
             .iter()
             .copied()
             .filter(move |&vi| !(skip && d.is_existing(vi)))
@@ -234,6 +356,8 @@ pub struct Decision<'r> {
     // --- the platform check (`--expect-platforms`, see crate::expect) ---
     /// The check's outcome, when one was asked for; a failed check blocks.
     pub platform_check: Option<crate::expect::PlatformCheck>,
+    /// Set when `--kev` or `--epss` was given.
+    pub feeds: Option<FeedsDecision>,
 }
 
 /// One row of the cross-platform view: a finding present on several platforms is one row.
@@ -292,7 +416,37 @@ impl<'r> Decision<'r> {
                 .platform_check
                 .as_ref()
                 .is_some_and(crate::expect::PlatformCheck::failed)
+            || self
+                .feeds
+                .as_ref()
+                .is_some_and(|f| f.kev_suppression_failed)
             || self.reports.iter().any(ReportDecision::blocks)
+    }
+
+    /// The exploitation facts of `v` (none without feeds).
+    pub fn facts(&self, v: &Vulnerability<'_>) -> Facts<'_> {
+        self.feeds.as_ref().map(|f| f.facts(v)).unwrap_or_default()
+    }
+
+    /// The exploitation facts of a finding by its CVE (none without feeds).
+    pub fn facts_of_cve(&self, cve: Option<&str>) -> Facts<'_> {
+        self.feeds
+            .as_ref()
+            .map(|f| f.facts_of_cve(cve))
+            .unwrap_or_default()
+    }
+
+    /// Why blocking vulnerability `v` blocks (`Policy` without feeds).
+    pub fn reason(&self, v: &Vulnerability<'_>) -> BlockReason {
+        self.feeds
+            .as_ref()
+            .map_or(BlockReason::Policy, |f| f.reason(v))
+    }
+
+    /// Vulnerabilities the EPSS threshold keeps from blocking, merged like
+    /// [`Self::blocking_rows`].
+    pub fn below_threshold_rows(&self) -> Vec<Row<'r>> {
+        self.rows(|rep, ri| rep.below_threshold(ri).map(|vi| (vi, None)).collect())
     }
 
     /// Blocking vulnerabilities merged across platforms, keyed on

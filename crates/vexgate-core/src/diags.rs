@@ -17,6 +17,9 @@ pub enum Code {
     /// The platform check (`--expect-platforms`) found a missing, unexpected or unknown
     /// platform; it fails the gate.
     ExpectPlatforms,
+    /// An exploitation feed (`--kev`, `--epss`) is older than `--feed-max-age` (an error
+    /// with `--strict-feeds`).
+    FeedStale,
     /// `--ignore-unfixed` was given together with `--ignore-status`, which wins.
     IgnoreUnfixedOverridden,
     /// An ignore-file line has an `exp:` date that does not parse (the line still applies).
@@ -43,11 +46,12 @@ pub enum Code {
 
 impl Code {
     /// Every code, in name order.
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 16] = [
         Code::BaselineMissing,
         Code::BaselineUnused,
         Code::Coverage,
         Code::ExpectPlatforms,
+        Code::FeedStale,
         Code::IgnoreUnfixedOverridden,
         Code::IgnorefileBadExp,
         Code::ImagePurl,
@@ -68,6 +72,7 @@ impl Code {
             Code::BaselineUnused => "baseline-unused",
             Code::Coverage => "coverage",
             Code::ExpectPlatforms => "expect-platforms",
+            Code::FeedStale => "feed-stale",
             Code::IgnoreUnfixedOverridden => "ignore-unfixed-overridden",
             Code::IgnorefileBadExp => "ignorefile-bad-exp",
             Code::ImagePurl => "image-purl",

@@ -20,9 +20,11 @@ use jiff::Timestamp;
 use crate::baseline::{self, MissingBaseline};
 use crate::config::Settings;
 use crate::decision::{
-    BaselineSummary, Decision, FixedFinding, Presence, ReportBaseline, ReportDecision, Warning,
+    BaselineSummary, Decision, FeedStatus, FeedsDecision, FixedFinding, Origin, Presence,
+    ReportBaseline, ReportDecision, Warning,
 };
 use crate::error::{Error, Result};
+use crate::feeds::Feeds;
 use crate::policy::{self, IgnoreConfig, Policy};
 use crate::report::{Coverage, Platform, Report, ReportFile};
 use crate::vex::{self, VexSet};
@@ -150,12 +152,45 @@ pub fn decide_with_vex<'r>(
     now: Timestamp,
     vex_set: Result<&VexSet>,
 ) -> Result<Decision<'r>> {
+    decide_with_feeds(files, reports, settings, now, vex_set, Feeds::default())
+}
+
+/// [`decide_with_vex`] with the exploitation feeds `settings.feeds` names, loaded by the
+/// caller ([`Feeds::read`]). Without feeds this is exactly [`decide_with_vex`]. With them,
+/// in this order (docs/src/gate.md): `--block-kev` lets KEV findings through the severity
+/// and status filters; the ignore file, de-duplication and VEX then run as usual (a KEV
+/// finding they suppress is listed, and with `--kev-suppression deny` blocks); finally
+/// `--epss-threshold` keeps the findings that are not KEV-blocked and score below it from
+/// blocking. Feed ages are measured against [`crate::feeds::now`] (never
+/// `SOURCE_DATE_EPOCH`).
+pub fn decide_with_feeds<'r>(
+    files: &'r [ReportFile],
+    reports: &'r [Report<'r>],
+    settings: &Settings,
+    now: Timestamp,
+    vex_set: Result<&VexSet>,
+    feeds: Feeds,
+) -> Result<Decision<'r>> {
     let policy = &settings.policy;
     let mut warnings = settings.warnings.clone();
     let ignore = load_ignorefile(policy, now, &mut warnings)?;
     let vex_set = vex_set?;
     warnings.extend(vex_set.warnings());
     let platforms = platforms(files, reports, settings, &mut warnings)?;
+    let feeds = if feeds.is_empty() {
+        None
+    } else {
+        Some(feeds_decision(feeds, &settings.feeds, &mut warnings)?)
+    };
+    let keep_kev = |v: &crate::report::Vulnerability<'_>| {
+        feeds.as_ref().is_some_and(|f| f.facts(v).kev.is_some())
+    };
+    let keep: Option<&dyn Fn(&crate::report::Vulnerability<'_>) -> bool> =
+        if settings.feeds.block_kev && feeds.is_some() {
+            Some(&keep_kev)
+        } else {
+            None
+        };
 
     let mut out = Vec::with_capacity(reports.len());
     let mut coverage_failed = false;
@@ -163,7 +198,7 @@ pub fn decide_with_vex<'r>(
         let mut results: Vec<_> = report
             .results
             .iter()
-            .map(|r| policy::filter_result(r, policy, &ignore))
+            .map(|r| policy::filter_result_with(r, policy, &ignore, keep))
             .collect();
         // pkg/result/filter.go Filter: VEX runs once per report, after every result's filters.
         let assumed_identity = if vex_set.is_empty() {
@@ -219,6 +254,13 @@ pub fn decide_with_vex<'r>(
             Some(check)
         }
     };
+    let feeds = match feeds {
+        Some(mut f) => {
+            apply_feed_policy(&mut out, &mut f);
+            Some(f)
+        }
+        None => None,
+    };
     let presence = presence(&out);
     Ok(Decision {
         policy: policy.clone(),
@@ -228,7 +270,132 @@ pub fn decide_with_vex<'r>(
         baseline: None,
         presence,
         platform_check,
+        feeds,
     })
+}
+
+/// Check the loaded feeds against their settings: their age (a warning, or with
+/// `--strict-feeds` an error naming the file), and a threshold no score in the file
+/// reaches (nothing scored could ever block: an error).
+fn feeds_decision(
+    feeds: Feeds,
+    settings: &crate::config::FeedSettings,
+    warnings: &mut Vec<Warning>,
+) -> Result<FeedsDecision> {
+    let now = crate::feeds::now();
+    let mut status = Vec::new();
+    if let Some((path, c)) = &feeds.kev {
+        status.push(("kev", path, c.catalog_version.clone(), c.date_released));
+    }
+    if let Some((path, s)) = &feeds.epss {
+        status.push(("epss", path, s.model_version.clone(), s.score_date));
+    }
+    let mut out = Vec::new();
+    for (kind, path, version, date) in status {
+        let age = now.duration_since(date).max(jiff::SignedDuration::ZERO);
+        let stale = age > settings.max_age;
+        if stale {
+            let what = if kind == "kev" {
+                "KEV catalog dateReleased"
+            } else {
+                "EPSS score_date"
+            };
+            let msg = format!(
+                "{what} {date} is {} old, older than --feed-max-age {}",
+                crate::feeds::describe_age(age),
+                crate::feeds::describe_age(settings.max_age)
+            );
+            if settings.strict {
+                return Err(Error::input(
+                    path,
+                    format!("{msg} (--strict-feeds): fetch a fresh copy (vexgate feeds fetch)"),
+                ));
+            }
+            warnings.push(Warning {
+                code: Code::FeedStale,
+                message: format!("{}: {msg}", path.display()),
+            });
+        }
+        out.push(FeedStatus {
+            kind,
+            path: path.clone(),
+            version,
+            date,
+            age,
+            stale,
+        });
+    }
+    if let (Some(p), Some((path, s))) = (settings.epss_threshold, &feeds.epss)
+        && p > s.max_score
+    {
+        return Err(Error::input(
+            path,
+            format!(
+                "no score reaches --epss-threshold {p} (the highest is {}), so no scored \
+                 finding could ever block: lower the threshold",
+                s.max_score
+            ),
+        ));
+    }
+    Ok(FeedsDecision {
+        feeds,
+        settings: settings.clone(),
+        status: out,
+        no_cve: 0,
+        kev_suppression_failed: false,
+    })
+}
+
+/// After the filters and VEX: mark what the EPSS threshold keeps from blocking, count the
+/// findings without a CVE, and apply `--kev-suppression deny`.
+fn apply_feed_policy(reports: &mut [ReportDecision<'_>], f: &mut FeedsDecision) {
+    use crate::config::{KevSuppression, MissingScore};
+    let s = &f.settings;
+    let mut no_cve = 0;
+    let mut denied = false;
+    for rep in reports.iter_mut() {
+        for (r, d) in rep.report.results.iter().zip(&mut rep.results) {
+            let mut below = Vec::new();
+            for &vi in &d.vulnerabilities {
+                let v = &r.vulnerabilities[vi];
+                let facts = f.facts(v);
+                if !facts.has_cve {
+                    no_cve += 1;
+                }
+                if s.block_kev && facts.kev.is_some() {
+                    continue;
+                }
+                let Some(p) = s.epss_threshold else { continue };
+                let blocks = match facts.epss {
+                    Some(e) => e.score >= p,
+                    None => s.epss_missing == MissingScore::Deny,
+                };
+                if !blocks {
+                    below.push(vi);
+                }
+            }
+            below.sort_unstable();
+            d.below_threshold = below;
+            d.kev_forced.retain(|vi| d.vulnerabilities.contains(vi));
+            for (kind, vi, sup) in &d.suppressed {
+                if *kind != crate::decision::FindingKind::Vulnerability {
+                    continue;
+                }
+                let facts = f.facts(&r.vulnerabilities[*vi]);
+                if !facts.has_cve {
+                    no_cve += 1;
+                }
+                if facts.kev.is_some()
+                    && s.kev_suppression == KevSuppression::Deny
+                    && matches!(sup.origin, Origin::IgnoreFile | Origin::Vex)
+                {
+                    denied = true;
+                }
+            }
+        }
+    }
+    f.no_cve = no_cve;
+    f.kev_suppression_failed = denied;
 }
 
 /// Platform drift: the identities each report has left, when there are two or more
@@ -343,10 +510,22 @@ pub fn apply_baselines(
             d.existing = existing;
         }
         // What the baseline blocks on under the same policy and VEX, and is gone now.
+        let keep_kev = |v: &crate::report::Vulnerability<'_>| {
+            decision
+                .feeds
+                .as_ref()
+                .is_some_and(|f| f.facts(v).kev.is_some())
+        };
+        let keep: Option<&dyn Fn(&crate::report::Vulnerability<'_>) -> bool> =
+            if settings.feeds.block_kev && decision.feeds.is_some() {
+                Some(&keep_kev)
+            } else {
+                None
+            };
         let mut base_results: Vec<_> = base
             .results
             .iter()
-            .map(|r| policy::filter_result(r, &settings.policy, &ignore))
+            .map(|r| policy::filter_result_with(r, &settings.policy, &ignore, keep))
             .collect();
         if !vex_set.is_empty() {
             vex::apply(

@@ -26,6 +26,7 @@ pub mod diags;
 pub mod error;
 pub mod escape;
 pub mod expect;
+pub mod feeds;
 pub mod gate;
 pub mod index;
 pub mod output;

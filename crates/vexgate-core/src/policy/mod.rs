@@ -169,8 +169,21 @@ pub fn filter_result(
     policy: &Policy,
     ignore: &IgnoreConfig,
 ) -> ResultDecision {
+    filter_result_with(result, policy, ignore, None)
+}
+
+/// [`filter_result`] where the vulnerabilities `keep` selects pass the severity and status
+/// filters whatever their severity and status (`--block-kev`: KEV findings); the ignore
+/// file and de-duplication still apply to them. Those kept only by `keep` are recorded in
+/// [`ResultDecision::kev_forced`]. With `None` this is exactly Trivy's filter.
+pub fn filter_result_with(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+    keep: Option<&dyn Fn(&Vulnerability<'_>) -> bool>,
+) -> ResultDecision {
     let mut d = ResultDecision::default();
-    filter_vulnerabilities(result, policy, ignore, &mut d);
+    filter_vulnerabilities_with(result, policy, ignore, keep, &mut d);
     filter_misconfigurations(result, policy, ignore, &mut d);
     filter_secrets(result, policy, ignore, &mut d);
     filter_licenses(result, policy, ignore, &mut d);
@@ -187,14 +200,27 @@ pub fn filter_vulnerabilities(
     ignore: &IgnoreConfig,
     d: &mut ResultDecision,
 ) {
+    filter_vulnerabilities_with(result, policy, ignore, None, d);
+}
+
+fn filter_vulnerabilities_with(
+    result: &ScanResult<'_>,
+    policy: &Policy,
+    ignore: &IgnoreConfig,
+    keep: Option<&dyn Fn(&Vulnerability<'_>) -> bool>,
+    d: &mut ResultDecision,
+) {
     let mut uniq: HashMap<String, usize> = HashMap::new();
     let mut kept: Vec<usize> = Vec::new();
+    let mut forced: Vec<usize> = Vec::new();
     for (i, v) in result.vulnerabilities.iter().enumerate() {
-        if !policy.severity_ok(v.effective_severity()) {
-            continue;
-        }
-        if policy.status_ignored(v.effective_status()) {
-            continue;
+        let selected = policy.severity_ok(v.effective_severity())
+            && !policy.status_ignored(v.effective_status());
+        if !selected {
+            if !keep.is_some_and(|k| k(v)) {
+                continue;
+            }
+            forced.push(i);
         }
         if !ignore.vulnerabilities.is_empty()
             && let Some(f) = ignore.match_vulnerability(
@@ -221,7 +247,13 @@ pub fn filter_vulnerabilities(
             }
         }
     }
+    if !forced.is_empty() {
+        let mut survivors = kept.clone();
+        survivors.sort_unstable();
+        forced.retain(|i| survivors.binary_search(i).is_ok());
+    }
     d.vulnerabilities = kept;
+    d.kev_forced = forced;
 }
 
 /// filter.go:106: the de-duplication key, joined with `/` exactly as Trivy formats it.

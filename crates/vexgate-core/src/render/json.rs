@@ -16,8 +16,11 @@
 //! - `blocking[].baseline`: `new` / `existing` / `null`, and `blocking[].missing_on`
 //!   (platform drift).
 //! - `counts.baseline` and `counts.drift`.
-//! - `baseline` (last key): the baseline settings, the findings it keeps from blocking and
+//! - `baseline`: the baseline settings, the findings it keeps from blocking and
 //!   the ones fixed since, or `null` without `--baseline`.
+//! - `blocking[].kev`, `blocking[].epss`, `blocking[].reason`, `suppressed[].kev`,
+//!   `suppressed[].epss` and `feeds` (last key): the exploitation feeds (`--kev`, `--epss`);
+//!   all `null` without them.
 //!
 //! ```text
 //! {
@@ -54,15 +57,21 @@
 //!     "platforms": ["linux/amd64", ...],  // "unknown" when a report has no platform
 //!     "baseline": "new" | "existing" | null,  // null without a baseline for its platforms;
 //!                                         // "new": absent from the baseline of at least one
-//!     "missing_on": [string]              // drift: platforms of this run that do not have
+//!     "missing_on": [string],             // drift: platforms of this run that do not have
 //!                                         // the finding (empty with one report)
+//!     "kev": null | {"date_added": "YYYY-MM-DD", "due_date": "YYYY-MM-DD",
+//!                    "ransomware": "Known" | "Unknown"},   // null: not in the catalog
+//!     "epss": null | {"score": f64, "percentile": f64},    // null: no score (or no --epss)
+//!     "reason": null | "policy" | "kev" | "epss" | "no-epss-score"  // why it blocks; null
+//!                                         // without feeds
 //!   }],
 //!   "suppressed": [{                   // always present, also without --show-suppressed
 //!     "type": "vulnerability" | "misconfiguration" | "secret" | "license",
 //!     "id", "pkg_name", "installed_version", "fixed_version", "severity", "target",
 //!     "status", "statement", "source",
 //!     "origin": "ignorefile" | "vex" | "report",
-//!     "platforms": [string]
+//!     "platforms": [string],
+//!     "kev": ..., "epss": ...             // as in "blocking" (null for non-vulnerabilities)
 //!   }],
 //!   "other_blocking": [{               // secrets, FAIL misconfigurations, licenses
 //!     "type", "id", "severity", "target", "detail", "primary_url" (string|null),
@@ -90,6 +99,22 @@
 //!       "id", "pkg_name", "installed_version", "severity", "target", "class", "type",
 //!       "title" (string|null), "primary_url" (string|null), "platforms": [string]
 //!     }]
+//!   },
+//!   "feeds": null | {                   // null without --kev and --epss
+//!     "kev": null | {"path": string, "version": string,   // catalogVersion
+//!                    "date": string,    // dateReleased, RFC 3339
+//!                    "age_seconds": int, "stale": bool},  // age against the real clock
+//!     "epss": null | {...as "kev"},     // version: model_version; date: score_date
+//!     "block_kev": bool,
+//!     "epss_threshold": f64 | null,
+//!     "epss_missing": "deny" | "allow",
+//!     "kev_suppression": "allow" | "deny",
+//!     "max_age_seconds": int,
+//!     "strict": bool,
+//!     "no_cve": int,                    // vulnerabilities (left or suppressed) with no CVE
+//!     "kev_suppression_failed": bool,   // --kev-suppression deny and a KEV finding suppressed
+//!     "suppressed_kev": [ ...as "suppressed" ],   // suppressed findings in the catalog
+//!     "below_threshold": [ ...as "blocking" ]     // kept from blocking by --epss-threshold
 //!   }
 //! }
 //! ```
@@ -153,6 +178,59 @@ struct Output<'a> {
     baseline: Option<Baseline<'a>>,
     // The platform check (see the module docs).
     platform_check: Option<PlatformCheckOut>,
+    feeds: Option<FeedsOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct KevOut {
+    date_added: String,
+    due_date: String,
+    ransomware: &'static str,
+}
+
+#[derive(Serialize)]
+struct EpssOut {
+    score: f64,
+    percentile: f64,
+}
+
+#[derive(Serialize)]
+struct FeedOut<'a> {
+    path: String,
+    version: &'a str,
+    date: String,
+    age_seconds: i64,
+    stale: bool,
+}
+
+#[derive(Serialize)]
+struct FeedsOut<'a> {
+    kev: Option<FeedOut<'a>>,
+    epss: Option<FeedOut<'a>>,
+    block_kev: bool,
+    epss_threshold: Option<f64>,
+    epss_missing: &'static str,
+    kev_suppression: &'static str,
+    max_age_seconds: i64,
+    strict: bool,
+    no_cve: usize,
+    kev_suppression_failed: bool,
+    suppressed_kev: Vec<Suppressed<'a>>,
+    below_threshold: Vec<Blocking<'a>>,
+}
+
+fn exploit(f: &crate::decision::Facts<'_>) -> (Option<KevOut>, Option<EpssOut>) {
+    (
+        f.kev.map(|k| KevOut {
+            date_added: k.date_added.to_string(),
+            due_date: k.due_date.to_string(),
+            ransomware: k.ransomware.as_str(),
+        }),
+        f.epss.map(|e| EpssOut {
+            score: e.score,
+            percentile: e.percentile,
+        }),
+    )
 }
 
 #[derive(Serialize)]
@@ -262,6 +340,9 @@ struct Blocking<'a> {
     platforms: Vec<String>,
     baseline: Option<&'static str>,
     missing_on: Vec<String>,
+    kev: Option<KevOut>,
+    epss: Option<EpssOut>,
+    reason: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -279,6 +360,8 @@ struct Suppressed<'a> {
     source: &'a str,
     origin: &'static str,
     platforms: Vec<String>,
+    kev: Option<KevOut>,
+    epss: Option<EpssOut>,
 }
 
 #[derive(Serialize)]
@@ -435,24 +518,7 @@ pub(super) fn render(
         suppressed: view
             .suppressed
             .iter()
-            .map(|s| Suppressed {
-                kind: s.kind.trivy_type(),
-                id: &s.id,
-                pkg_name: &s.pkg_name,
-                installed_version: &s.installed_version,
-                fixed_version: &s.fixed_version,
-                severity: &s.severity,
-                target: &s.target,
-                status: s.status.as_str(),
-                statement: &s.statement,
-                source: &s.source,
-                origin: match s.origin {
-                    Origin::IgnoreFile => "ignorefile",
-                    Origin::Vex => "vex",
-                    Origin::Report => "report",
-                },
-                platforms: platform_labels(&s.platforms),
-            })
+            .map(|s| suppressed_row(decision, s))
             .collect(),
         other_blocking: view
             .other
@@ -492,7 +558,11 @@ pub(super) fn render(
             existing: view
                 .existing
                 .iter()
-                .map(|row| blocking_row(decision, row))
+                .map(|row| {
+                    let mut b = blocking_row(decision, row);
+                    b.reason = None;
+                    b
+                })
                 .collect(),
             fixed: view
                 .fixed
@@ -512,6 +582,44 @@ pub(super) fn render(
                 .collect(),
         }),
         platform_check: decision.platform_check.as_ref().map(Into::into),
+        feeds: decision.feeds.as_ref().map(|f| {
+            let feed = |kind: &str| {
+                f.status.iter().find(|s| s.kind == kind).map(|s| FeedOut {
+                    path: s.path.display().to_string(),
+                    version: &s.version,
+                    date: s.date.to_string(),
+                    age_seconds: s.age.as_secs(),
+                    stale: s.stale,
+                })
+            };
+            let st = &f.settings;
+            FeedsOut {
+                kev: feed("kev"),
+                epss: feed("epss"),
+                block_kev: st.block_kev,
+                epss_threshold: st.epss_threshold,
+                epss_missing: st.epss_missing.as_str(),
+                kev_suppression: st.kev_suppression.as_str(),
+                max_age_seconds: st.max_age.as_secs(),
+                strict: st.strict,
+                no_cve: f.no_cve,
+                kev_suppression_failed: f.kev_suppression_failed,
+                suppressed_kev: view
+                    .suppressed_kev
+                    .iter()
+                    .map(|s| suppressed_row(decision, s))
+                    .collect(),
+                below_threshold: view
+                    .below_threshold
+                    .iter()
+                    .map(|row| {
+                        let mut b = blocking_row(decision, row);
+                        b.reason = None;
+                        b
+                    })
+                    .collect(),
+            }
+        }),
     };
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, LogSafe::default());
     output.serialize(&mut ser).map_err(io::Error::other)?;
@@ -569,9 +677,40 @@ impl serde_json::ser::Formatter for LogSafe {
     }
 }
 
+fn suppressed_row<'a>(
+    decision: &Decision<'_>,
+    s: &'a super::view::SuppressedRow,
+) -> Suppressed<'a> {
+    let (kev, epss) = exploit(&decision.facts_of_cve(s.cve.as_deref()));
+    Suppressed {
+        kind: s.kind.trivy_type(),
+        id: &s.id,
+        pkg_name: &s.pkg_name,
+        installed_version: &s.installed_version,
+        fixed_version: &s.fixed_version,
+        severity: &s.severity,
+        target: &s.target,
+        status: s.status.as_str(),
+        statement: &s.statement,
+        source: &s.source,
+        origin: match s.origin {
+            Origin::IgnoreFile => "ignorefile",
+            Origin::Vex => "vex",
+            Origin::Report => "report",
+        },
+        platforms: platform_labels(&s.platforms),
+        kev,
+        epss,
+    }
+}
+
 fn blocking_row<'a>(decision: &'a Decision<'_>, row: &Row<'a>) -> Blocking<'a> {
     let v = row.vuln;
+    let (kev, epss) = exploit(&decision.facts(v));
     Blocking {
+        kev,
+        epss,
+        reason: decision.feeds.as_ref().map(|f| f.reason(v).as_str()),
         id: &v.vulnerability_id,
         pkg_name: &v.pkg_name,
         pkg_id: &v.pkg_id,

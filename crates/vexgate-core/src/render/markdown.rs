@@ -13,7 +13,8 @@ use crate::severity::Severity;
 use std::io::{self, Write};
 
 use super::view::{
-    View, baseline_line, coverage_word, drift_label, platform_label, platform_labels, policy_line,
+    View, baseline_line, coverage_word, drift_label, exploit_lines, feeds_line, platform_label,
+    platform_labels, policy_line,
 };
 use super::{DEFAULT_MARKDOWN_MAX_ROWS, RenderOptions};
 use crate::decision::{Decision, Mark, Origin, Row};
@@ -79,6 +80,9 @@ pub(super) fn render(
     if let Some(line) = baseline_line(decision) {
         writeln!(out, "**Baseline:** {}\n", cell(&line))?;
     }
+    if let Some(line) = feeds_line(decision) {
+        writeln!(out, "**Feeds:** {}\n", cell(&line))?;
+    }
 
     if !view.blocking.is_empty() {
         writeln!(
@@ -88,11 +92,64 @@ pub(super) fn render(
         )?;
         vuln_table(
             out,
+            decision,
             &view,
             &view.blocking,
             max_rows,
             decision.baseline.is_some(),
         )?;
+    }
+
+    if !view.suppressed_kev.is_empty() {
+        let denied = decision
+            .feeds
+            .as_ref()
+            .is_some_and(|f| f.kev_suppression_failed);
+        writeln!(
+            out,
+            "### Suppressed KEV findings ({}){}\n",
+            view.suppressed_kev.len(),
+            if denied {
+                ", blocking (`--kev-suppression deny`)"
+            } else {
+                ""
+            }
+        )?;
+        writeln!(
+            out,
+            "| ID | Package | KEV / EPSS | Status | Statement / justification | Source | Platforms |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        for s in view.suppressed_kev.iter().take(max_rows) {
+            let facts = decision.facts_of_cve(s.cve.as_deref());
+            writeln!(
+                out,
+                "| {} | {} {} | {} | {} | {} | {} | {} |",
+                link(&s.id, s.url.as_deref()),
+                code(&s.pkg_name),
+                code(&s.installed_version),
+                cell(&exploit_lines(&facts, None).join("; ")),
+                cell(s.status.as_str()),
+                if s.statement.is_empty() {
+                    "-".to_string()
+                } else {
+                    cell(&truncate(&s.statement, TITLE_MAX))
+                },
+                cell(&s.source),
+                platforms(&platform_labels(&s.platforms)),
+            )?;
+        }
+        more(out, view.suppressed_kev.len(), max_rows)?;
+    }
+
+    if !view.below_threshold.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>Below the EPSS threshold, not blocking ({})</summary>\n",
+            view.below_threshold.len()
+        )?;
+        vuln_table(out, decision, &view, &view.below_threshold, max_rows, false)?;
+        writeln!(out, "</details>\n")?;
     }
 
     if !view.existing.is_empty() {
@@ -101,7 +158,7 @@ pub(super) fn render(
             "<details><summary>In the baseline, not blocking ({})</summary>\n",
             view.existing.len()
         )?;
-        vuln_table(out, &view, &view.existing, max_rows, false)?;
+        vuln_table(out, decision, &view, &view.existing, max_rows, false)?;
         writeln!(out, "</details>\n")?;
     }
 
@@ -246,11 +303,13 @@ pub(super) fn render(
 /// column when some row is missing on a platform of the run.
 fn vuln_table(
     out: &mut dyn Write,
+    decision: &Decision<'_>,
     view: &View<'_>,
     rows: &[Row<'_>],
     max_rows: usize,
     with_baseline: bool,
 ) -> io::Result<()> {
+    let blocking = std::ptr::eq(rows, view.blocking.as_slice());
     let with_drift = rows.iter().any(|r| !r.missing_on.is_empty());
     let mut head = String::from(
         "| ID | Package | Installed | Fixed | Severity | Status | Target | Platforms | Title |",
@@ -262,6 +321,11 @@ fn vuln_table(
     }
     if with_drift {
         head.push_str(" Drift |");
+        rule.push_str("---|");
+    }
+    let with_feeds = decision.feeds.is_some();
+    if with_feeds {
+        head.push_str(" Exploit |");
         rule.push_str("---|");
     }
     writeln!(out, "{head}")?;
@@ -296,6 +360,13 @@ fn vuln_table(
                 } else {
                     cell(&d)
                 }
+            ));
+        }
+        if with_feeds {
+            let blocks = blocking.then(|| decision.reason(v));
+            line.push_str(&format!(
+                " {} |",
+                cell(&exploit_lines(&decision.facts(v), blocks).join("; "))
             ));
         }
         writeln!(out, "{line}")?;

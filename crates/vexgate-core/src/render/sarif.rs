@@ -96,13 +96,51 @@ struct Annotation {
     /// SARIF `baselineState`: `new` or `unchanged`.
     state: Option<&'static str>,
     missing_on: Vec<String>,
+    /// Result properties from the exploitation feeds (`kev`, `epss`, `blocksBecause`).
+    exploit: BTreeMap<String, Value>,
 }
 
 impl Annotation {
     const NONE: Annotation = Annotation {
         state: None,
         missing_on: Vec::new(),
+        exploit: BTreeMap::new(),
     };
+
+    /// The feed facts of `v` as result properties (empty without feeds); `blocks` adds why
+    /// it blocks.
+    fn exploit(
+        decision: &Decision<'_>,
+        v: &Vulnerability<'_>,
+        blocks: bool,
+    ) -> BTreeMap<String, Value> {
+        let mut props = BTreeMap::new();
+        let Some(f) = &decision.feeds else {
+            return props;
+        };
+        let facts = f.facts(v);
+        props.insert(
+            "kev".to_string(),
+            facts.kev.map_or(Value::Null, |k| {
+                json!({
+                    "dateAdded": k.date_added.to_string(),
+                    "dueDate": k.due_date.to_string(),
+                    "ransomware": k.ransomware.as_str(),
+                })
+            }),
+        );
+        props.insert(
+            "epss".to_string(),
+            facts.epss.map_or(
+                Value::Null,
+                |e| json!({"score": e.score, "percentile": e.percentile}),
+            ),
+        );
+        if blocks {
+            props.insert("blocksBecause".to_string(), json!(f.reason(v).as_str()));
+        }
+        props
+    }
 
     fn of(
         decision: &Decision<'_>,
@@ -125,7 +163,12 @@ impl Annotation {
         } else {
             Vec::new()
         };
-        Annotation { state, missing_on }
+        let blocks = !(rep.only_new_blocks() && rep.results[ri].is_existing(vi));
+        Annotation {
+            state,
+            missing_on,
+            exploit: Self::exploit(decision, &r.vulnerabilities[vi], blocks),
+        }
     }
 }
 
@@ -261,17 +304,25 @@ fn run(
                 },
             );
         }
-        if opts.show_suppressed {
-            for (v, s) in pre {
-                vuln_result(&mut b, r, v, Some(s), &Annotation::NONE);
+        // Suppressed KEV findings are results (with their suppression) in every run, also
+        // without --show-suppressed.
+        let is_kev = |v: &Vulnerability<'_>| decision.facts(v).kev.is_some();
+        let with_facts = |v: &Vulnerability<'_>| Annotation {
+            exploit: Annotation::exploit(decision, v, false),
+            ..Annotation::NONE
+        };
+        for (v, s) in pre {
+            if opts.show_suppressed || is_kev(v) {
+                vuln_result(&mut b, r, v, Some(s), &with_facts(v));
             }
-            for (kind, vi, s) in &d.suppressed {
-                if *kind == FindingKind::Vulnerability
-                    && s.origin != Origin::Report
-                    && let Some(v) = r.vulnerabilities.get(*vi)
-                {
-                    vuln_result(&mut b, r, v, Some(s), &Annotation::NONE);
-                }
+        }
+        for (kind, vi, s) in &d.suppressed {
+            if *kind == FindingKind::Vulnerability
+                && s.origin != Origin::Report
+                && let Some(v) = r.vulnerabilities.get(*vi)
+                && (opts.show_suppressed || is_kev(v))
+            {
+                vuln_result(&mut b, r, v, Some(s), &with_facts(v));
             }
         }
     }
@@ -315,6 +366,23 @@ fn run(
     }
     if let Some(v) = report.trivy.as_ref().and_then(|t| t.version.as_deref()) {
         props.insert("trivyVersion".into(), json!(v));
+    }
+    if let Some(f) = &decision.feeds {
+        let feeds: Vec<Value> = f
+            .status
+            .iter()
+            .map(|s| {
+                json!({
+                    "feed": s.kind,
+                    "path": s.path.display().to_string(),
+                    "version": s.version,
+                    "date": s.date.to_string(),
+                    "ageSeconds": s.age.as_secs(),
+                    "stale": s.stale,
+                })
+            })
+            .collect();
+        props.insert("feeds".into(), json!(feeds));
     }
 
     let driver = ToolComponent::builder()
@@ -447,12 +515,14 @@ fn vuln_result(
     if let Some(state) = annotation.state {
         result.baseline_state = Some(json!(state));
     }
-    if !annotation.missing_on.is_empty() {
-        let mut props = BTreeMap::new();
-        props.insert(
-            "missingOnPlatforms".to_string(),
-            json!(annotation.missing_on),
-        );
+    if !annotation.missing_on.is_empty() || !annotation.exploit.is_empty() {
+        let mut props = annotation.exploit.clone();
+        if !annotation.missing_on.is_empty() {
+            props.insert(
+                "missingOnPlatforms".to_string(),
+                json!(annotation.missing_on),
+            );
+        }
         result.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
     if let Some(s) = sup {

@@ -12,10 +12,11 @@ use comfy_table::{
 };
 
 use super::view::{
-    View, baseline_line, drift_label, platform_label, platform_labels, plural, policy_line,
+    View, baseline_line, drift_label, exploit_lines, feeds_line, platform_label, platform_labels,
+    plural, policy_line,
 };
 use super::{DEFAULT_TABLE_WIDTH, RenderOptions};
-use crate::decision::{Decision, Mark, Origin};
+use crate::decision::{BlockReason, Decision, Mark, Origin};
 use crate::escape::term;
 
 pub(super) fn render(
@@ -54,6 +55,9 @@ pub(super) fn render(
     if let Some(b) = baseline_line(decision) {
         writeln!(out, "Baseline: {}", term(&b))?;
     }
+    if let Some(f) = feeds_line(decision) {
+        writeln!(out, "Feeds: {}", term(&f))?;
+    }
 
     if !view.blocking.is_empty() {
         writeln!(
@@ -63,7 +67,7 @@ pub(super) fn render(
             view.blocking.len()
         )?;
         let marks = decision.baseline.is_some();
-        vuln_table(out, &view, opts, width, &view.blocking, marks)?;
+        vuln_table(out, decision, &view, opts, width, &view.blocking, marks)?;
     }
 
     if !view.existing.is_empty() {
@@ -72,7 +76,7 @@ pub(super) fn render(
             "\nIn the baseline, not blocking ({}):",
             view.existing.len()
         )?;
-        vuln_table(out, &view, opts, width, &view.existing, false)?;
+        vuln_table(out, decision, &view, opts, width, &view.existing, false)?;
     }
 
     if !view.fixed.is_empty() {
@@ -102,6 +106,77 @@ pub(super) fn render(
                     severity_cell(&f_.severity, opts.color),
                     Cell::new(term(&view.target_label(&f_.target))),
                     Cell::new(platforms(&f.platforms)),
+                ]
+            },
+        )?;
+    }
+
+    if !view.below_threshold.is_empty() {
+        writeln!(
+            out,
+            "\nBelow the EPSS threshold, not blocking ({}):",
+            view.below_threshold.len()
+        )?;
+        vuln_table(
+            out,
+            decision,
+            &view,
+            opts,
+            width,
+            &view.below_threshold,
+            false,
+        )?;
+    }
+
+    if !view.suppressed_kev.is_empty() {
+        let denied = decision
+            .feeds
+            .as_ref()
+            .is_some_and(|f| f.kev_suppression_failed);
+        writeln!(
+            out,
+            "\nSuppressed KEV findings ({}){}:",
+            view.suppressed_kev.len(),
+            if denied {
+                ", blocking (--kev-suppression deny)"
+            } else {
+                ""
+            }
+        )?;
+        let names = [
+            "ID",
+            "Package",
+            "KEV",
+            "Status",
+            "Statement / justification",
+            "Source",
+            "Platforms",
+        ];
+        write_table(
+            out,
+            width,
+            opts.color,
+            &names,
+            &[],
+            &view.suppressed_kev,
+            |s| {
+                let facts = decision.facts_of_cve(s.cve.as_deref());
+                vec![
+                    Cell::new(term(&s.id)),
+                    Cell::new(format!(
+                        "{} {}",
+                        term(&s.pkg_name),
+                        term(&s.installed_version)
+                    )),
+                    Cell::new(exploit_cell(&facts, None)),
+                    Cell::new(term(s.status.as_str())),
+                    Cell::new(if s.statement.is_empty() {
+                        "-".into()
+                    } else {
+                        term(&s.statement)
+                    }),
+                    Cell::new(term(&s.source)),
+                    Cell::new(platforms(&s.platforms)),
                 ]
             },
         )?;
@@ -241,12 +316,14 @@ pub(super) fn render(
 /// platform of the run.
 fn vuln_table(
     out: &mut dyn Write,
+    decision: &Decision<'_>,
     view: &View<'_>,
     opts: &RenderOptions,
     width: u16,
     rows: &[crate::decision::Row<'_>],
     with_baseline: bool,
 ) -> io::Result<()> {
+    let blocking = std::ptr::eq(rows, view.blocking.as_slice());
     // Keep versions readable; long targets and package names wrap instead.
     let mut constraints = vec![
         (0, ColumnConstraint::ContentWidth),
@@ -273,6 +350,10 @@ fn vuln_table(
     if with_drift {
         names.push("Drift");
     }
+    let with_feeds = decision.feeds.is_some();
+    if with_feeds {
+        names.push("Exploit");
+    }
     write_table(out, width, opts.color, &names, &constraints, rows, |row| {
         let v = row.vuln;
         let fixed = if v.fixed_version.is_empty() {
@@ -295,8 +376,17 @@ fn vuln_table(
         if with_drift {
             cells.push(Cell::new(term(&drift_label(row))));
         }
+        if with_feeds {
+            let blocks = blocking.then(|| decision.reason(v));
+            cells.push(Cell::new(exploit_cell(&decision.facts(v), blocks)));
+        }
         cells
     })
+}
+
+/// The Exploit cell, one fact a line.
+fn exploit_cell(f: &crate::decision::Facts<'_>, blocks: Option<BlockReason>) -> String {
+    exploit_lines(f, blocks).join("\n")
 }
 
 /// Tables with more rows than this are laid out by [`fit_widths`] and rendered in chunks,

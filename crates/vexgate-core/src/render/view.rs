@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::decision::{Decision, FindingKind, FixedFinding, Mark, Origin, ReportDecision, Row};
+use crate::decision::{
+    BlockReason, Decision, Facts, FindingKind, FixedFinding, Mark, Origin, ReportDecision, Row,
+};
 use crate::report::{Coverage, Platform, Vulnerability};
 use crate::severity::Severity;
 
@@ -75,6 +77,8 @@ pub struct SuppressedRow {
     pub origin: Origin,
     pub url: Option<String>,
     pub platforms: Vec<Option<Platform>>,
+    /// The CVE a vulnerability is looked up by in the feeds ([`crate::feeds::cve_of`]).
+    pub cve: Option<String>,
 }
 
 /// One input report, for the "reports" line of every output.
@@ -130,6 +134,12 @@ pub struct View<'r> {
     pub drift: Option<usize>,
     pub other: Vec<OtherRow>,
     pub suppressed: Vec<SuppressedRow>,
+    /// Suppressed vulnerabilities that are in the KEV catalog (every output lists them,
+    /// also without --show-suppressed). Empty without `--kev`.
+    pub suppressed_kev: Vec<SuppressedRow>,
+    /// `--epss-threshold`: vulnerabilities left after the filters and VEX that do not block
+    /// because of their score.
+    pub below_threshold: Vec<Row<'r>>,
     /// Distinct blocking vulnerabilities (merged rows) per severity.
     pub by_severity: SeverityCounts,
     pub reports: Vec<ReportLine>,
@@ -217,7 +227,26 @@ impl<'r> View<'r> {
                 fixed: fixed.rows.len(),
             }
         });
+        let suppressed_kev = if decision
+            .feeds
+            .as_ref()
+            .is_some_and(|f| f.feeds.kev.is_some())
+        {
+            suppressed
+                .rows
+                .iter()
+                .filter(|r| {
+                    r.kind == FindingKind::Vulnerability
+                        && decision.facts_of_cve(r.cve.as_deref()).kev.is_some()
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
         View {
+            suppressed_kev,
+            below_threshold: decision.below_threshold_rows(),
             os_targets,
             existing,
             fixed: fixed.rows,
@@ -299,12 +328,43 @@ impl<'r> View<'r> {
         if let Some(c) = decision.platform_check.as_ref().filter(|c| c.failed()) {
             parts.push(platform_check_part(c));
         }
+        if decision
+            .feeds
+            .as_ref()
+            .is_some_and(|f| f.kev_suppression_failed)
+        {
+            parts.push("a KEV finding is suppressed (--kev-suppression deny)".to_string());
+        }
         if parts.is_empty() {
             parts.push("nothing blocks under this policy".to_string());
         }
         let mut line = format!("{word}: {}", parts.join(", "));
         if !self.suppressed.is_empty() {
             line.push_str(&format!("; {} suppressed", self.suppressed.len()));
+        }
+        if let Some(f) = &decision.feeds {
+            if !self.suppressed_kev.is_empty() {
+                let n = self.suppressed_kev.len();
+                line.push_str(&format!(
+                    "; {n} suppressed KEV {}{}",
+                    plural(n, "finding", "findings"),
+                    if f.kev_suppression_failed {
+                        " (--kev-suppression deny: blocks)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            if !self.below_threshold.is_empty() {
+                let n = self.below_threshold.len();
+                line.push_str(&format!(
+                    "; {n} {} below the EPSS threshold",
+                    plural(n, "vulnerability", "vulnerabilities")
+                ));
+            }
+            if f.no_cve > 0 {
+                line.push_str(&format!("; {} without a CVE (no KEV/EPSS data)", f.no_cve));
+            }
         }
         if let Some(b) = &self.baseline {
             line.push_str(&format!(
@@ -512,6 +572,7 @@ fn suppressed_rows(rep: &ReportDecision<'_>) -> Vec<SuppressedRow> {
                 origin: Origin::Report,
                 url: None,
                 platforms: vec![rep.platform.clone()],
+                cve: None,
             };
             if let Some(v) = mf.vulnerability() {
                 fill_from_vuln(&mut row, &v);
@@ -544,6 +605,7 @@ fn suppressed_rows(rep: &ReportDecision<'_>) -> Vec<SuppressedRow> {
                 origin: s.origin,
                 url: None,
                 platforms: vec![rep.platform.clone()],
+                cve: None,
             };
             match kind {
                 FindingKind::Vulnerability => {
@@ -585,6 +647,7 @@ fn fill_from_vuln(row: &mut SuppressedRow, v: &Vulnerability<'_>) {
     row.fixed_version = v.fixed_version.to_string();
     row.severity = v.effective_severity().to_string();
     row.url = v.primary_url.as_deref().map(str::to_string);
+    row.cve = crate::feeds::cve_of(v).map(|c| c.into_owned());
 }
 
 /// The identifying fields of a non-vulnerability finding in `ExperimentalModifiedFindings`.
@@ -661,6 +724,78 @@ fn fixed_key(f: &FixedFinding) -> String {
         f.id.result_type,
         f.installed_version
     )
+}
+
+/// A finding's exploitation facts for the human outputs: `KEV due 2025-09-10,
+/// ransomware`, `EPSS 0.31025 (p96)` or `EPSS -`, `no CVE`; and for a blocking row, why it
+/// blocks when the feeds decided it.
+pub fn exploit_lines(f: &Facts<'_>, blocks: Option<BlockReason>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !f.has_cve {
+        lines.push("no CVE".to_string());
+    }
+    if let Some(k) = f.kev {
+        let mut l = format!("KEV due {}", k.due_date);
+        if k.ransomware == crate::feeds::Ransomware::Known {
+            l.push_str(", ransomware");
+        }
+        lines.push(l);
+    }
+    if let Some(e) = f.epss {
+        lines.push(format!(
+            "EPSS {:.5} (p{:.0})",
+            e.score,
+            (e.percentile * 100.0).floor()
+        ));
+    } else if f.has_cve {
+        lines.push("EPSS -".to_string());
+    }
+    match blocks {
+        Some(BlockReason::Kev) => lines.push("blocks: KEV".to_string()),
+        Some(BlockReason::EpssAtThreshold) => lines.push("blocks: EPSS ≥ threshold".to_string()),
+        Some(BlockReason::NoScore) => lines.push("blocks: no EPSS score".to_string()),
+        _ => {}
+    }
+    lines
+}
+
+/// The feeds and their policy in one line, for the human outputs (hostile feed text is
+/// escaped by the caller, as all text).
+pub fn feeds_line(decision: &Decision<'_>) -> Option<String> {
+    let f = decision.feeds.as_ref()?;
+    let mut parts: Vec<String> = f
+        .status
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} ({} {}, {} old{})",
+                if s.kind == "kev" { "KEV" } else { "EPSS" },
+                s.path.display(),
+                if s.kind == "kev" { "catalog" } else { "model" },
+                s.version,
+                crate::feeds::describe_age(s.age),
+                if s.stale { ", STALE" } else { "" }
+            )
+        })
+        .collect();
+    let st = &f.settings;
+    if st.block_kev {
+        parts.push("--block-kev".to_string());
+    }
+    if let Some(p) = st.epss_threshold {
+        parts.push(format!(
+            "--epss-threshold {p} (unscored: {})",
+            if st.epss_missing == crate::config::MissingScore::Deny {
+                "block"
+            } else {
+                "pass"
+            }
+        ));
+    }
+    if st.kev_suppression == crate::config::KevSuppression::Deny {
+        parts.push("--kev-suppression deny".to_string());
+    }
+    Some(parts.join("; "))
 }
 
 /// The baseline's files and mode in one line, for the human outputs.

@@ -135,7 +135,8 @@ fn top_level_json_keys_are_in_schema_order() {
             "counts",
             "warnings",
             "baseline",
-            "platform_check"
+            "platform_check",
+            "feeds"
         ]
     );
     assert_eq!(render::JSON_SCHEMA, "vexgate/gate/v2");

@@ -11,6 +11,7 @@ use vexgate_core::decision::Decision;
 use vexgate_core::error::{EXIT_BLOCKED, EXIT_PASS, Error, Result};
 use vexgate_core::escape::term;
 use vexgate_core::expect::{ExpectSpec, Expected};
+use vexgate_core::feeds::Feeds;
 use vexgate_core::gate;
 use vexgate_core::output::{self, Named, Sync};
 use vexgate_core::render::{self, RenderOptions};
@@ -47,8 +48,9 @@ Settings precedence: flag > environment variable VEXGATE_<FLAG> (e.g. VEXGATE_SE
 VEXGATE_IGNORE_UNFIXED) > vexgate.toml (--config FILE, else ./vexgate.toml when present) >
 default. vexgate.toml keys are the flag names: severity, ignore-unfixed, ignore-status,
 ignorefile, vex, image-repo, format, summary-md, sarif, show-suppressed, require-coverage,
-expect-platforms, expect-platforms-from; relative paths in it are relative to the file.
-TRIVY_* variables are never read.
+baseline, baseline-mode, baseline-missing, expect-platforms, expect-platforms-from, kev, epss,
+block-kev, epss-threshold, epss-missing, kev-suppression, feed-max-age, strict-feeds;
+relative paths in it are relative to the file. TRIVY_* variables are never read.
 
 Platforms come from each report's Metadata.ImageConfig, or --report-platform FILE=OS/ARCH
 (which wins). Two reports with the same platform are an error.
@@ -66,6 +68,18 @@ for PR gates and for adopting the gate on a legacy image, never for a release ga
 
 With two or more reports, all with a platform, vulnerabilities left on only some platforms
 are marked (Drift) and counted.
+
+Exploitation feeds (--kev FILE: the CISA KEV catalog JSON; --epss FILE: the FIRST EPSS CSV,
+plain or gzip; `vexgate feeds fetch` downloads both) add each finding's KEV entry and EPSS
+score to every output. A finding is looked up by its ID when that is a CVE, else by a CVE
+among its VendorIDs; one with no CVE has no score. In this order: --block-kev lets KEV
+findings through the severity and status filters (--ignore-unfixed too); the ignore file
+and VEX still suppress them, and each such suppression is listed as a suppressed KEV finding
+(--kev-suppression deny: it blocks, exit 1); then --epss-threshold P keeps the findings that
+are not KEV-blocked and score below P (or have no score, with --epss-missing allow) from
+blocking. A threshold above 1, or above every score in the file, is an error. A feed whose
+own date is older than --feed-max-age (default 7d, against the real clock) is a warning, an
+error with --strict-feeds.
 
 Output files are written to a temp file in their directory and renamed, so a failed write
 leaves the previous file. An output that is one of the inputs (same file, also through a
@@ -87,6 +101,7 @@ Examples:
   vexgate gate report.json --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --ignore-unfixed=false
   vexgate gate report.json --ignorefile .trivyignore.yaml --output-report filtered.json
   vexgate gate trivy-*.json --summary-md \"$GITHUB_STEP_SUMMARY\" --sarif trivy.sarif
+  vexgate gate report.json --kev feeds/kev.json --epss feeds/epss.csv.gz --block-kev --epss-threshold 0.1
   vexgate gate trivy-linux-*.json --baseline main/trivy-linux-amd64.json --baseline main/trivy-linux-arm64.json";
 
 pub fn run(cmd: GateCommand) -> Result<i32> {
@@ -123,8 +138,26 @@ pub(super) fn run_with(cmd: GateCommand, scanned: Option<Expected>) -> Result<i3
             .spawn(move || VexSet::read(&sources))
             .map_err(|_| ())
     });
+    // The feeds (an EPSS file holds some 300 000 scores) load on a third thread the same
+    // way; their errors come after the reports'.
+    let feeds_loader = settings.feeds.any().then(|| {
+        let (kev, epss) = (settings.feeds.kev.clone(), settings.feeds.epss.clone());
+        std::thread::Builder::new()
+            .spawn(move || Feeds::read(kev.as_deref(), epss.as_deref()))
+            .map_err(|_| ())
+    });
     let files = gate::read_reports(&cmd.reports)?;
     let reports = gate::parse_reports(&files)?;
+    let feeds = match feeds_loader {
+        None => Feeds::default(),
+        Some(Ok(h)) => h
+            .join()
+            .unwrap_or_else(|_| Err(Error::usage("internal error: feed loader panicked")))?,
+        Some(Err(())) => Feeds::read(
+            settings.feeds.kev.as_deref(),
+            settings.feeds.epss.as_deref(),
+        )?,
+    };
     let baseline_paths = settings.baseline.as_ref().map_or(&[][..], |b| &b.files[..]);
     let baseline_files = gate::read_reports(baseline_paths)?;
     let baseline_reports = gate::parse_reports(&baseline_files)?;
@@ -139,12 +172,13 @@ pub(super) fn run_with(cmd: GateCommand, scanned: Option<Expected>) -> Result<i3
         Ok(set) => (set, None),
         Err(e) => (VexSet::default(), Some(e)),
     };
-    let mut decision = gate::decide_with_vex(
+    let mut decision = gate::decide_with_feeds(
         &files,
         &reports,
         &settings,
         now,
         vex_err.map_or(Ok(&vex_set), Err),
+        feeds,
     )?;
     gate::apply_baselines(
         &mut decision,
@@ -257,6 +291,12 @@ pub(super) fn refuse_overwriting_inputs(
     );
     if let Some(b) = &settings.baseline {
         inputs.extend(b.files.iter().map(|p| Named::new("baseline", p)));
+    }
+    if let Some(p) = &settings.feeds.kev {
+        inputs.push(Named::new("KEV catalog", p));
+    }
+    if let Some(p) = &settings.feeds.epss {
+        inputs.push(Named::new("EPSS scores", p));
     }
     let mut outputs = Vec::new();
     if let Some(p) = &settings.outputs.output_report {

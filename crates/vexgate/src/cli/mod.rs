@@ -1,5 +1,6 @@
 //! Subcommands, one file each. Each parses nothing itself (clap did) and calls the library.
 
+pub mod feeds;
 pub mod gate;
 pub mod generate;
 pub mod progress;
@@ -32,6 +33,9 @@ pub enum Command {
     /// Author, validate, list and audit OpenVEX documents.
     #[command(subcommand)]
     Vex(vex::VexCommand),
+    /// Download the exploitation feeds the gate reads (CISA KEV, FIRST EPSS).
+    #[command(subcommand)]
+    Feeds(feeds::FeedsCommand),
     /// Shell completions and man pages (release packaging).
     #[command(subcommand, hide = true)]
     Generate(generate::GenerateCommand),
@@ -167,6 +171,48 @@ pub struct GateArgs {
     #[arg(long, env = "VEXGATE_EXPECT_PLATFORMS_FROM", value_name = "INDEX")]
     pub expect_platforms_from: Option<PathBuf>,
 
+    /// The CISA Known Exploited Vulnerabilities catalog JSON, as CISA publishes it
+    /// (`vexgate feeds fetch` downloads it). Every output shows each finding's KEV entry.
+    #[arg(long, env = "VEXGATE_KEV", value_name = "FILE")]
+    pub kev: Option<PathBuf>,
+
+    /// The FIRST EPSS scores CSV as published, plain or gzip. Every output shows each
+    /// finding's score and percentile.
+    #[arg(long, env = "VEXGATE_EPSS", value_name = "FILE")]
+    pub epss: Option<PathBuf>,
+
+    /// A finding in the KEV catalog blocks whatever its severity or fix status (ignore files
+    /// and VEX still suppress it; see --kev-suppression). Needs --kev.
+    #[arg(long, env = "VEXGATE_BLOCK_KEV", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub block_kev: Option<bool>,
+
+    /// Among the findings the severity policy selects, block only those with an EPSS score
+    /// of at least P (0..=1), and those without a score unless --epss-missing allow. KEV
+    /// findings under --block-kev block regardless. Needs --epss.
+    #[arg(long, env = "VEXGATE_EPSS_THRESHOLD", value_name = "P")]
+    pub epss_threshold: Option<String>,
+
+    /// Under --epss-threshold, a finding with no EPSS score (no CVE, or a CVE FIRST has not
+    /// scored): `deny` blocks it, `allow` lets it pass. [default: deny]
+    #[arg(long, env = "VEXGATE_EPSS_MISSING", value_name = "deny|allow")]
+    pub epss_missing: Option<String>,
+
+    /// A KEV finding suppressed by the ignore file or VEX: `allow` lists it as a suppressed
+    /// KEV finding; `deny` also blocks (exit 1). Needs --kev. [default: allow]
+    #[arg(long, env = "VEXGATE_KEV_SUPPRESSION", value_name = "allow|deny")]
+    pub kev_suppression: Option<String>,
+
+    /// A feed older than this (by its own date, against the real clock) is a warning, or an
+    /// error with --strict-feeds. [default: 7d]
+    #[arg(long, env = "VEXGATE_FEED_MAX_AGE", value_name = "DURATION")]
+    pub feed_max_age: Option<String>,
+
+    /// A feed older than --feed-max-age is an error (exit 2) instead of a warning.
+    #[arg(long, env = "VEXGATE_STRICT_FEEDS", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub strict_feeds: Option<bool>,
+
     /// Settings file. [default: ./vexgate.toml when present]
     #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -178,6 +224,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gate(args) => gate::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Vex(cmd) => vex::run(cmd),
+        Command::Feeds(cmd) => feeds::run(cmd),
         Command::Generate(cmd) => generate::run(cmd),
     }
 }

@@ -8,6 +8,8 @@ mod cli_snapshots;
 mod common;
 mod create_vex_sh;
 mod docs_examples;
+mod feeds;
+mod feeds_fetch;
 mod gate_cli;
 mod hostile_input;
 mod hostile_output_fuzz;

@@ -63,7 +63,7 @@ pub fn all_pass(report: &Report<'_>) -> Vec<ResultDecision> {
             secrets: (0..r.secrets.len()).collect(),
             licenses: (0..r.licenses.len()).collect(),
             suppressed: Vec::new(),
-            existing: Vec::new(),
+            ..ResultDecision::default()
         })
         .collect()
 }
@@ -109,6 +109,7 @@ pub fn decision<'r>(policy: Policy, reports: Vec<ReportDecision<'r>>) -> Decisio
         baseline: None,
         presence,
         platform_check: None,
+        feeds: None,
     }
 }
 
