@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 secs=${1:-180}
 shift || true
-all=(trivy_report openvex csaf trivyignore trivyignore_yaml config purl image_index)
+all=(trivy_report openvex csaf trivyignore trivyignore_yaml config purl image_index kev epss vex_import)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 seeds() {
@@ -23,6 +23,8 @@ seeds() {
     config) echo "$here/seeds/config" ;;
     purl) echo "$here/seeds/purl" ;;
     image_index) echo "$here/seeds/image_index $repo/testdata/index $repo/testdata/upstream/buildx" ;;
+    kev | epss) echo "$repo/testdata/feeds" ;;
+    vex_import) echo "$repo/testdata/vex-import/cyclonedx $repo/testdata/vex-import/csaf-oasis $repo/testdata/vex-import/csaf-examples $repo/testdata/vex-import/hostile" ;;
     *) echo "run-all: unknown target $1" >&2; exit 2 ;;
   esac
 }

@@ -43,7 +43,13 @@ pub struct Imported {
 /// Read `path` as `format` and map it to OpenVEX statements.
 pub fn read(path: &Path, format: Format) -> Result<Imported> {
     let text = crate::report::text::read_text(path)?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
+    parse(path, &text, format)
+}
+
+/// Map the text of a CycloneDX or CSAF document (read from `path`, named in errors) to
+/// OpenVEX statements.
+pub fn parse(path: &Path, text: &str, format: Format) -> Result<Imported> {
+    let v: Value = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
     if !v.is_object() {
         return Err(Error::input(path, "is JSON but not an object"));
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use vexgate_core::policy::ignorefile::{parse_ignore_plain, parse_ignore_yaml};
 use vexgate_core::purl::{Purl, purl_matches};
 
-const TARGETS: [&str; 8] = [
+const TARGETS: [&str; 11] = [
     "trivy_report",
     "openvex",
     "csaf",
@@ -18,10 +18,25 @@ const TARGETS: [&str; 8] = [
     "config",
     "purl",
     "image_index",
+    "kev",
+    "epss",
+    "vex_import",
 ];
 
 /// What the fuzz target named `target` does with `data`.
 fn replay(target: &str, data: &[u8]) {
+    // The feeds are read as bytes (EPSS may be gzip).
+    match target {
+        "kev" => {
+            let _ = vexgate_core::feeds::kev::KevCatalog::parse(Path::new("kev.json"), data);
+            return;
+        }
+        "epss" => {
+            let _ = vexgate_core::feeds::epss::EpssScores::parse(Path::new("epss.csv"), data);
+            return;
+        }
+        _ => {}
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -60,6 +75,12 @@ fn replay(target: &str, data: &[u8]) {
             let p = Path::new("index.json");
             if let Ok(raw) = vexgate_core::index::parse(p, text) {
                 let _ = vexgate_core::index::platforms_of(p, raw);
+            }
+        }
+        "vex_import" => {
+            use vexgate_core::vex::import::{self, Format};
+            for format in [Format::CycloneDx, Format::Csaf] {
+                let _ = import::parse(Path::new("vex.json"), text, format);
             }
         }
         other => panic!("no fuzz target named {other:?}"),
@@ -108,9 +129,26 @@ fn fuzz_findings_and_seeds_replay_without_panic() {
     }
     let seeds = here.join("../../fuzz/seeds");
     let mut replayed = 0;
+    let testdata = here.join("../../testdata");
     for t in TARGETS {
         replayed += replay_dir(t, &regressions.join(t));
         replayed += replay_dir(t, &seeds.join(t));
+        // Targets seeded from testdata alone (fuzz/run-all.sh names the same directories).
+        let from_testdata: &[&str] = match t {
+            "kev" | "epss" => &["feeds"],
+            "vex_import" => &[
+                "vex-import/cyclonedx",
+                "vex-import/csaf-oasis",
+                "vex-import/csaf-examples",
+                "vex-import/hostile",
+            ],
+            _ => &[],
+        };
+        for d in from_testdata {
+            let n = replay_dir(t, &testdata.join(d));
+            assert!(n > 0, "{t}: no seeds in testdata/{d}");
+            replayed += n;
+        }
     }
     assert!(replayed >= 40, "{replayed}");
 }
