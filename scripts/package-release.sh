@@ -82,9 +82,11 @@ if readelf -l "$binary" | grep INTERP >/dev/null || readelf -d "$binary" 2>/dev/
   die "$binary is dynamically linked: a release binary must be static"
 fi
 # Test hooks never ship (they are compiled only with the test-hooks feature).
-if grep -a -F VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS "$binary" >/dev/null; then
-  die "$binary was built with the test-hooks feature (a test build)"
-fi
+for hook in VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS VEXGATE_TEST_FEEDS_NOW; do
+  if grep -a -F "$hook" "$binary" >/dev/null; then
+    die "$binary was built with the test-hooks feature (a test build: it names $hook)"
+  fi
+done
 got=$("$binary" --version) || die "$binary does not run here"
 [ "$got" = "vexgate $version" ] || die "$binary --version says '$got', expected 'vexgate $version'"
 

@@ -128,7 +128,7 @@ check "/hello carries the cargo-auditable .dep-v0 section" has_dep_v0 "$bin"
 # Test hooks live behind the `test-hooks` cargo feature, which only test builds enable
 # (a self dev-dependency): a shipped binary neither reads nor names them. The positive
 # control shows the search does find a variable the binary really reads.
-hook_names=(HELLO_TEST_DELAY_MS VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS)
+hook_names=(HELLO_TEST_DELAY_MS VEXGATE_TEST_PAUSE_BEFORE_RENAME_MS VEXGATE_TEST_FEEDS_NOW)
 no_hooks() { # BINARY: none of the hook names is in it
   local n found=0
   for n in "${hook_names[@]}"; do

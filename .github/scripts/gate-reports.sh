@@ -66,7 +66,7 @@ platform_args=()
 for report in "${reports[@]}"; do
   pair=$(basename "$report" .json)
   pair=${pair#trivy-}
-  platform="${pair%%-*}/${pair#*-}"
+  platform="${pair//-//}"
   platform_args+=(--report-platform "$report=$platform")
   # One SARIF per platform; its verdict is repeated by the combined gate below.
   rc=0

@@ -292,6 +292,17 @@ fn feeds_decision(
     }
     let mut out = Vec::new();
     for (kind, path, version, date) in status {
+        // A feed dated ahead of the clock would never turn stale: refuse it (a day of
+        // slack for time zones and a clock a little behind).
+        if date.duration_since(now) > jiff::SignedDuration::from_hours(24) {
+            return Err(Error::input(
+                path,
+                format!(
+                    "is dated {date}, later than now ({now}): check the clock, or fetch the \
+                     feed again (vexgate feeds fetch)"
+                ),
+            ));
+        }
         let age = now.duration_since(date).max(jiff::SignedDuration::ZERO);
         let stale = age > settings.max_age;
         if stale {
@@ -391,6 +402,16 @@ fn apply_feed_policy(reports: &mut [ReportDecision<'_>], f: &mut FeedsDecision) 
                 {
                     denied = true;
                 }
+            }
+            // Suppressions the report already records (Trivy ran with --vex or an ignore
+            // file): under --kev-suppression deny a KEV finding may not hide there either.
+            if s.kev_suppression == KevSuppression::Deny
+                && r.modified_findings
+                    .iter()
+                    .filter_map(|mf| mf.vulnerability())
+                    .any(|v| f.facts(&v).kev.is_some())
+            {
+                denied = true;
             }
         }
     }

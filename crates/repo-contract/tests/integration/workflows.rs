@@ -612,6 +612,29 @@ contract!(
     ]
 );
 
+// The unfiltered report is not filtered by the pull request's own Trivy settings.
+contract!(
+    scan_ignores_checkout_settings,
+    common::scan_ignores_checkout_settings,
+    [
+        (
+            File::Pipeline,
+            "            --ignorefile \"$RUNNER_TEMP/empty-trivyignore\" \\\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "            --config \"$RUNNER_TEMP/empty-trivy.yaml\" \\\n",
+            ""
+        ),
+        (
+            File::Pipeline,
+            "          : >\"$RUNNER_TEMP/empty-trivyignore\"\n",
+            ""
+        ),
+    ]
+);
+
 // Item 12 with the rest of the supply-chain metadata.
 contract!(
     attest_sign_and_sbom_on_the_index,

@@ -13,7 +13,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
-use crate::report::text::NON_REGULAR_MAX;
+use std::borrow::Cow;
 
 /// A CVE's score and percentile, both in `[0, 1]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +35,13 @@ pub struct EpssScores {
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The most a score file may decompress to: 64 MiB, several times FIRST's file (about
+/// 300 000 rows, some 10 MB of text), so a gzip bomb fails early.
+pub const DECOMPRESSED_MAX: u64 = 64 << 20;
+
+/// The most scores a file may hold: every CVE ever published, several times over.
+pub const ROWS_MAX: usize = 2_000_000;
 
 /// `2025-03-14T00:00:00+0000` (FIRST's form), or any RFC 3339 time.
 fn parse_time(s: &str) -> Option<Timestamp> {
@@ -64,17 +71,19 @@ impl EpssScores {
         let text = if bytes.starts_with(&GZIP_MAGIC) {
             let mut out = Vec::new();
             flate2::read::MultiGzDecoder::new(bytes)
-                .take(NON_REGULAR_MAX + 1)
+                .take(DECOMPRESSED_MAX + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| bad(format!("gzip: {e}")))?;
-            if out.len() as u64 > NON_REGULAR_MAX {
+            if out.len() as u64 > DECOMPRESSED_MAX {
                 return Err(bad(format!(
-                    "decompresses to more than {NON_REGULAR_MAX} bytes"
+                    "decompresses to more than {DECOMPRESSED_MAX} bytes"
                 )));
             }
-            String::from_utf8(out).map_err(|_| bad("not UTF-8 text".to_string()))?
+            Cow::Owned(String::from_utf8(out).map_err(|_| bad("not UTF-8 text".to_string()))?)
         } else {
-            String::from_utf8(bytes.to_vec()).map_err(|_| bad("not UTF-8 text".to_string()))?
+            Cow::Borrowed(
+                std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".to_string()))?,
+            )
         };
         let mut lines = text.lines().enumerate();
         let first = lines.next().map(|(_, l)| l).unwrap_or_default();
@@ -104,7 +113,7 @@ impl EpssScores {
             }
         }
         let mut scores = HashMap::with_capacity_and_hasher(
-            text.len() / 32,
+            (text.len() / 32).min(ROWS_MAX),
             foldhash::quality::RandomState::default(),
         );
         let mut max_score: f64 = 0.0;
@@ -131,6 +140,9 @@ impl EpssScores {
                 )));
             };
             max_score = max_score.max(score);
+            if scores.len() >= ROWS_MAX {
+                return Err(bad(format!("more than {ROWS_MAX} scores")));
+            }
             scores
                 .entry(cve.to_string())
                 .or_insert(EpssScore { score, percentile });
@@ -167,6 +179,23 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../testdata/feeds")
             .join(name)
+    }
+
+    /// A gzip stream that inflates past the cap is refused before it is all in memory.
+    #[test]
+    fn gzip_bomb_is_refused() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![b'0'; 1 << 20];
+        for _ in 0..=(DECOMPRESSED_MAX >> 20) {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+        let e = EpssScores::parse(Path::new("epss.csv.gz"), &bomb)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("decompresses to more than"), "{e}");
     }
 
     /// The plain and gzip fixtures hold the same scores, and every row of the text is read.

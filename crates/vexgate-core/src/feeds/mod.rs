@@ -13,7 +13,7 @@ pub mod kev;
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
@@ -166,26 +166,38 @@ pub fn store(
     bytes: &[u8],
     source: &Path,
 ) -> Result<(Vec<PathBuf>, jiff::civil::Date)> {
-    let (date, stem, ext) = match kind {
+    let (date, stem, ext, bytes) = match kind {
         FeedKind::Kev => {
             let c = KevCatalog::parse(source, bytes)?;
-            (c.date_released, "kev", "json")
+            (
+                c.date_released,
+                "kev",
+                "json",
+                std::borrow::Cow::Borrowed(bytes),
+            )
         }
         FeedKind::Epss => {
             let s = EpssScores::parse(source, bytes)?;
-            let ext = if bytes.starts_with(&[0x1f, 0x8b]) {
-                "csv.gz"
+            // Always `epss.csv.gz`, whatever the server sent: the gate and the CI workflows
+            // read that name, and a plain `epss.csv` beside an old `.gz` would go unread.
+            let gz = if bytes.starts_with(&[0x1f, 0x8b]) {
+                std::borrow::Cow::Borrowed(bytes)
             } else {
-                "csv"
+                let mut e =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(bytes)
+                    .and_then(|()| e.finish())
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| Error::io(source, e))?
             };
-            (s.score_date, "epss", ext)
+            (s.score_date, "epss", "csv.gz", gz)
         }
     };
     let day = jiff::tz::TimeZone::UTC.to_datetime(date).date();
     let mut written = Vec::new();
     for name in [format!("{stem}-{day}.{ext}"), format!("{stem}.{ext}")] {
         let path = dir.join(name);
-        crate::output::write_atomic(&path, crate::output::Sync::Durable, |w| w.write_all(bytes))?;
+        crate::output::write_atomic(&path, crate::output::Sync::Durable, |w| w.write_all(&bytes))?;
         written.push(path);
     }
     Ok((written, day))
@@ -224,6 +236,28 @@ pub fn parse_max_age(s: &str) -> std::result::Result<SignedDuration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A plain EPSS download is stored gzipped under the one name the gate reads.
+    #[test]
+    fn plain_epss_is_stored_as_csv_gz() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/epss.csv");
+        let plain = std::fs::read(&fixture).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (written, _) = store(dir.path(), FeedKind::Epss, &plain, &fixture).unwrap();
+        assert!(
+            written
+                .iter()
+                .all(|p| p.to_str().unwrap().ends_with(".csv.gz")),
+            "{written:?}"
+        );
+        let gz = std::fs::read(dir.path().join("epss.csv.gz")).unwrap();
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, plain);
+        assert!(!dir.path().join("epss.csv").exists());
+    }
 
     #[test]
     fn cve_ids() {

@@ -63,14 +63,22 @@ pub fn run(cmd: FeedsCommand) -> Result<i32> {
 }
 
 fn fetch(a: &FetchArgs) -> Result<i32> {
+    let urls = [(FeedKind::Kev, &a.kev_url), (FeedKind::Epss, &a.epss_url)];
+    for (_, url) in urls {
+        check_url(url)?;
+    }
     std::fs::create_dir_all(&a.dir).map_err(|e| Error::io(&a.dir, e))?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(a.timeout)))
-        .user_agent(concat!("vexgate/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
     let mut first_err = None;
-    for (kind, url) in [(FeedKind::Kev, &a.kev_url), (FeedKind::Epss, &a.epss_url)] {
+    for (kind, url) in urls {
+        // HTTPS only (redirects included: no downgrade to plain HTTP), except a loopback
+        // address, where there is no network to attack (tests, a local mirror).
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(a.timeout)))
+            .user_agent(concat!("vexgate/", env!("CARGO_PKG_VERSION")))
+            .https_only(!is_loopback_http(url))
+            .max_redirects(5)
+            .build()
+            .into();
         match fetch_one(&agent, kind, url, &a.dir) {
             Ok(()) => {}
             Err(e) => {
@@ -87,6 +95,31 @@ fn fetch(a: &FetchArgs) -> Result<i32> {
         None => Ok(0),
         Some(_) => Ok(vexgate_core::EXIT_INPUT),
     }
+}
+
+/// `http://` on a loopback host (`127.0.0.1`, `[::1]`, `localhost`).
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    matches!(host, "127.0.0.1" | "[::1]" | "localhost")
+}
+
+/// A feed URL is `https://`, or plain HTTP on a loopback host: a feed fetched in the clear
+/// could be replaced on the way (say, EPSS scores all below the threshold).
+fn check_url(url: &str) -> Result<()> {
+    if url.starts_with("https://") || is_loopback_http(url) {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "feed URL {:?}: only https:// (or http:// on 127.0.0.1, [::1] or localhost) is fetched",
+        term(url)
+    )))
 }
 
 fn fetch_one(agent: &ureq::Agent, kind: FeedKind, url: &str, dir: &Path) -> Result<()> {
@@ -153,4 +186,31 @@ fn fetch_one(agent: &ureq::Agent, kind: FeedKind, url: &str, dir: &Path) -> Resu
             .join(" and ")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_url, is_loopback_http};
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        for ok in [
+            "https://www.cisa.gov/feeds/kev.json",
+            "http://127.0.0.1:8080/kev.json",
+            "http://localhost/kev.json",
+            "http://[::1]:9/x",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://www.cisa.gov/kev.json",
+            "http://127.0.0.1.evil.example/kev.json",
+            "http://localhost.evil.example:80/x",
+            "ftp://127.0.0.1/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        assert!(!is_loopback_http("https://127.0.0.1/x"));
+    }
 }

@@ -651,6 +651,14 @@ fn stale_feeds_warn_or_fail_with_strict_feeds() {
         "{stderr}"
     );
 
+    // A feed dated more than a day ahead of the clock would never turn stale: refused.
+    let early = now_after_feeds(-3);
+    let ahead = run_at(dir.path(), &early, &args);
+    assert_eq!(ahead.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&ahead.stderr);
+    assert!(stderr.contains("later than now"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
     // A longer --feed-max-age accepts them.
     let mut longer = args.to_vec();
     longer.splice(0..0, ["--feed-max-age", "30d"]);
@@ -757,4 +765,58 @@ fn feed_strings_are_escaped() {
     }
     assert!(md.contains("**Feeds:**"), "{md}");
     assert!(!md.contains("<b>"), "{md}");
+}
+
+/// `--kev-suppression deny` also counts suppressions the report already records (Trivy ran
+/// with `--vex`): Trivy's npm golden records one in `ExperimentalModifiedFindings`; a catalog
+/// listing that CVE (the fixture catalog plus one entry, written here) denies it.
+#[test]
+fn kev_suppression_deny_counts_suppressions_the_report_records() {
+    let dir = tmp();
+    let report = root().join("testdata/upstream/trivy/npm-with-suppressed.json.golden");
+    let recorded: Vec<String> = load(&report)["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["ExperimentalModifiedFindings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|m| m["Type"] == "vulnerability")
+        .map(|m| {
+            m["Finding"]["VulnerabilityID"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .filter(|id| is_cve(id))
+        .collect();
+    let cve = recorded
+        .first()
+        .expect("a recorded vulnerability with a CVE");
+    let mut catalog = load(&feed("kev.json"));
+    let mut entry = catalog["vulnerabilities"][0].clone();
+    entry["cveID"] = Value::String(cve.clone());
+    let list = catalog["vulnerabilities"].as_array_mut().unwrap();
+    list.retain(|e| e["cveID"] != cve.as_str());
+    list.push(entry);
+    let n = list.len();
+    catalog["count"] = Value::from(n);
+    let kev_path = dir.path().join("kev.json");
+    std::fs::write(&kev_path, catalog.to_string()).unwrap();
+
+    let args = ["--vex", "none", "--kev", s(&kev_path), s(&report)];
+    let (_, allowed) = gate_json(dir.path(), &args);
+    assert_eq!(
+        allowed["feeds"]["kev_suppression_failed"], false,
+        "{allowed}"
+    );
+    let mut deny = args.to_vec();
+    deny.splice(0..0, ["--kev-suppression", "deny"]);
+    let (code_deny, denied) = gate_json(dir.path(), &deny);
+    assert_eq!(denied["feeds"]["kev_suppression_failed"], true, "{denied}");
+    assert_eq!(code_deny, 1);
+    assert_eq!(keys(&denied["blocking"]), keys(&allowed["blocking"]));
 }

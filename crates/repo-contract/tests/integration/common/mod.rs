@@ -1544,6 +1544,34 @@ pub fn concurrency_cancels_pr_runs_only(r: &Repo) -> Result<(), String> {
 /// Provenance mode=max + SBOM from BuildKit, index annotations, actions/attest provenance
 /// on the merged index, a cosign keyless signature, and (item 12) one signed CycloneDX SBOM
 /// attestation per platform on the index, made from the scan that passed the gate.
+/// The scan leg's Trivy runs in the pull request's checkout, so it must not read the
+/// checkout's `.trivyignore` or `trivy.yaml` (Trivy's defaults): they would drop findings
+/// from the "unfiltered" report without a trace. Empty files of the pipeline's own stand in.
+pub fn scan_ignores_checkout_settings(r: &Repo) -> Result<(), String> {
+    let p = &r.pipeline;
+    let path = p.path;
+    let runs = p.runs("scan")?;
+    let scan = runs
+        .iter()
+        .find(|s| s.contains("trivy image"))
+        .ok_or_else(|| format!("{path}: the scan leg runs no `trivy image`"))?;
+    for (flag, file) in [
+        ("--config", "$RUNNER_TEMP/empty-trivy.yaml"),
+        ("--ignorefile", "$RUNNER_TEMP/empty-trivyignore"),
+    ] {
+        ensure(
+            scan.contains(&format!(": >\"{file}\""))
+                && scan.contains(&format!("{flag} \"{file}\"")),
+            || {
+                format!(
+                    "{path}: the scan leg's trivy image needs {flag} pointing at an empty {file}"
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
 pub fn attest_and_sign(r: &Repo) -> Result<(), String> {
     let p = &r.pipeline;
     let path = p.path;
