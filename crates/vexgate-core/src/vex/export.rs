@@ -589,9 +589,9 @@ fn cdx_vulnerability(
 /// What CSAF needs that OpenVEX may not have.
 #[derive(Debug, Clone, Default)]
 pub struct CsafOptions {
-    /// `document.tracking.id` [default: the document's `@id`].
+    /// `document.tracking.id` (default: the document's `@id`).
     pub tracking_id: Option<String>,
-    /// `document.publisher.namespace`, a URI [default: derived from the `@id`].
+    /// `document.publisher.namespace`, a URI (default: derived from the `@id`).
     pub namespace: Option<String>,
 }
 

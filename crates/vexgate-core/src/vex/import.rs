@@ -7,7 +7,7 @@
 //! ([`crate::vex::csaf`]).
 //!
 //! Every status or justification with no OpenVEX equivalent, and every product that names
-//! nothing OpenVEX can hold, is an [`Unmapped`] line: the caller refuses the import, or
+//! nothing OpenVEX can hold, is an unmapped line ([`Imported::unmapped`]): the caller refuses the import, or
 //! with `--skip-unmapped` imports the rest. Nothing is silently changed. The mapping tables
 //! are in docs/src/vex-export-import.md.
 
