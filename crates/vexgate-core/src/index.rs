@@ -336,6 +336,39 @@ pub fn read_bounded(path: &Path) -> Result<String> {
     String::from_utf8(buf).map_err(|_| Error::input(path, "is not UTF-8 text"))
 }
 
+/// Read blob `d` of the OCI layout `layout` (at most [`INDEX_MAX`] bytes, UTF-8). It must be
+/// a regular file at `blobs/<algorithm>/<hex>`: a symlink (which could lead out of the
+/// layout), a FIFO or a device is refused, as is a missing blob; errors name the blob.
+pub fn read_blob(layout: &Path, d: &Digest) -> Result<String> {
+    let path = d.blob_path(layout);
+    let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(Error::input(
+            &path,
+            "is not a regular file (a layout's blobs must be; symlinks are not followed)",
+        ));
+    }
+    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let opened = file.metadata().map_err(|e| Error::io(&path, e))?;
+    if !opened.file_type().is_file() {
+        return Err(Error::input(&path, "is not a regular file"));
+    }
+    let mut buf = Vec::new();
+    file.take(INDEX_MAX + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(&path, e))?;
+    if buf.len() as u64 > INDEX_MAX {
+        return Err(Error::input(
+            &path,
+            format!(
+                "is larger than {} MiB, more than image metadata can be",
+                INDEX_MAX >> 20
+            ),
+        ));
+    }
+    String::from_utf8(buf).map_err(|_| Error::input(&path, "is not UTF-8 text"))
+}
+
 /// Read and parse an index file.
 pub fn read(path: &Path) -> Result<Raw> {
     parse(path, &read_bounded(path)?)
