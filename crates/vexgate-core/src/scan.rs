@@ -156,6 +156,7 @@ pub fn plan_platforms(
     on_index: &dyn Fn(&str),
 ) -> Result<Vec<Option<Platform>>> {
     let kind = resolve_kind(&plan.target, plan.kind);
+    check_target(&plan.target, kind)?;
     if matches!(kind, TargetKind::Archive | TargetKind::Oci) && !Path::new(&plan.target).exists() {
         return Err(Error::input(
             Path::new(&plan.target),
@@ -179,6 +180,20 @@ pub fn plan_platforms(
             .map(Some)
             .collect()),
     }
+}
+
+/// An image reference Trivy (or an index tool) could read as a flag, or an empty one, is a
+/// usage error. `kind` is the resolved target kind: a file or directory goes to Trivy as
+/// `--input PATH`, never as a flag.
+pub fn check_target(target: &str, kind: TargetKind) -> Result<()> {
+    let kind = resolve_kind(target, kind);
+    if kind == TargetKind::Image && (target.starts_with('-') || target.is_empty()) {
+        return Err(Error::usage(format!(
+            "{:?} is not an image reference",
+            crate::escape::term(target)
+        )));
+    }
+    Ok(())
 }
 
 /// Whether a reference names a registry on this machine (`localhost`, `127.0.0.0/8`,
@@ -254,12 +269,7 @@ fn registry_index(
     on_index: &dyn Fn(&str),
 ) -> Result<Option<Raw>> {
     let reference = plan.target.as_str();
-    if reference.starts_with('-') || reference.is_empty() {
-        return Err(Error::usage(format!(
-            "{:?} is not an image reference",
-            crate::escape::term(reference)
-        )));
-    }
+    check_target(reference, TargetKind::Image)?;
     let tool = match plan.index_tool {
         IndexTool::None => return Ok(None),
         IndexTool::Auto => IndexTool::AUTO_ORDER
@@ -745,7 +755,9 @@ pub fn trivy_command(
     }
     cmd.args(&plan.extra_args);
     if matches!(kind, TargetKind::Image) {
-        cmd.arg(&plan.target);
+        // After `--` the reference is an argument whatever it looks like (Trivy's command
+        // line is cobra's, which ends flags there).
+        cmd.arg("--").arg(&plan.target);
     }
     for var in scrubbed_env() {
         cmd.env_remove(var);
@@ -797,6 +809,7 @@ pub fn run_platforms(
     interrupted: &AtomicBool,
 ) -> Result<Vec<PathBuf>> {
     let kind = resolve_kind(&plan.target, plan.kind);
+    check_target(&plan.target, kind)?;
     std::fs::create_dir_all(&plan.reports_dir).map_err(|e| Error::io(&plan.reports_dir, e))?;
     let scratch = tempfile::tempdir()
         .map_err(|e| Error::Tool(format!("cannot create a temporary directory: {e}")))?;
@@ -1074,7 +1087,8 @@ mod tests {
             Path::new("/e"),
             Path::new("/o"),
         );
-        assert_eq!(cmd.get_args().last().unwrap(), "ghcr.io/o/r:1");
+        let args: Vec<_> = cmd.get_args().collect();
+        assert_eq!(args[args.len() - 2..], ["--", "ghcr.io/o/r:1"]);
         assert_eq!(
             resolve_kind("ghcr.io/o/r:1", TargetKind::Auto),
             TargetKind::Image
@@ -1515,5 +1529,37 @@ mod tests {
         p.target = "--help".into();
         p.index_tool = IndexTool::Skopeo;
         assert!(plan_platforms(&p, &AtomicBool::new(false), &|_| {}).is_err());
+    }
+
+    #[test]
+    fn a_reference_like_a_flag_is_refused_on_every_path() {
+        let mut p = plan();
+        p.kind = TargetKind::Image;
+        for target in ["--config=/tmp/evil.yaml", "-q", ""] {
+            p.target = target.into();
+            for (tool, platforms) in [
+                (IndexTool::None, vec![]),
+                (
+                    IndexTool::Skopeo,
+                    vec![Platform::parse("linux/amd64").unwrap()],
+                ),
+                (
+                    IndexTool::None,
+                    vec![Platform::parse("linux/amd64").unwrap()],
+                ),
+            ] {
+                p.index_tool = tool;
+                p.platforms = platforms;
+                let e = plan_platforms(&p, &AtomicBool::new(false), &|_| {}).unwrap_err();
+                assert!(matches!(e, Error::Usage(_)), "{target}: {e}");
+                assert!(e.to_string().contains("is not an image reference"), "{e}");
+            }
+        }
+        // A path that exists goes to Trivy as --input PATH, whatever its name.
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("-x.tar");
+        std::fs::write(&odd, "").unwrap();
+        assert!(check_target(odd.to_str().unwrap(), TargetKind::Auto).is_ok());
+        assert!(check_target("-x.tar", TargetKind::Archive).is_ok());
     }
 }

@@ -211,6 +211,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         index_tool: args.index_tool.into(),
         insecure_registry: args.insecure_registry,
     };
+    // A reference Trivy could read as a flag is refused whatever else is given.
+    vexgate_core::scan::check_target(&plan.target, plan.kind)?;
     // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
     let settings = crate::settings::resolve(&args.gate)?;
     vexgate_core::vex::VexSet::read(&settings.policy.vex)?;

@@ -237,3 +237,27 @@ fn ctrl_c_stops_the_child_trivy() {
             .contains(") Z ");
     assert!(!alive, "child trivy {trivy_pid} still running");
 }
+
+#[test]
+fn a_reference_like_a_flag_is_a_usage_error_before_trivy_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trivy = fake_trivy(tmp.path(), "touch ran.txt\nexit 3");
+    for extra in [
+        &["--platform", "linux/amd64"][..],
+        &["--index-tool", "none"][..],
+    ] {
+        let out = vexgate(tmp.path())
+            .args(["scan", "--vex", "none", "--input-kind", "image"])
+            .args(extra)
+            .arg("--trivy")
+            .arg(&trivy)
+            .args(["--", "--config=evil.yaml"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("is not an image reference"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!tmp.path().join("ran.txt").exists());
+    }
+}
