@@ -277,7 +277,10 @@ fn registry_index(
             .find(|t| t.program().is_some_and(on_path))
             .ok_or_else(|| {
                 Error::Tool(format!(
-                    "cannot read the image index of {}: none of skopeo, crane or docker is on                      PATH. Install one (GitHub's runners have skopeo and docker buildx), or name                      each platform with --platform OS/ARCH, or pass --index-tool none to let                      Trivy scan one platform of its choice",
+                    "cannot read the image index of {}: none of skopeo, crane or docker is on \
+                     PATH. Install one (GitHub's runners have skopeo and docker buildx), or name \
+                     each platform with --platform OS/ARCH, or pass --index-tool none to let \
+                     Trivy scan one platform of its choice",
                     crate::escape::term(reference)
                 ))
             })?,

@@ -261,3 +261,27 @@ fn a_reference_like_a_flag_is_a_usage_error_before_trivy_runs() {
         assert!(!tmp.path().join("ran.txt").exists());
     }
 }
+
+#[test]
+fn no_index_tool_on_path_is_one_readable_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trivy = fake_trivy(tmp.path(), "touch ran.txt\nexit 3");
+    let empty = tmp.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let out = vexgate(tmp.path())
+        .env("PATH", &empty)
+        .args(["scan", "--vex", "none", "--input-kind", "image", "--trivy"])
+        .arg(&trivy)
+        .arg("ghcr.io/o/r:1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("none of skopeo, crane or docker is on PATH. Install one (GitHub's runners"),
+        "{err}"
+    );
+    assert!(!err.contains("  "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!tmp.path().join("ran.txt").exists());
+}
