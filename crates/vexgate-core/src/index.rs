@@ -154,6 +154,46 @@ impl ImageIndex {
     }
 }
 
+/// The variants seen per os/architecture while reading one target's indexes: two image
+/// entries of the same os/architecture that differ only in variant (`linux/arm/v6` and
+/// `linux/arm/v7`) are an error, since a Trivy report records no variant (its
+/// `Metadata.ImageConfig` has os and architecture) and a saved report is named
+/// `trivy-<os>-<arch>.json`: the two would be one scan.
+#[derive(Debug, Default)]
+pub struct Variants(BTreeMap<Platform, Option<String>>);
+
+impl Variants {
+    /// Note every image entry of `index` (read from `path`).
+    pub fn note(&mut self, path: &Path, index: &ImageIndex) -> Result<()> {
+        for e in &index.entries {
+            let EntryKind::Image { platform, variant } = &e.kind else {
+                continue;
+            };
+            let seen = self
+                .0
+                .entry(platform.clone())
+                .or_insert_with(|| variant.clone());
+            if seen != variant {
+                let name = |v: &Option<String>| match v {
+                    Some(v) => format!("{platform}/{v}"),
+                    None => platform.to_string(),
+                };
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "lists both {} and {}, images of one os/architecture that differ only in \
+                         variant; a Trivy report records no variant, so vexgate cannot scan or \
+                         check them apart",
+                        name(seen),
+                        name(variant)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawDoc {

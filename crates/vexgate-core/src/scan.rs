@@ -173,6 +173,9 @@ pub fn plan_platforms(
         return Ok(vec![None]);
     };
     let label = PathBuf::from(format!("docker://{}", plan.target));
+    if let Raw::Index(idx) = &raw {
+        index::Variants::default().note(&label, idx)?;
+    }
     match raw {
         Raw::Manifest { .. } => Ok(vec![None]),
         raw => Ok(index::platforms_of(&label, raw)?
@@ -414,6 +417,7 @@ struct LayoutWalk<'a> {
     root: &'a Path,
     blob: &'a dyn Fn(&index::Digest) -> Result<String>,
     visited: BTreeSet<(String, String)>,
+    variants: index::Variants,
     blobs: usize,
     entries: usize,
 }
@@ -424,6 +428,7 @@ impl<'a> LayoutWalk<'a> {
             root,
             blob,
             visited: BTreeSet::new(),
+            variants: index::Variants::default(),
             blobs: 0,
             entries: 0,
         }
@@ -462,6 +467,7 @@ impl<'a> LayoutWalk<'a> {
                 "is an image manifest, not the image index an OCI layout's index.json must be",
             ));
         };
+        self.variants.note(path, &idx)?;
         self.entries += idx.entries.len();
         if self.entries > LAYOUT_ENTRIES_MAX {
             return Err(Error::input(
@@ -813,6 +819,13 @@ pub fn run_platforms(
 ) -> Result<Vec<PathBuf>> {
     let kind = resolve_kind(&plan.target, plan.kind);
     check_target(&plan.target, kind)?;
+    // Each platform names its report: two alike would write one file twice.
+    let distinct: BTreeSet<&Option<Platform>> = platforms.iter().collect();
+    if distinct.len() != platforms.len() {
+        return Err(Error::usage(
+            "a platform is listed twice; each is scanned once, into its own report",
+        ));
+    }
     std::fs::create_dir_all(&plan.reports_dir).map_err(|e| Error::io(&plan.reports_dir, e))?;
     let scratch = tempfile::tempdir()
         .map_err(|e| Error::Tool(format!("cannot create a temporary directory: {e}")))?;
@@ -1473,6 +1486,89 @@ mod tests {
             });
             assert!(e.contains("not a regular file"), "{e}");
         }
+    }
+
+    fn variant_entry(hex: &str, arch: &str, variant: &str) -> String {
+        format!(
+            r#"{{"mediaType":"{MANIFEST_MT}","digest":"sha256:{hex}","platform":{{"os":"linux","architecture":"{arch}","variant":"{variant}"}}}}"#
+        )
+    }
+
+    #[test]
+    fn two_variants_of_one_platform_are_refused() {
+        let v6 = variant_entry("a6", "arm", "v6");
+        let v7 = variant_entry("a7", "arm", "v7");
+        // In one index, and across a nested index; in a directory and in a tar.
+        for (top, blobs) in [
+            (
+                index_doc(&[image_entry("a0", "amd64"), v6.clone(), v7.clone()]),
+                vec![],
+            ),
+            (
+                index_doc(&[v6.clone(), nested_entry("1e")]),
+                vec![("1e", index_doc(&[v7.clone()]))],
+            ),
+            (index_doc(&[image_entry("a5", "arm"), v7.clone()]), vec![]),
+        ] {
+            let blobs: Vec<(&str, &[u8])> = blobs.iter().map(|(h, b)| (*h, b.as_bytes())).collect();
+            let dir = layout(&top, &blobs);
+            let tar = layout_tar(dir.path());
+            for (target, kind) in [
+                (dir.path().to_path_buf(), TargetKind::Oci),
+                (tar, TargetKind::Archive),
+            ] {
+                let e = default_platforms(target.to_str().unwrap(), kind)
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.starts_with(&target.display().to_string()), "{e}");
+                assert!(
+                    e.contains("linux/arm/v7") && e.contains("differ only in variant"),
+                    "{e}"
+                );
+                assert!(!e.contains('\n'), "{e}");
+            }
+        }
+        // The same platform and variant twice is one platform, as before.
+        let dir = layout(
+            &index_doc(&[v7.clone(), variant_entry("b7", "arm", "v7")]),
+            &[],
+        );
+        let got = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci).unwrap();
+        assert_eq!(names(got), ["linux/arm"]);
+        // A registry index is checked the same way.
+        let p = Path::new("idx");
+        let Raw::Index(idx) = index::parse(p, &index_doc(&[v6, v7])).unwrap() else {
+            panic!("an index")
+        };
+        let e = index::Variants::default()
+            .note(p, &idx)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("both linux/arm/v6 and linux/arm/v7"), "{e}");
+    }
+
+    #[test]
+    fn run_refuses_a_platform_listed_twice() {
+        let mut p = plan();
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("img.tar");
+        std::fs::write(&img, "").unwrap();
+        p.target = img.to_str().unwrap().into();
+        p.reports_dir = dir.path().join("r");
+        p.trivy = dir.path().join("no-such-trivy");
+        let arm = Some(Platform::parse("linux/arm").unwrap());
+        struct Quiet;
+        impl Progress for Quiet {
+            fn begin(&self, _: usize) {}
+            fn start(&self, _: usize, _: &str) {}
+            fn done(&self, _: usize, _: &str, _: &str, _: Duration) {}
+            fn trivy_log(&self, _: &str, _: &str) {}
+            fn finish(&self) {}
+        }
+        let e =
+            run_platforms(&p, &[arm.clone(), arm], &Quiet, &AtomicBool::new(false)).unwrap_err();
+        assert!(matches!(e, Error::Usage(_)), "{e}");
+        assert!(!dir.path().join("r").exists());
     }
 
     #[test]
