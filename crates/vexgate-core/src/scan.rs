@@ -1397,7 +1397,9 @@ mod tests {
             r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{MANIFEST_MT}","digest":"sha256:b0"}}]}}"#
         );
         let manifest = br#"{"schemaVersion":2,"config":{"digest":"sha256:c0"},"layers":[]}"#;
-        let cases: Vec<(String, Vec<(&str, Vec<u8>)>, &str, &str)> = vec![
+        // The index, its blobs, the blob the error names and what it says.
+        type Case<'a> = (String, Vec<(&'a str, Vec<u8>)>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
             // A nested index that is missing, not UTF-8, too large or not JSON.
             (top.clone(), vec![], "blobs/sha256/1e", ""),
             (
@@ -1506,7 +1508,7 @@ mod tests {
             ),
             (
                 index_doc(&[v6.clone(), nested_entry("1e")]),
-                vec![("1e", index_doc(&[v7.clone()]))],
+                vec![("1e", index_doc(std::slice::from_ref(&v7)))],
             ),
             (index_doc(&[image_entry("a5", "arm"), v7.clone()]), vec![]),
         ] {
