@@ -575,6 +575,7 @@ mod tests {
         ] {
             let e = parse(p, text).unwrap_err().to_string();
             assert!(e.starts_with("idx.json: "), "{text}: {e}");
+            assert!(!e.contains("  "), "{text}: {e}");
             assert!(e.contains(want), "{text}: {e}");
             assert!(!e.contains('\n') && !e.contains('\u{1b}'), "{text}: {e}");
         }
