@@ -154,6 +154,46 @@ impl ImageIndex {
     }
 }
 
+/// The variants seen per os/architecture while reading one target's indexes: two image
+/// entries of the same os/architecture that differ only in variant (`linux/arm/v6` and
+/// `linux/arm/v7`) are an error, since a Trivy report records no variant (its
+/// `Metadata.ImageConfig` has os and architecture) and a saved report is named
+/// `trivy-<os>-<arch>.json`: the two would be one scan.
+#[derive(Debug, Default)]
+pub struct Variants(BTreeMap<Platform, Option<String>>);
+
+impl Variants {
+    /// Note every image entry of `index` (read from `path`).
+    pub fn note(&mut self, path: &Path, index: &ImageIndex) -> Result<()> {
+        for e in &index.entries {
+            let EntryKind::Image { platform, variant } = &e.kind else {
+                continue;
+            };
+            let seen = self
+                .0
+                .entry(platform.clone())
+                .or_insert_with(|| variant.clone());
+            if seen != variant {
+                let name = |v: &Option<String>| match v {
+                    Some(v) => format!("{platform}/{v}"),
+                    None => platform.to_string(),
+                };
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "lists both {} and {}, images of one os/architecture that differ only in \
+                         variant; a Trivy report records no variant, so vexgate cannot scan or \
+                         check them apart",
+                        name(seen),
+                        name(variant)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawDoc {
@@ -336,6 +376,39 @@ pub fn read_bounded(path: &Path) -> Result<String> {
     String::from_utf8(buf).map_err(|_| Error::input(path, "is not UTF-8 text"))
 }
 
+/// Read blob `d` of the OCI layout `layout` (at most [`INDEX_MAX`] bytes, UTF-8). It must be
+/// a regular file at `blobs/<algorithm>/<hex>`: a symlink (which could lead out of the
+/// layout), a FIFO or a device is refused, as is a missing blob; errors name the blob.
+pub fn read_blob(layout: &Path, d: &Digest) -> Result<String> {
+    let path = d.blob_path(layout);
+    let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(Error::input(
+            &path,
+            "is not a regular file (a layout's blobs must be; symlinks are not followed)",
+        ));
+    }
+    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let opened = file.metadata().map_err(|e| Error::io(&path, e))?;
+    if !opened.file_type().is_file() {
+        return Err(Error::input(&path, "is not a regular file"));
+    }
+    let mut buf = Vec::new();
+    file.take(INDEX_MAX + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(&path, e))?;
+    if buf.len() as u64 > INDEX_MAX {
+        return Err(Error::input(
+            &path,
+            format!(
+                "is larger than {} MiB, more than image metadata can be",
+                INDEX_MAX >> 20
+            ),
+        ));
+    }
+    String::from_utf8(buf).map_err(|_| Error::input(&path, "is not UTF-8 text"))
+}
+
 /// Read and parse an index file.
 pub fn read(path: &Path) -> Result<Raw> {
     parse(path, &read_bounded(path)?)
@@ -502,6 +575,7 @@ mod tests {
         ] {
             let e = parse(p, text).unwrap_err().to_string();
             assert!(e.starts_with("idx.json: "), "{text}: {e}");
+            assert!(!e.contains("  "), "{text}: {e}");
             assert!(e.contains(want), "{text}: {e}");
             assert!(!e.contains('\n') && !e.contains('\u{1b}'), "{text}: {e}");
         }

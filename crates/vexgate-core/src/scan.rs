@@ -156,6 +156,7 @@ pub fn plan_platforms(
     on_index: &dyn Fn(&str),
 ) -> Result<Vec<Option<Platform>>> {
     let kind = resolve_kind(&plan.target, plan.kind);
+    check_target(&plan.target, kind)?;
     if matches!(kind, TargetKind::Archive | TargetKind::Oci) && !Path::new(&plan.target).exists() {
         return Err(Error::input(
             Path::new(&plan.target),
@@ -172,6 +173,9 @@ pub fn plan_platforms(
         return Ok(vec![None]);
     };
     let label = PathBuf::from(format!("docker://{}", plan.target));
+    if let Raw::Index(idx) = &raw {
+        index::Variants::default().note(&label, idx)?;
+    }
     match raw {
         Raw::Manifest { .. } => Ok(vec![None]),
         raw => Ok(index::platforms_of(&label, raw)?
@@ -179,6 +183,20 @@ pub fn plan_platforms(
             .map(Some)
             .collect()),
     }
+}
+
+/// An image reference Trivy (or an index tool) could read as a flag, or an empty one, is a
+/// usage error. `kind` is the resolved target kind: a file or directory goes to Trivy as
+/// `--input PATH`, never as a flag.
+pub fn check_target(target: &str, kind: TargetKind) -> Result<()> {
+    let kind = resolve_kind(target, kind);
+    if kind == TargetKind::Image && (target.starts_with('-') || target.is_empty()) {
+        return Err(Error::usage(format!(
+            "{:?} is not an image reference",
+            crate::escape::term(target)
+        )));
+    }
+    Ok(())
 }
 
 /// Whether a reference names a registry on this machine (`localhost`, `127.0.0.0/8`,
@@ -254,12 +272,7 @@ fn registry_index(
     on_index: &dyn Fn(&str),
 ) -> Result<Option<Raw>> {
     let reference = plan.target.as_str();
-    if reference.starts_with('-') || reference.is_empty() {
-        return Err(Error::usage(format!(
-            "{:?} is not an image reference",
-            crate::escape::term(reference)
-        )));
-    }
+    check_target(reference, TargetKind::Image)?;
     let tool = match plan.index_tool {
         IndexTool::None => return Ok(None),
         IndexTool::Auto => IndexTool::AUTO_ORDER
@@ -267,7 +280,10 @@ fn registry_index(
             .find(|t| t.program().is_some_and(on_path))
             .ok_or_else(|| {
                 Error::Tool(format!(
-                    "cannot read the image index of {}: none of skopeo, crane or docker is on                      PATH. Install one (GitHub's runners have skopeo and docker buildx), or name                      each platform with --platform OS/ARCH, or pass --index-tool none to let                      Trivy scan one platform of its choice",
+                    "cannot read the image index of {}: none of skopeo, crane or docker is on \
+                     PATH. Install one (GitHub's runners have skopeo and docker buildx), or name \
+                     each platform with --platform OS/ARCH, or pass --index-tool none to let \
+                     Trivy scan one platform of its choice",
                     crate::escape::term(reference)
                 ))
             })?,
@@ -367,6 +383,15 @@ struct LayoutImage {
     size: Option<u64>,
 }
 
+/// The most blobs (nested indexes, image manifests, image configs) reading one target's
+/// platforms may take. A real layout needs a handful; a crafted one pointing its entries at
+/// many nested indexes must not cost unbounded work.
+pub const LAYOUT_BLOBS_MAX: usize = 256;
+
+/// The most index entries reading one target's platforms may go through, over every index
+/// it follows (four full indexes of [`index::MANIFESTS_MAX`]).
+pub const LAYOUT_ENTRIES_MAX: usize = 4 * index::MANIFESTS_MAX;
+
 /// The images of an OCI layout by platform: `index.json`, following nested image indexes
 /// (two levels), and for an image listed without a platform its config blob's
 /// os/architecture. The first image of a platform wins.
@@ -374,9 +399,9 @@ fn oci_layout_images(dir: &Path) -> Result<BTreeMap<Platform, Option<LayoutImage
     let index_path = dir.join("index.json");
     let raw = index::read(&index_path)?;
     let mut out = BTreeMap::new();
-    collect_layout_images(dir, &index_path, raw, &mut out, 0, &|d: &index::Digest| {
-        index::read_bounded(&d.blob_path(dir)).ok()
-    })?;
+    let blob = |d: &index::Digest| index::read_blob(dir, d);
+    let mut walk = LayoutWalk::new(dir, &blob);
+    walk.collect(&index_path, raw, &mut out, 0)?;
     Ok(out)
 }
 
@@ -385,65 +410,137 @@ fn oci_layout_platforms(dir: &Path) -> Result<Vec<Platform>> {
     Ok(oci_layout_images(dir)?.into_keys().collect())
 }
 
-/// The images of one index document of a layout (a directory or a tar, `root` names it),
-/// reading blobs with `blob` (`None`: missing or unreadable, skipped).
-fn collect_layout_images(
-    root: &Path,
-    path: &Path,
-    raw: Raw,
-    out: &mut BTreeMap<Platform, Option<LayoutImage>>,
-    depth: usize,
-    blob: &dyn Fn(&index::Digest) -> Option<String>,
-) -> Result<()> {
-    let Raw::Index(idx) = raw else {
-        return Err(Error::input(
-            path,
-            "is an image manifest, not the image index an OCI layout's index.json must be",
-        ));
-    };
-    for e in idx.entries {
-        let image = |e: &index::Entry| {
-            e.digest.clone().map(|digest| LayoutImage {
-                digest,
-                media_type: e.media_type.clone(),
-                size: e.size,
-            })
+/// Reading the index documents of a layout (a directory or a tar, `root` names it): blobs
+/// are read with `blob` (a blob that cannot be read is an error naming it), each digest
+/// once, within [`LAYOUT_BLOBS_MAX`] blobs and [`LAYOUT_ENTRIES_MAX`] entries.
+struct LayoutWalk<'a> {
+    root: &'a Path,
+    blob: &'a dyn Fn(&index::Digest) -> Result<String>,
+    visited: BTreeSet<(String, String)>,
+    variants: index::Variants,
+    blobs: usize,
+    entries: usize,
+}
+
+impl<'a> LayoutWalk<'a> {
+    fn new(root: &'a Path, blob: &'a dyn Fn(&index::Digest) -> Result<String>) -> Self {
+        Self {
+            root,
+            blob,
+            visited: BTreeSet::new(),
+            variants: index::Variants::default(),
+            blobs: 0,
+            entries: 0,
+        }
+    }
+
+    /// Whether `d` is seen for the first time.
+    fn first_visit(&mut self, d: &index::Digest) -> bool {
+        self.visited
+            .insert((d.algorithm.clone(), d.encoded.clone()))
+    }
+
+    fn read(&mut self, d: &index::Digest) -> Result<String> {
+        self.blobs += 1;
+        if self.blobs > LAYOUT_BLOBS_MAX {
+            return Err(Error::input(
+                self.root,
+                format!(
+                    "needs more than {LAYOUT_BLOBS_MAX} blobs to list its platforms, more than \
+                     an image layout has"
+                ),
+            ));
+        }
+        (self.blob)(d)
+    }
+
+    fn collect(
+        &mut self,
+        path: &Path,
+        raw: Raw,
+        out: &mut BTreeMap<Platform, Option<LayoutImage>>,
+        depth: usize,
+    ) -> Result<()> {
+        let Raw::Index(idx) = raw else {
+            return Err(Error::input(
+                path,
+                "is an image manifest, not the image index an OCI layout's index.json must be",
+            ));
         };
-        match &e.kind {
-            EntryKind::Image { platform, .. } => {
-                out.entry(platform.clone()).or_insert_with(|| image(&e));
-            }
-            EntryKind::Skipped(_) => {}
-            EntryKind::Index => {
-                let Some(d) = e.digest.as_ref().filter(|_| depth < 2) else {
-                    continue;
-                };
-                let Some(text) = blob(d) else { continue };
-                let label = d.blob_path(root);
-                let nested = index::parse(&label, &text)?;
-                collect_layout_images(root, &label, nested, out, depth + 1, blob)?;
-            }
-            EntryKind::ImageWithoutPlatform => {
-                let platform = e
-                    .digest
-                    .as_ref()
-                    .and_then(blob)
-                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                    .and_then(|m| {
-                        m.get("config")?
-                            .get("digest")?
-                            .as_str()
-                            .and_then(index::Digest::parse)
-                    })
-                    .and_then(|d| blob(&d))
-                    .and_then(|t| config_platform(&t));
-                if let Some(p) = platform {
+        self.variants.note(path, &idx)?;
+        self.entries += idx.entries.len();
+        if self.entries > LAYOUT_ENTRIES_MAX {
+            return Err(Error::input(
+                self.root,
+                format!(
+                    "lists more than {LAYOUT_ENTRIES_MAX} manifests over its indexes, more \
+                     than vexgate reads"
+                ),
+            ));
+        }
+        for e in idx.entries {
+            let image = |e: &index::Entry| {
+                e.digest.clone().map(|digest| LayoutImage {
+                    digest,
+                    media_type: e.media_type.clone(),
+                    size: e.size,
+                })
+            };
+            match &e.kind {
+                EntryKind::Image { platform, .. } => {
+                    out.entry(platform.clone()).or_insert_with(|| image(&e));
+                }
+                EntryKind::Skipped(_) => {}
+                EntryKind::Index => {
+                    let Some(d) = e.digest.as_ref().filter(|_| depth < 2) else {
+                        continue;
+                    };
+                    if !self.first_visit(d) {
+                        continue;
+                    }
+                    let label = d.blob_path(self.root);
+                    let text = self.read(d)?;
+                    let nested = index::parse(&label, &text)?;
+                    self.collect(&label, nested, out, depth + 1)?;
+                }
+                EntryKind::ImageWithoutPlatform => {
+                    let Some(d) = e.digest.as_ref() else {
+                        continue;
+                    };
+                    if !self.first_visit(d) {
+                        continue;
+                    }
+                    let label = d.blob_path(self.root);
+                    let text = self.read(d)?;
+                    let config = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|m| {
+                            m.get("config")?
+                                .get("digest")?
+                                .as_str()
+                                .and_then(index::Digest::parse)
+                        })
+                        .ok_or_else(|| {
+                            Error::input(
+                                &label,
+                                "is not an image manifest with a config digest (the index lists \
+                                 it without a platform)",
+                            )
+                        })?;
+                    let config_label = config.blob_path(self.root);
+                    let text = self.read(&config)?;
+                    let p = config_platform(&text).ok_or_else(|| {
+                        Error::input(
+                            &config_label,
+                            "is not an image config with an os and architecture",
+                        )
+                    })?;
                     out.entry(p).or_insert_with(|| image(&e));
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Trivy reads an OCI layout's first image whatever platform it is asked for
@@ -507,11 +604,14 @@ fn config_platform(text: &str) -> Option<Platform> {
 }
 
 /// Entries of a tar whose names `want` accepts, each read up to [`index::INDEX_MAX`] bytes
-/// (the metadata files of an image archive are small; an image's layers are skipped).
-fn tar_entries(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<Vec<(String, String)>> {
+/// (the metadata files of an image archive are small; an image's layers are skipped), and
+/// where each regular file under `blobs/` starts and how long it is (read with
+/// [`tar_blob`], so a layout in the tar is walked once, not once per blob).
+fn tar_entries(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<TarContents> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut archive = tar::Archive::new(file);
     let mut found = Vec::new();
+    let mut blobs = BTreeMap::new();
     let entries = archive
         .entries_with_seek()
         .map_err(|e| Error::input(path, format!("not a tar archive: {e}")))?;
@@ -521,37 +621,72 @@ fn tar_entries(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<Vec<(String, 
             .path()
             .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
             .unwrap_or_default();
+        if name.starts_with("blobs/") && entry.header().entry_type().is_file() {
+            blobs.insert(name.clone(), (entry.raw_file_position(), entry.size()));
+        }
         if !want(&name) {
             continue;
         }
-        let mut bytes = Vec::new();
-        entry
-            .take(index::INDEX_MAX + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::input(path, format!("{}: {e}", crate::escape::term(&name))))?;
-        if bytes.len() as u64 > index::INDEX_MAX {
-            return Err(Error::input(
-                path,
-                format!(
-                    "{} is larger than {} MiB, more than image metadata can be",
-                    crate::escape::term(&name),
-                    index::INDEX_MAX >> 20
-                ),
-            ));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Error::input(path, format!("{} is not UTF-8", crate::escape::term(&name)))
-        })?;
+        let text = bounded_text(path, &name, entry)?;
         found.push((name, text));
     }
-    Ok(found)
+    Ok(TarContents { found, blobs })
+}
+
+/// What [`tar_entries`] read.
+struct TarContents {
+    found: Vec<(String, String)>,
+    blobs: BTreeMap<String, (u64, u64)>,
+}
+
+/// Up to [`index::INDEX_MAX`] bytes of `reader` as UTF-8; `name` is the tar entry read.
+fn bounded_text(path: &Path, name: &str, reader: impl Read) -> Result<String> {
+    let mut bytes = Vec::new();
+    reader
+        .take(index::INDEX_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::input(path, format!("{}: {e}", crate::escape::term(name))))?;
+    if bytes.len() as u64 > index::INDEX_MAX {
+        return Err(Error::input(
+            path,
+            format!(
+                "{} is larger than {} MiB, more than image metadata can be",
+                crate::escape::term(name),
+                index::INDEX_MAX >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::input(path, format!("{} is not UTF-8", crate::escape::term(name))))
+}
+
+/// The blob `d` of the layout in the tar `path`: an error naming it when the tar has no
+/// such regular file, or it is too large or not UTF-8.
+fn tar_blob(
+    path: &Path,
+    blobs: &BTreeMap<String, (u64, u64)>,
+    d: &index::Digest,
+) -> Result<String> {
+    use std::io::{Seek, SeekFrom};
+    let name = format!("blobs/{}/{}", d.algorithm, d.encoded);
+    let Some(&(start, size)) = blobs.get(&name) else {
+        return Err(Error::input(
+            path,
+            format!("{name} is listed in index.json but is not in the archive"),
+        ));
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| Error::io(path, e))?;
+    bounded_text(path, &name, file.take(size))
 }
 
 /// The platforms of a docker-archive tar: its `index.json` when it has one (`docker save`
 /// from the containerd image store writes an OCI layout beside `manifest.json`, with every
 /// platform it saved), else `manifest.json` → each Config → os/architecture.
 fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
-    let meta = tar_entries(path, &|n| n == "manifest.json" || n == "index.json")?;
+    let TarContents { found: meta, blobs } =
+        tar_entries(path, &|n| n == "manifest.json" || n == "index.json")?;
     let find = |name: &str| {
         meta.iter()
             .find(|(n, _)| n == name)
@@ -560,16 +695,9 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
     if let Some(text) = find("index.json") {
         let label = path.join("index.json");
         let raw = index::parse(&label, text)?;
-        let blob = |d: &index::Digest| -> Option<String> {
-            let name = format!("blobs/{}/{}", d.algorithm, d.encoded);
-            tar_entries(path, &|n| n == name)
-                .ok()?
-                .into_iter()
-                .next()
-                .map(|(_, t)| t)
-        };
+        let blob = |d: &index::Digest| tar_blob(path, &blobs, d);
         let mut out = BTreeMap::new();
-        collect_layout_images(path, &label, raw, &mut out, 0, &blob)?;
+        LayoutWalk::new(path, &blob).collect(&label, raw, &mut out, 0)?;
         if !out.is_empty() {
             return Ok(out.into_keys().collect());
         }
@@ -588,7 +716,7 @@ fn archive_platforms(path: &Path) -> Result<Vec<Platform>> {
         .flatten()
         .filter_map(|m| m.get("Config").and_then(|c| c.as_str()).map(str::to_string))
         .collect();
-    let blobs = tar_entries(path, &|n| configs.contains(n))?;
+    let blobs = tar_entries(path, &|n| configs.contains(n))?.found;
     Ok(blobs
         .iter()
         .filter_map(|(_, t)| config_platform(t))
@@ -636,7 +764,9 @@ pub fn trivy_command(
     }
     cmd.args(&plan.extra_args);
     if matches!(kind, TargetKind::Image) {
-        cmd.arg(&plan.target);
+        // After `--` the reference is an argument whatever it looks like (Trivy's command
+        // line is cobra's, which ends flags there).
+        cmd.arg("--").arg(&plan.target);
     }
     for var in scrubbed_env() {
         cmd.env_remove(var);
@@ -688,6 +818,14 @@ pub fn run_platforms(
     interrupted: &AtomicBool,
 ) -> Result<Vec<PathBuf>> {
     let kind = resolve_kind(&plan.target, plan.kind);
+    check_target(&plan.target, kind)?;
+    // Each platform names its report: two alike would write one file twice.
+    let distinct: BTreeSet<&Option<Platform>> = platforms.iter().collect();
+    if distinct.len() != platforms.len() {
+        return Err(Error::usage(
+            "a platform is listed twice; each is scanned once, into its own report",
+        ));
+    }
     std::fs::create_dir_all(&plan.reports_dir).map_err(|e| Error::io(&plan.reports_dir, e))?;
     let scratch = tempfile::tempdir()
         .map_err(|e| Error::Tool(format!("cannot create a temporary directory: {e}")))?;
@@ -965,7 +1103,8 @@ mod tests {
             Path::new("/e"),
             Path::new("/o"),
         );
-        assert_eq!(cmd.get_args().last().unwrap(), "ghcr.io/o/r:1");
+        let args: Vec<_> = cmd.get_args().collect();
+        assert_eq!(args[args.len() - 2..], ["--", "ghcr.io/o/r:1"]);
         assert_eq!(
             resolve_kind("ghcr.io/o/r:1", TargetKind::Auto),
             TargetKind::Image
@@ -1121,6 +1260,319 @@ mod tests {
         assert_eq!(names(got), ["linux/amd64"]);
     }
 
+    const INDEX_MT: &str = "application/vnd.oci.image.index.v1+json";
+    const MANIFEST_MT: &str = "application/vnd.oci.image.manifest.v1+json";
+
+    /// An index document listing `entries`.
+    fn index_doc(entries: &[String]) -> String {
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
+            entries.join(",")
+        )
+    }
+
+    fn nested_entry(hex: &str) -> String {
+        format!(r#"{{"mediaType":"{INDEX_MT}","digest":"sha256:{hex}","size":1}}"#)
+    }
+
+    fn image_entry(hex: &str, arch: &str) -> String {
+        format!(
+            r#"{{"mediaType":"{MANIFEST_MT}","digest":"sha256:{hex}","platform":{{"os":"linux","architecture":"{arch}"}}}}"#
+        )
+    }
+
+    /// A layout directory with `index.json` and `blobs/sha256/<hex>` files.
+    fn layout(index: &str, blobs: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("blobs/sha256")).unwrap();
+        std::fs::write(dir.path().join("index.json"), index).unwrap();
+        for (hex, body) in blobs {
+            std::fs::write(dir.path().join("blobs/sha256").join(hex), body).unwrap();
+        }
+        dir
+    }
+
+    /// The same files as a tar (a `docker save` with an OCI layout inside).
+    fn layout_tar(dir: &Path) -> PathBuf {
+        let tar_path = dir.join("img.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+        b.append_path_with_name(dir.join("index.json"), "index.json")
+            .unwrap();
+        for e in std::fs::read_dir(dir.join("blobs/sha256")).unwrap() {
+            let e = e.unwrap();
+            let name = format!("blobs/sha256/{}", e.file_name().to_string_lossy());
+            b.append_path_with_name(e.path(), name).unwrap();
+        }
+        b.into_inner().unwrap();
+        tar_path
+    }
+
+    /// `f` on another thread, failing the test when it takes more than `secs`.
+    fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(Duration::from_secs(secs))
+            .expect("reading the layout's platforms did not finish in time")
+    }
+
+    #[test]
+    fn a_layout_repeating_a_nested_index_is_read_once() {
+        // 4096 entries naming one nested index whose 4096 entries name it again: without
+        // de-duplication that is 4096 × 4096 parses of a 4096-entry document.
+        let nested: Vec<String> = std::iter::once(image_entry("a1", "arm64"))
+            .chain(std::iter::repeat_n(
+                nested_entry("1e"),
+                index::MANIFESTS_MAX - 1,
+            ))
+            .collect();
+        let top: Vec<String> = std::iter::once(image_entry("a0", "amd64"))
+            .chain(std::iter::repeat_n(
+                nested_entry("1e"),
+                index::MANIFESTS_MAX - 1,
+            ))
+            .collect();
+        let dir = layout(&index_doc(&top), &[("1e", index_doc(&nested).as_bytes())]);
+        let path = dir.path().to_path_buf();
+        let tar = layout_tar(&path);
+        let got = within(60, move || {
+            (
+                default_platforms(path.to_str().unwrap(), TargetKind::Oci),
+                default_platforms(tar.to_str().unwrap(), TargetKind::Archive),
+            )
+        });
+        assert_eq!(names(got.0.unwrap()), ["linux/amd64", "linux/arm64"]);
+        assert_eq!(names(got.1.unwrap()), ["linux/amd64", "linux/arm64"]);
+    }
+
+    #[test]
+    fn a_layout_needing_too_many_blobs_is_refused() {
+        // Distinct nested indexes, each one image: more blobs than any image layout needs.
+        let hexes: Vec<String> = (0..LAYOUT_BLOBS_MAX + 1)
+            .map(|i| format!("{i:04x}"))
+            .collect();
+        let top: Vec<String> = hexes.iter().map(|h| nested_entry(h)).collect();
+        let nested = index_doc(&[image_entry("a0", "amd64")]);
+        let blobs: Vec<(&str, &[u8])> = hexes
+            .iter()
+            .map(|h| (h.as_str(), nested.as_bytes()))
+            .collect();
+        let dir = layout(&index_doc(&top), &blobs);
+        let tar = layout_tar(dir.path());
+        for (target, kind) in [
+            (dir.path().to_path_buf(), TargetKind::Oci),
+            (tar, TargetKind::Archive),
+        ] {
+            let e = default_platforms(target.to_str().unwrap(), kind)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(&format!("{}: ", target.display())), "{e}");
+            assert!(e.contains("more than 256 blobs"), "{e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_layout_listing_too_many_entries_is_refused() {
+        // Five distinct nested indexes of 4096 entries each.
+        let hexes: Vec<String> = (0..5).map(|i| format!("e{i}")).collect();
+        let top: Vec<String> = hexes.iter().map(|h| nested_entry(h)).collect();
+        let nested = index_doc(&vec![image_entry("a0", "amd64"); index::MANIFESTS_MAX]);
+        let blobs: Vec<(&str, &[u8])> = hexes
+            .iter()
+            .map(|h| (h.as_str(), nested.as_bytes()))
+            .collect();
+        let dir = layout(&index_doc(&top), &blobs);
+        let e = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 16384 manifests"), "{e}");
+    }
+
+    #[test]
+    fn a_blob_the_layout_needs_but_cannot_be_read_is_an_error_naming_it() {
+        let top = index_doc(&[image_entry("a0", "amd64"), nested_entry("1e")]);
+        let bare = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{MANIFEST_MT}","digest":"sha256:b0"}}]}}"#
+        );
+        let manifest = br#"{"schemaVersion":2,"config":{"digest":"sha256:c0"},"layers":[]}"#;
+        // The index, its blobs, the blob the error names and what it says.
+        type Case<'a> = (String, Vec<(&'a str, Vec<u8>)>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
+            // A nested index that is missing, not UTF-8, too large or not JSON.
+            (top.clone(), vec![], "blobs/sha256/1e", ""),
+            (
+                top.clone(),
+                vec![("1e", vec![0xff, 0xfe])],
+                "blobs/sha256/1e",
+                "not UTF-8",
+            ),
+            (
+                top.clone(),
+                vec![("1e", vec![b' '; index::INDEX_MAX as usize + 1])],
+                "blobs/sha256/1e",
+                "larger than 4 MiB",
+            ),
+            (
+                top.clone(),
+                vec![("1e", b"{\"schemaVersion\":2,".to_vec())],
+                "blobs/sha256/1e",
+                "",
+            ),
+            // An image without a platform whose manifest or config is missing or unusable.
+            (bare.clone(), vec![], "blobs/sha256/b0", ""),
+            (
+                bare.clone(),
+                vec![("b0", b"[]".to_vec())],
+                "blobs/sha256/b0",
+                "config digest",
+            ),
+            (
+                bare.clone(),
+                vec![("b0", manifest.to_vec())],
+                "blobs/sha256/c0",
+                "",
+            ),
+            (
+                bare.clone(),
+                vec![
+                    ("b0", manifest.to_vec()),
+                    ("c0", br#"{"os":"linux"}"#.to_vec()),
+                ],
+                "blobs/sha256/c0",
+                "os and architecture",
+            ),
+        ];
+        for (index, blobs, names_blob, says) in cases {
+            let blobs: Vec<(&str, &[u8])> = blobs.iter().map(|(h, b)| (*h, b.as_slice())).collect();
+            let dir = layout(&index, &blobs);
+            let tar = layout_tar(dir.path());
+            for (target, kind) in [
+                (dir.path().to_path_buf(), TargetKind::Oci),
+                (tar, TargetKind::Archive),
+            ] {
+                let e = default_platforms(target.to_str().unwrap(), kind)
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.starts_with(&target.display().to_string()), "{e}");
+                assert!(e.contains(names_blob), "{names_blob}: {e}");
+                assert!(e.contains(says), "{says}: {e}");
+                assert!(!e.contains('\n'), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn layout_blobs_are_regular_files_not_symlinks() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("nested.json");
+        std::fs::write(&secret, index_doc(&[image_entry("a1", "arm64")])).unwrap();
+        let dir = layout(&index_doc(&[nested_entry("1e")]), &[]);
+        let blob = dir.path().join("blobs/sha256/1e");
+        std::os::unix::fs::symlink(&secret, &blob).unwrap();
+        let e = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(&blob.display().to_string()), "{e}");
+        assert!(e.contains("not a regular file"), "{e}");
+        // A FIFO is refused without being opened (opening it would wait for a writer).
+        std::fs::remove_file(&blob).unwrap();
+        let made = Command::new("mkfifo").arg(&blob).status();
+        if made.is_ok_and(|s| s.success()) {
+            let path = dir.path().to_path_buf();
+            let e = within(30, move || {
+                default_platforms(path.to_str().unwrap(), TargetKind::Oci)
+                    .unwrap_err()
+                    .to_string()
+            });
+            assert!(e.contains("not a regular file"), "{e}");
+        }
+    }
+
+    fn variant_entry(hex: &str, arch: &str, variant: &str) -> String {
+        format!(
+            r#"{{"mediaType":"{MANIFEST_MT}","digest":"sha256:{hex}","platform":{{"os":"linux","architecture":"{arch}","variant":"{variant}"}}}}"#
+        )
+    }
+
+    #[test]
+    fn two_variants_of_one_platform_are_refused() {
+        let v6 = variant_entry("a6", "arm", "v6");
+        let v7 = variant_entry("a7", "arm", "v7");
+        // In one index, and across a nested index; in a directory and in a tar.
+        for (top, blobs) in [
+            (
+                index_doc(&[image_entry("a0", "amd64"), v6.clone(), v7.clone()]),
+                vec![],
+            ),
+            (
+                index_doc(&[v6.clone(), nested_entry("1e")]),
+                vec![("1e", index_doc(std::slice::from_ref(&v7)))],
+            ),
+            (index_doc(&[image_entry("a5", "arm"), v7.clone()]), vec![]),
+        ] {
+            let blobs: Vec<(&str, &[u8])> = blobs.iter().map(|(h, b)| (*h, b.as_bytes())).collect();
+            let dir = layout(&top, &blobs);
+            let tar = layout_tar(dir.path());
+            for (target, kind) in [
+                (dir.path().to_path_buf(), TargetKind::Oci),
+                (tar, TargetKind::Archive),
+            ] {
+                let e = default_platforms(target.to_str().unwrap(), kind)
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.starts_with(&target.display().to_string()), "{e}");
+                assert!(
+                    e.contains("linux/arm/v7") && e.contains("differ only in variant"),
+                    "{e}"
+                );
+                assert!(!e.contains('\n'), "{e}");
+            }
+        }
+        // The same platform and variant twice is one platform, as before.
+        let dir = layout(
+            &index_doc(&[v7.clone(), variant_entry("b7", "arm", "v7")]),
+            &[],
+        );
+        let got = default_platforms(dir.path().to_str().unwrap(), TargetKind::Oci).unwrap();
+        assert_eq!(names(got), ["linux/arm"]);
+        // A registry index is checked the same way.
+        let p = Path::new("idx");
+        let Raw::Index(idx) = index::parse(p, &index_doc(&[v6, v7])).unwrap() else {
+            panic!("an index")
+        };
+        let e = index::Variants::default()
+            .note(p, &idx)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("both linux/arm/v6 and linux/arm/v7"), "{e}");
+    }
+
+    #[test]
+    fn run_refuses_a_platform_listed_twice() {
+        let mut p = plan();
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("img.tar");
+        std::fs::write(&img, "").unwrap();
+        p.target = img.to_str().unwrap().into();
+        p.reports_dir = dir.path().join("r");
+        p.trivy = dir.path().join("no-such-trivy");
+        let arm = Some(Platform::parse("linux/arm").unwrap());
+        struct Quiet;
+        impl Progress for Quiet {
+            fn begin(&self, _: usize) {}
+            fn start(&self, _: usize, _: &str) {}
+            fn done(&self, _: usize, _: &str, _: &str, _: Duration) {}
+            fn trivy_log(&self, _: &str, _: &str) {}
+            fn finish(&self) {}
+        }
+        let e =
+            run_platforms(&p, &[arm.clone(), arm], &Quiet, &AtomicBool::new(false)).unwrap_err();
+        assert!(matches!(e, Error::Usage(_)), "{e}");
+        assert!(!dir.path().join("r").exists());
+    }
+
     #[test]
     fn loopback_refs_and_index_commands() {
         for r in [
@@ -1178,5 +1630,37 @@ mod tests {
         p.target = "--help".into();
         p.index_tool = IndexTool::Skopeo;
         assert!(plan_platforms(&p, &AtomicBool::new(false), &|_| {}).is_err());
+    }
+
+    #[test]
+    fn a_reference_like_a_flag_is_refused_on_every_path() {
+        let mut p = plan();
+        p.kind = TargetKind::Image;
+        for target in ["--config=/tmp/evil.yaml", "-q", ""] {
+            p.target = target.into();
+            for (tool, platforms) in [
+                (IndexTool::None, vec![]),
+                (
+                    IndexTool::Skopeo,
+                    vec![Platform::parse("linux/amd64").unwrap()],
+                ),
+                (
+                    IndexTool::None,
+                    vec![Platform::parse("linux/amd64").unwrap()],
+                ),
+            ] {
+                p.index_tool = tool;
+                p.platforms = platforms;
+                let e = plan_platforms(&p, &AtomicBool::new(false), &|_| {}).unwrap_err();
+                assert!(matches!(e, Error::Usage(_)), "{target}: {e}");
+                assert!(e.to_string().contains("is not an image reference"), "{e}");
+            }
+        }
+        // A path that exists goes to Trivy as --input PATH, whatever its name.
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("-x.tar");
+        std::fs::write(&odd, "").unwrap();
+        assert!(check_target(odd.to_str().unwrap(), TargetKind::Auto).is_ok());
+        assert!(check_target("-x.tar", TargetKind::Archive).is_ok());
     }
 }

@@ -134,7 +134,7 @@ impl Platform {
 pub const PLATFORM_PART_MAX: usize = 32;
 
 /// What [`is_platform_part`] accepts, for messages.
-pub const PLATFORM_PART_RULE: &str = "is not a platform name (1 to 32 characters of a-z, 0-9,      '.', '_' and '-', starting with a letter or digit, no '..')";
+pub const PLATFORM_PART_RULE: &str = "is not a platform name (1 to 32 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, no '..')";
 
 /// Whether `s` is an OCI platform os, architecture or variant that may go into a file name
 /// (`linux`, `amd64`, `arm64`, `v8`, `ppc64le`, `s390x`): 1 to [`PLATFORM_PART_MAX`]

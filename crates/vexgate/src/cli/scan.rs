@@ -164,7 +164,7 @@ Examples:
   vexgate scan oci-layout/ --image-repo ghcr.io/OWNER/REPO --summary-md summary.md";
 
 pub fn run(args: ScanArgs) -> Result<i32> {
-    let platforms = args
+    let parsed = args
         .platform
         .iter()
         .map(|p| {
@@ -180,6 +180,31 @@ pub fn run(args: ScanArgs) -> Result<i32> {
                 })
         })
         .collect::<Result<Vec<_>>>()?;
+    // A platform given twice is scanned once; two that differ only in variant would be one
+    // report (trivy-<os>-<arch>.json; a report records no variant), so they are refused.
+    let mut platforms: Vec<Platform> = Vec::new();
+    let mut given: Vec<String> = Vec::new();
+    for (raw, p) in args.platform.iter().zip(parsed) {
+        let norm = raw
+            .split('/')
+            .map(|part| part.trim().to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join("/");
+        match platforms.iter().position(|q| *q == p) {
+            Some(i) if given[i] == norm => {}
+            Some(i) => {
+                return Err(vexgate_core::Error::usage(format!(
+                    "--platform {:?} and --platform {raw:?} would both be scanned as {p} and \
+                     saved as one report (a report records no variant); give one of them",
+                    args.platform[i]
+                )));
+            }
+            None => {
+                platforms.push(p);
+                given.push(norm);
+            }
+        }
+    }
     // The gate's settings are checked before Trivy runs (a bad vexgate.toml should not cost
     // a scan), and the files they name are never overwritten by a saved report.
     let settings = crate::settings::resolve(&args.gate)?;
@@ -211,6 +236,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         index_tool: args.index_tool.into(),
         insecure_registry: args.insecure_registry,
     };
+    // A reference Trivy could read as a flag is refused whatever else is given.
+    vexgate_core::scan::check_target(&plan.target, plan.kind)?;
     // A VEX document Trivy would refuse (or any bad VEX input) fails before the scans.
     let settings = crate::settings::resolve(&args.gate)?;
     vexgate_core::vex::VexSet::read(&settings.policy.vex)?;

@@ -237,3 +237,94 @@ fn ctrl_c_stops_the_child_trivy() {
             .contains(") Z ");
     assert!(!alive, "child trivy {trivy_pid} still running");
 }
+
+#[test]
+fn a_reference_like_a_flag_is_a_usage_error_before_trivy_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trivy = fake_trivy(tmp.path(), "touch ran.txt\nexit 3");
+    for extra in [
+        &["--platform", "linux/amd64"][..],
+        &["--index-tool", "none"][..],
+    ] {
+        let out = vexgate(tmp.path())
+            .args(["scan", "--vex", "none", "--input-kind", "image"])
+            .args(extra)
+            .arg("--trivy")
+            .arg(&trivy)
+            .args(["--", "--config=evil.yaml"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("is not an image reference"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!tmp.path().join("ran.txt").exists());
+    }
+}
+
+#[test]
+fn no_index_tool_on_path_is_one_readable_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trivy = fake_trivy(tmp.path(), "touch ran.txt\nexit 3");
+    let empty = tmp.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let out = vexgate(tmp.path())
+        .env("PATH", &empty)
+        .args(["scan", "--vex", "none", "--input-kind", "image", "--trivy"])
+        .arg(&trivy)
+        .arg("ghcr.io/o/r:1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("none of skopeo, crane or docker is on PATH. Install one (GitHub's runners"),
+        "{err}"
+    );
+    assert!(!err.contains("  "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!tmp.path().join("ran.txt").exists());
+}
+
+#[test]
+fn a_repeated_platform_is_scanned_once_and_two_variants_of_one_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    let report = golden("debian-buster.json.golden");
+    let trivy = fake_trivy(
+        tmp.path(),
+        &format!(
+            "echo run >> runs.txt\n\
+             while [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
+             cp '{}' \"$out\"",
+            report.display()
+        ),
+    );
+    // scan() gives --platform linux/amd64; the same again (any case) is one scan.
+    let out = scan(tmp.path(), &trivy, &img)
+        .args(["--platform", "Linux/AMD64", "--reports-dir", "reports"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let runs = std::fs::read_to_string(tmp.path().join("runs.txt")).unwrap();
+    assert_eq!(runs.lines().count(), 1, "{runs}");
+    std::fs::remove_file(tmp.path().join("runs.txt")).unwrap();
+    // linux/arm/v6 and linux/arm/v7 would both be trivy-linux-arm.json.
+    let out = vexgate(tmp.path())
+        .args(["scan", "--vex", "none", "--input-kind", "archive"])
+        .args(["--platform", "linux/arm/v6", "--platform", "linux/arm/v7"])
+        .arg("--trivy")
+        .arg(&trivy)
+        .arg(&img)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("\"linux/arm/v6\"") && err.contains("\"linux/arm/v7\""),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!tmp.path().join("runs.txt").exists());
+}
