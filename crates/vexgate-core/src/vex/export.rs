@@ -9,6 +9,14 @@
 //! (no subcomponents) also competes with every entry for the same product and one of its
 //! subcomponents, as it does in the gate.
 //!
+//! Entries kept for different components can still overlap: `pkg:oci/app` and
+//! `pkg:oci/app?repository_url=…`, a versionless and a versioned PURL, a vulnerability named
+//! by one statement and aliased by another, a product-wide entry and a later one for a
+//! subcomponent. Where a suppressing entry and a later non-suppressing one overlap, the gate
+//! applies the later one, but the export lists both and a reader that checks
+//! `known_not_affected` first (Trivy) suppresses. [`Collapsed::conflicts`] lists these
+//! pairs; `vex export` refuses them unless `--allow-widening`.
+//!
 //! The mapping tables are in docs/src/vex-export-import.md.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,7 +26,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::purl::Purl;
-use crate::vex::matching::{CompiledOpenVex, CompiledStatement, go_vex_winner};
+use crate::vex::matching::{CompiledComponent, CompiledOpenVex, CompiledStatement, go_vex_winner};
 use crate::vex::model::{Component, Document, Statement, Status};
 
 /// The exported document as text: 2-space indent, a trailing newline, and string content
@@ -62,6 +70,9 @@ pub struct Collapsed {
     pub live_statements: usize,
     /// What the target format cannot say the way the gate reads it, one line each.
     pub warnings: Vec<String>,
+    /// Kept entries whose export would suppress findings the gate blocks
+    /// ([`widening_conflicts`]), one line each. The export refuses them unless told.
+    pub conflicts: Vec<String>,
 }
 
 /// A component as a grouping key: its `@id`, identifiers and hashes.
@@ -118,7 +129,7 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
         .filter_map(|(k, list)| winner(list).map(|w| (k, w)))
         .collect();
     let mut entries = BTreeSet::new();
-    let mut warnings = Vec::new();
+    let warnings = Vec::new();
     for (key, own) in &winners {
         let (name, pk, sub) = key;
         let wide = sub
@@ -142,32 +153,144 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
         };
         // A product-wide entry that wins for a subcomponent is exported once, product-wide.
         entries.insert(w);
-        if w.sub.is_none() {
-            continue;
-        }
-        if let Some(ww) = wide
-            && status_of(doc, ww).suppresses()
-            && !status_of(doc, w).suppresses()
-        {
-            let st = &doc.statements[w.statement];
-            warnings.push(format!(
-                "{name}: statements[{}] ({}) for one subcomponent of {} is later than the product-wide statements[{}] ({}); a CSAF reader that checks known_not_affected first (Trivy) suppresses it anyway",
-                w.statement,
-                st.status,
-                display_id(&st.products[w.product].component),
-                ww.statement,
-                doc.statements[ww.statement].status,
-            ));
-        }
     }
+    let entries: Vec<Entry> = entries.into_iter().collect();
+    let conflicts = widening_conflicts(doc, compiled, &entries);
     let live: BTreeSet<usize> = entries.iter().map(|e| e.statement).collect();
     let with_entries: BTreeSet<usize> = groups.values().flatten().map(|e| e.statement).collect();
     Collapsed {
         superseded_statements: with_entries.difference(&live).count(),
         live_statements: live.len(),
-        entries: entries.into_iter().collect(),
+        entries,
         total,
         warnings,
+        conflicts,
+    }
+}
+
+/// Whether one identity could match both `a` and `b` (go-vex `Component.Matches`): a text
+/// value (`@id`, identifier, hash) they share, or two PURLs that one scanned PURL could
+/// match both of: the same type, namespace and name, versions that are equal or unset on
+/// one side, and the qualifiers both carry equal. This covers a PURL that matches the
+/// other's in either direction.
+fn components_overlap(a: &CompiledComponent, b: &CompiledComponent) -> bool {
+    fn texts(c: &CompiledComponent) -> impl Iterator<Item = &str> {
+        std::iter::once(c.id.as_str())
+            .chain(c.identifiers.iter().map(|(_, v, _)| v.as_str()))
+            .chain(c.hashes.iter().map(String::as_str))
+            .filter(|t| !t.is_empty())
+    }
+    fn purls(c: &CompiledComponent) -> impl Iterator<Item = &Purl> {
+        c.id_purl
+            .as_deref()
+            .into_iter()
+            .chain(c.identifiers.iter().filter_map(|(_, _, p)| p.as_deref()))
+    }
+    let bt: std::collections::HashSet<&str> = texts(b).collect();
+    if texts(a).any(|t| bt.contains(t)) {
+        return true;
+    }
+    purls(a).any(|x| purls(b).any(|y| purls_can_meet(x, y)))
+}
+
+/// One scanned PURL could match both `x` and `y` ([`crate::purl::purl_matches`]).
+fn purls_can_meet(x: &Purl, y: &Purl) -> bool {
+    x.ty == y.ty
+        && x.namespace == y.namespace
+        && x.name == y.name
+        && (x.version.is_empty() || y.version.is_empty() || x.version == y.version)
+        && x.qualifiers
+            .iter()
+            .all(|(k, v)| y.qualifiers.get(k).is_none_or(|w| w == v))
+}
+
+/// Kept entries a format without statement order would let widen a suppression: for one
+/// vulnerability (by name or alias), a suppressing entry and a later non-suppressing entry
+/// (the one the gate applies where both match) whose products overlap and whose
+/// subcomponents overlap (a product-wide entry overlaps every subcomponent). A CSAF reader
+/// that checks `known_not_affected` first (Trivy) would suppress the findings both match,
+/// which the gate blocks. One line per pair of statements.
+fn widening_conflicts(
+    doc: &Document,
+    compiled: &CompiledOpenVex,
+    entries: &[Entry],
+) -> Vec<String> {
+    let by_index: HashMap<usize, &CompiledStatement> =
+        compiled.statements.iter().map(|s| (s.index, s)).collect();
+    // Vulnerability name or alias → kept entries naming it.
+    let mut by_vuln: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let st = &doc.statements[e.statement];
+        let mut names: BTreeSet<&str> = st
+            .vulnerability
+            .aliases
+            .iter()
+            .map(String::as_str)
+            .collect();
+        names.insert(st.vulnerability.name.as_str());
+        for n in names.into_iter().filter(|n| !n.is_empty()) {
+            by_vuln.entry(n).or_default().push(i);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (name, list) in &by_vuln {
+        let (sup, other): (Vec<usize>, Vec<usize>) = list
+            .iter()
+            .partition(|&&i| status_of(doc, entries[i]).suppresses());
+        if sup.is_empty() || other.is_empty() {
+            continue;
+        }
+        for &s in &sup {
+            let a = entries[s];
+            let Some(ca) = by_index.get(&a.statement) else {
+                continue;
+            };
+            for &o in &other {
+                let b = entries[o];
+                let Some(cb) = by_index.get(&b.statement) else {
+                    continue;
+                };
+                if (cb.sort_time, std::cmp::Reverse(cb.index))
+                    <= (ca.sort_time, std::cmp::Reverse(ca.index))
+                    || seen.contains(&(a.statement, b.statement))
+                {
+                    continue;
+                }
+                let (pa, pb) = (&ca.products[a.product], &cb.products[b.product]);
+                if !components_overlap(&pa.component, &pb.component) {
+                    continue;
+                }
+                let subs = match (a.sub, b.sub) {
+                    (Some(x), Some(y)) => {
+                        components_overlap(&pa.subcomponents[x], &pb.subcomponents[y])
+                    }
+                    _ => true,
+                };
+                if !subs {
+                    continue;
+                }
+                seen.insert((a.statement, b.statement));
+                let (sa, sb) = (&doc.statements[a.statement], &doc.statements[b.statement]);
+                out.push(format!(
+                    "{name}: statements[{}] ({}, {}) and the later statements[{}] ({}, {}) both cover some components; the gate applies the later one, a reader of the export that checks known_not_affected first (Trivy) the earlier one. Add a newer statement that covers the wider product with the status wanted, or pass --allow-widening",
+                    a.statement,
+                    sa.status,
+                    describe(&sa.products[a.product], a.sub),
+                    b.statement,
+                    sb.status,
+                    describe(&sb.products[b.product], b.sub),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn describe(p: &crate::vex::model::Product, sub: Option<usize>) -> String {
+    match sub.and_then(|i| p.subcomponents.get(i)) {
+        Some(c) => format!("{} in {}", display_id(c), display_id(&p.component)),
+        None => display_id(&p.component),
     }
 }
 
@@ -1119,7 +1242,144 @@ mod tests {
             ),
         ]);
         assert_eq!(live(&c), [(0, None), (1, Some(0)), (1, Some(1))]);
-        assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        assert!(
+            c.conflicts[0].contains("statements[0]") && c.conflicts[0].contains("statements[1]")
+        );
+    }
+
+    #[test]
+    fn overlapping_suppressing_and_later_affected_entries_conflict() {
+        let jan = "2025-01-01T00:00:00Z";
+        let jun = "2025-06-01T00:00:00Z";
+        // A product PURL and the same PURL with a qualifier: a finding on the qualified one
+        // matches both; the gate applies June's affected.
+        let (_, c) = collapsed(vec![
+            st("CVE-1", "pkg:oci/app", &[], "not_affected", jan),
+            st(
+                "CVE-1",
+                "pkg:oci/app?repository_url=ghcr.io/o/app",
+                &[],
+                "affected",
+                jun,
+            ),
+        ]);
+        assert_eq!(live(&c), [(0, None), (1, None)]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        assert!(
+            c.conflicts[0].starts_with("CVE-1: statements[0] (not_affected, pkg:oci/app)"),
+            "{:?}",
+            c.conflicts
+        );
+        // The other way round (the qualified one suppresses, the wider one is later): the
+        // wider affected one wins in the gate too, still a conflict.
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:oci/app?repository_url=ghcr.io/o/app",
+                &[],
+                "not_affected",
+                jan,
+            ),
+            st("CVE-1", "pkg:oci/app", &[], "affected", jun),
+        ]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        // A versionless and a versioned subcomponent PURL.
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a"],
+                "not_affected",
+                jan,
+            ),
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a@1.0"],
+                "affected",
+                jun,
+            ),
+        ]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        // The CVE named by one statement and aliased by the other.
+        let mut aliased = st("GHSA-xxxx-yyyy-zzzz", "pkg:oci/app", &[], "affected", jun);
+        aliased.vulnerability.aliases = vec!["CVE-1".into()];
+        let (_, c) = collapsed(vec![
+            st("CVE-1", "pkg:oci/app", &[], "not_affected", jan),
+            aliased,
+        ]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        // No conflict: the suppressing entry is the later one (the gate suppresses too),
+        // the PURLs cannot both match one component (other repository, other version, other
+        // package), or other vulnerabilities.
+        for (a, b) in [
+            (
+                st("CVE-1", "pkg:oci/app", &[], "affected", jan),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app?repository_url=r/x",
+                    &[],
+                    "not_affected",
+                    jun,
+                ),
+            ),
+            (
+                st(
+                    "CVE-1",
+                    "pkg:oci/app?repository_url=r/y",
+                    &[],
+                    "not_affected",
+                    jan,
+                ),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app?repository_url=r/x",
+                    &[],
+                    "affected",
+                    jun,
+                ),
+            ),
+            (
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/a@2"],
+                    "not_affected",
+                    jan,
+                ),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/a@1"],
+                    "affected",
+                    jun,
+                ),
+            ),
+            (
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/a"],
+                    "not_affected",
+                    jan,
+                ),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/b"],
+                    "affected",
+                    jun,
+                ),
+            ),
+            (
+                st("CVE-1", "pkg:oci/app", &[], "not_affected", jan),
+                st("CVE-2", "pkg:oci/app", &[], "affected", jun),
+            ),
+        ] {
+            let (_, c) = collapsed(vec![a, b]);
+            assert!(c.conflicts.is_empty(), "{:?}", c.conflicts);
+        }
     }
 
     #[test]
