@@ -486,6 +486,8 @@ pub fn to_cyclonedx(
     let mut components: Vec<Value> = Vec::new();
     let mut refs: HashMap<String, ()> = HashMap::new();
     let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Hash algorithms CycloneDX has no name for, by algorithm: (component, count).
+    let mut dropped_hashes: BTreeMap<String, String> = BTreeMap::new();
     let mut add_component = |comp: &Component, is_product: bool| -> String {
         let bom_ref = comp
             .purl()
@@ -511,7 +513,15 @@ pub fn to_cyclonedx(
             let hashes: Vec<Value> = comp
                 .hashes
                 .iter()
-                .filter_map(|(alg, h)| cdx_hash_alg(alg).map(|a| json!({"alg": a, "content": h})))
+                .filter_map(|(alg, h)| match cdx_hash_alg(alg) {
+                    Some(a) => Some(json!({"alg": a, "content": h})),
+                    None => {
+                        dropped_hashes
+                            .entry(alg.clone())
+                            .or_insert_with(|| bom_ref.clone());
+                        None
+                    }
+                })
                 .collect();
             if !hashes.is_empty() {
                 m.insert("hashes".into(), Value::Array(hashes));
@@ -604,6 +614,11 @@ pub fn to_cyclonedx(
         ),
     );
     bom.insert("vulnerabilities".into(), Value::Array(vulns));
+    for (alg, comp) in dropped_hashes {
+        warnings.push(format!(
+            "hash algorithm {alg:?} (first on {comp}) has no CycloneDX name; its hashes not exported"
+        ));
+    }
     Ok((Value::Object(bom), warnings))
 }
 
@@ -618,7 +633,7 @@ fn cdx_hash_alg(alg: &str) -> Option<&'static str> {
         "sha3-256" => "SHA3-256",
         "sha3-384" => "SHA3-384",
         "sha3-512" => "SHA3-512",
-        "blake2s-256" => "BLAKE2b-256",
+        // BLAKE2s has no CycloneDX algorithm name (BLAKE2b is another function).
         "blake2b-256" => "BLAKE2b-256",
         "blake2b-512" => "BLAKE2b-512",
         _ => return None,
@@ -1245,6 +1260,30 @@ mod tests {
         assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
         assert!(
             c.conflicts[0].contains("statements[0]") && c.conflicts[0].contains("statements[1]")
+        );
+    }
+
+    #[test]
+    fn blake2s_is_not_exported_as_blake2b() {
+        assert_eq!(cdx_hash_alg("blake2s-256"), None);
+        assert_eq!(cdx_hash_alg("blake2b-256"), Some("BLAKE2b-256"));
+        let mut s = st(
+            "CVE-1",
+            "pkg:oci/app",
+            &[],
+            "not_affected",
+            "2025-01-01T00:00:00Z",
+        );
+        s.products[0]
+            .component
+            .hashes
+            .insert("blake2s-256".into(), "ab".repeat(32));
+        let (doc, c) = collapsed(vec![s]);
+        let (v, warnings) = to_cyclonedx(&doc, &c, &Enrichment::default()).unwrap();
+        assert!(!v.to_string().contains("BLAKE2b"), "{v}");
+        assert!(
+            warnings.iter().any(|w| w.contains("blake2s-256")),
+            "{warnings:?}"
         );
     }
 
