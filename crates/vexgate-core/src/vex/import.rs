@@ -182,8 +182,9 @@ pub fn justification_from_cdx(j: &str) -> Option<&'static str> {
 }
 
 /// Every component by bom-ref (nested ones too, walked with a stack), as OpenVEX
-/// components: the PURL when there is one, else the CPE, else the bom-ref.
-fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
+/// components: the PURL when there is one, else the CPE. A component with neither is
+/// `None`: a statement about it could never match a finding.
+fn cdx_components(bom: &Bom) -> HashMap<String, Option<Component>> {
     let mut out = HashMap::new();
     let mut stack: Vec<&CdxComponent> = bom.components.iter().collect();
     if let Some(c) = bom.metadata.as_ref().and_then(|m| m.component.as_ref()) {
@@ -195,7 +196,7 @@ fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
             continue;
         };
         let comp = if let Some(p) = c.purl.as_deref().filter(|p| !p.is_empty()) {
-            Component::from_id(p)
+            Some(Component::from_id(p))
         } else if let Some(cpe) = c.cpe.as_deref().filter(|p| !p.is_empty()) {
             let mut comp = Component::from_id(r);
             let key = if cpe.starts_with("cpe:2.3:") {
@@ -204,24 +205,46 @@ fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
                 "cpe22"
             };
             comp.identifiers.insert(key.into(), cpe.to_string());
-            comp
+            Some(comp)
         } else {
-            Component::from_id(r)
+            None
         };
         out.entry(r.to_string()).or_insert(comp);
     }
     out
 }
 
+/// Whether a CycloneDX `affects[].versions` list says exactly what the PURL `reference`
+/// says: the PURL carries a version and every entry names that version (no range).
+fn versions_agree(component: &Component, versions: &[Value]) -> bool {
+    let Some(version) = component
+        .purl()
+        .and_then(|p| crate::purl::Purl::parse(p).ok())
+        .map(|p| p.version)
+        .filter(|v| !v.is_empty())
+    else {
+        return false;
+    };
+    versions.iter().all(|e| {
+        e.get("range").is_none()
+            && e.get("version").and_then(Value::as_str) == Some(version.as_str())
+    })
+}
+
 fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
     let _ = path;
     let comps = cdx_components(bom);
     let mut out = Imported::default();
-    let resolve = |r: &str| -> Option<Component> {
-        comps.get(r).cloned().or_else(|| {
-            // A PURL or a BOM-Link (urn:cdx:…) names the component itself.
-            (r.starts_with("pkg:") || r.starts_with("urn:cdx:")).then(|| Component::from_id(r))
-        })
+    let resolve = |r: &str| -> std::result::Result<Component, &'static str> {
+        match comps.get(r) {
+            Some(Some(c)) => Ok(c.clone()),
+            Some(None) => Err("names a component with no purl or cpe (no finding can match it)"),
+            None if r.starts_with("pkg:") => Ok(Component::from_id(r)),
+            None if r.starts_with("urn:cdx:") => {
+                Err("is a BOM-Link to another document (no finding can match it)")
+            }
+            None => Err("names no component of this document"),
+        }
     };
     for (i, v) in bom.vulnerabilities.iter().enumerate() {
         let id = v.id.as_deref().unwrap_or("").trim();
@@ -323,21 +346,22 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
                 )));
             }
         }
-        if v.affects.iter().any(|a| !a.versions.is_empty()) {
-            out.notes.push(at(
-                "affects[].versions not imported: OpenVEX names versions in the product PURL",
-            ));
-        }
         let mut subjects = Vec::new();
         let mut bad = None;
         for (k, af) in v.affects.iter().enumerate() {
-            match af.reference.as_deref().and_then(&resolve) {
-                Some(c) => subjects.push(c),
-                None => {
+            let r = af.reference.as_deref().unwrap_or("");
+            match resolve(r) {
+                Ok(c) if af.versions.is_empty() || versions_agree(&c, &af.versions) => {
+                    subjects.push(c)
+                }
+                Ok(_) => {
                     bad = Some(at(&format!(
-                        "affects[{k}].ref {:?} names no component of this document",
-                        af.reference.as_deref().unwrap_or("")
+                        "affects[{k}].versions limits the statement to versions its ref {r:?} does not carry (OpenVEX names the version in the PURL)"
                     )));
+                    break;
+                }
+                Err(why) => {
+                    bad = Some(at(&format!("affects[{k}].ref {r:?} {why}")));
                     break;
                 }
             }
@@ -352,14 +376,13 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
         }
         let products = match prop(PROP_PRODUCT) {
             Some(p) => match resolve(&p) {
-                Some(product) => vec![Product {
+                Ok(product) => vec![Product {
                     component: product,
                     subcomponents: subjects,
                 }],
-                None => {
-                    out.unmapped.push(at(&format!(
-                        "property {PROP_PRODUCT} {p:?} names no component of this document"
-                    )));
+                Err(why) => {
+                    out.unmapped
+                        .push(at(&format!("property {PROP_PRODUCT} {p:?} {why}")));
                     continue;
                 }
             },
@@ -771,6 +794,78 @@ mod tests {
     fn csaf(text: &str) -> Imported {
         let doc: CsafDoc = serde_json::from_str(text).unwrap();
         from_csaf(Path::new("x"), &doc).unwrap()
+    }
+
+    fn cdx(v: serde_json::Value) -> Imported {
+        parse(Path::new("x"), &v.to_string(), Format::CycloneDx).unwrap()
+    }
+
+    /// One vulnerability, not_affected, affecting `affects`, with `components`.
+    fn cdx_doc(components: serde_json::Value, affects: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "bomFormat": "CycloneDX",
+            "specVersion": "1.6",
+            "version": 1,
+            "components": components,
+            "vulnerabilities": [{
+                "id": "CVE-2024-0001",
+                "analysis": {"state": "not_affected", "justification": "code_not_present"},
+                "affects": affects
+            }]
+        })
+    }
+
+    #[test]
+    fn cyclonedx_versions_must_agree_with_the_ref_purl() {
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1.0.0"},
+            {"type": "library", "bom-ref": "b", "name": "b", "purl": "pkg:npm/b"}
+        ]);
+        // The PURL's own version: the same statement.
+        let i = cdx(cdx_doc(
+            comps.clone(),
+            serde_json::json!([{"ref": "a", "versions": [{"version": "1.0.0", "status": "unaffected"}]}]),
+        ));
+        assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
+        assert_eq!(i.statements.len(), 1);
+        // Another version, a range, or a versionless PURL: importing would widen it.
+        for affects in [
+            serde_json::json!([{"ref": "a", "versions": [{"version": "2.0.0"}]}]),
+            serde_json::json!([{"ref": "a", "versions": [{"range": "vers:npm/<2"}]}]),
+            serde_json::json!([{"ref": "b", "versions": [{"version": "1.0.0"}]}]),
+        ] {
+            let i = cdx(cdx_doc(comps.clone(), affects.clone()));
+            assert!(i.statements.is_empty(), "{affects}");
+            assert_eq!(i.unmapped.len(), 1, "{affects}");
+            assert!(
+                i.unmapped[0].contains("affects[0].versions"),
+                "{:?}",
+                i.unmapped
+            );
+        }
+    }
+
+    #[test]
+    fn cyclonedx_refs_that_can_never_match_are_unmapped() {
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "bare", "name": "bare"},
+            {"type": "library", "bom-ref": "ok", "name": "ok", "purl": "pkg:npm/ok@1"}
+        ]);
+        for (r, why) in [
+            ("bare", "no purl or cpe"),
+            (
+                "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#x",
+                "BOM-Link",
+            ),
+            ("nothing", "names no component"),
+        ] {
+            let i = cdx(cdx_doc(comps.clone(), serde_json::json!([{"ref": r}])));
+            assert!(i.statements.is_empty(), "{r}");
+            assert_eq!(i.unmapped.len(), 1, "{r}");
+            assert!(i.unmapped[0].contains(why), "{:?}", i.unmapped);
+        }
+        let i = cdx(cdx_doc(comps, serde_json::json!([{"ref": "ok"}])));
+        assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
     }
 
     #[test]
