@@ -280,8 +280,19 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
         };
         let detail = a.detail.clone().filter(|d| !d.trim().is_empty());
         if status == "not_affected" {
-            let original =
-                prop(PROP_JUSTIFICATION).filter(|j| JUSTIFICATIONS.contains(&j.as_str()));
+            // The OpenVEX label vexgate wrote beside the CycloneDX one: taken only when it
+            // exports to the very justification the document states.
+            let original = prop(PROP_JUSTIFICATION);
+            if let Some(j) = &original
+                && (!JUSTIFICATIONS.contains(&j.as_str())
+                    || a.justification.as_deref() != crate::vex::export::cdx_justification(j))
+            {
+                out.unmapped.push(at(&format!(
+                    "property {PROP_JUSTIFICATION} {j:?} disagrees with analysis.justification {:?}",
+                    a.justification.as_deref().unwrap_or("")
+                )));
+                continue;
+            }
             match (&a.justification, original) {
                 (_, Some(j)) => fields.justification = Some(j),
                 (Some(j), None) => match justification_from_cdx(j) {
@@ -866,6 +877,45 @@ mod tests {
         }
         let i = cdx(cdx_doc(comps, serde_json::json!([{"ref": "ok"}])));
         assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
+    }
+
+    #[test]
+    fn cyclonedx_justification_property_must_agree() {
+        let with = |cdx_j: Option<&str>, prop: &str| {
+            let mut d = cdx_doc(
+                serde_json::json!([{"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1"}]),
+                serde_json::json!([{"ref": "a"}]),
+            );
+            let v = &mut d["vulnerabilities"][0];
+            match cdx_j {
+                Some(j) => v["analysis"]["justification"] = j.into(),
+                None => {
+                    v["analysis"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("justification");
+                }
+            }
+            v["properties"] = serde_json::json!([{"name": PROP_JUSTIFICATION, "value": prop}]);
+            cdx(d)
+        };
+        // What export writes: the label and its CycloneDX justification.
+        let i = with(Some("code_not_present"), "component_not_present");
+        assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
+        assert_eq!(
+            i.statements[0].fields.justification.as_deref(),
+            Some("component_not_present")
+        );
+        // A property that says something else than the document, or nothing OpenVEX knows.
+        for (j, p) in [
+            (Some("requires_configuration"), "component_not_present"),
+            (None, "component_not_present"),
+            (Some("code_not_present"), "made_up"),
+        ] {
+            let i = with(j, p);
+            assert!(i.statements.is_empty(), "{j:?} {p}");
+            assert_eq!(i.unmapped.len(), 1, "{:?}", i.unmapped);
+        }
     }
 
     #[test]
