@@ -63,7 +63,7 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<Imported> {
             }
             let bom: Bom = serde_json::from_value(v)
                 .map_err(|e| Error::input(path, format!("CycloneDX document: {e}")))?;
-            from_cyclonedx(path, &bom)
+            from_cyclonedx(path, &bom).map(drop_conflicts)
         }
         Format::Csaf => {
             if v.get("document").is_none_or(|d| !d.is_object()) {
@@ -74,9 +74,82 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<Imported> {
             }
             let doc: CsafDoc = serde_json::from_value(v)
                 .map_err(|e| Error::input(path, format!("CSAF document: {e}")))?;
-            from_csaf(path, &doc)
+            from_csaf(path, &doc).map(drop_conflicts)
         }
     }
+}
+
+/// Every imported statement gets the time of the import, so two statements of one document
+/// for the same vulnerability, product and subcomponent with different statuses would be
+/// settled by their order in the document, which neither format gives a meaning. Such
+/// entries are unmapped (one line per entry) and left out of every statement; a statement
+/// left with no product is dropped.
+fn drop_conflicts(mut imported: Imported) -> Imported {
+    type Key = (String, String, Option<String>);
+    let key_of = |c: &Component| serde_json::to_string(c).unwrap_or_default();
+    let keys = |st: &NewStatement| -> Vec<Key> {
+        let mut out = Vec::new();
+        for p in &st.products {
+            let pk = key_of(&p.component);
+            if p.subcomponents.is_empty() {
+                out.push((st.vulnerability.name.clone(), pk, None));
+            } else {
+                for c in &p.subcomponents {
+                    out.push((st.vulnerability.name.clone(), pk.clone(), Some(key_of(c))));
+                }
+            }
+        }
+        out
+    };
+    let mut status: HashMap<Key, &str> = HashMap::new();
+    let mut conflicting: BTreeMap<Key, ()> = BTreeMap::new();
+    for st in &imported.statements {
+        for k in keys(st) {
+            match status.get(&k) {
+                Some(s) if *s != st.fields.status => {
+                    conflicting.insert(k, ());
+                }
+                Some(_) => {}
+                None => {
+                    status.insert(k, &st.fields.status);
+                }
+            }
+        }
+    }
+    if conflicting.is_empty() {
+        return imported;
+    }
+    let display = |k: &str| -> String {
+        serde_json::from_str::<Component>(k)
+            .ok()
+            .and_then(|c| c.purl().map(str::to_string).or(Some(c.id)))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| k.to_string())
+    };
+    for (name, p, sub) in conflicting.keys() {
+        let what = match sub {
+            Some(c) => format!("{} in {}", display(c), display(p)),
+            None => display(p),
+        };
+        imported.unmapped.push(format!(
+            "{name}: {what} is given different statuses in this document (its order does not say which holds); not imported"
+        ));
+    }
+    for st in &mut imported.statements {
+        let name = st.vulnerability.name.clone();
+        st.products.retain_mut(|p| {
+            let pk = key_of(&p.component);
+            if p.subcomponents.is_empty() {
+                return !conflicting.contains_key(&(name.clone(), pk, None));
+            }
+            p.subcomponents.retain(|c| {
+                !conflicting.contains_key(&(name.clone(), pk.clone(), Some(key_of(c))))
+            });
+            !p.subcomponents.is_empty()
+        });
+    }
+    imported.statements.retain(|st| !st.products.is_empty());
+    imported
 }
 
 // ---------------------------------------------------------------------------------------
@@ -916,6 +989,49 @@ mod tests {
             assert!(i.statements.is_empty(), "{j:?} {p}");
             assert_eq!(i.unmapped.len(), 1, "{:?}", i.unmapped);
         }
+    }
+
+    #[test]
+    fn conflicting_statuses_in_one_document_are_unmapped() {
+        // CycloneDX: the same vulnerability twice for one component, two states.
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1"},
+            {"type": "library", "bom-ref": "b", "name": "b", "purl": "pkg:npm/b@1"}
+        ]);
+        let mut d = cdx_doc(comps, serde_json::json!([{"ref": "a"}, {"ref": "b"}]));
+        d["vulnerabilities"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "id": "CVE-2024-0001",
+                "analysis": {"state": "exploitable", "response": ["update"]},
+                "affects": [{"ref": "a"}]
+            }));
+        let i = cdx(d);
+        assert_eq!(i.unmapped.len(), 1, "{:?}", i.unmapped);
+        assert!(i.unmapped[0].contains("pkg:npm/a@1"), "{:?}", i.unmapped);
+        // b keeps its statement; a is in none.
+        assert_eq!(i.statements.len(), 1);
+        assert_eq!(i.statements[0].products.len(), 1);
+        assert_eq!(i.statements[0].products[0].component.id, "pkg:npm/b@1");
+        // CSAF: one product both known_not_affected and known_affected.
+        let i = parse(
+            Path::new("x"),
+            r#"{"document": {}, "product_tree": {"full_product_names": [
+                {"product_id": "P", "name": "p", "product_identification_helper": {"purl": "pkg:npm/p@1"}}]},
+              "vulnerabilities": [{"cve": "CVE-2024-0002",
+                "product_status": {"known_not_affected": ["P"], "known_affected": ["P"]},
+                "flags": [{"label": "component_not_present", "product_ids": ["P"]}],
+                "remediations": [{"category": "mitigation", "details": "x", "product_ids": ["P"]}]}]}"#,
+            Format::Csaf,
+        )
+        .unwrap();
+        assert!(i.statements.is_empty(), "{:?}", i.statements);
+        assert!(
+            i.unmapped.iter().any(|u| u.contains("different statuses")),
+            "{:?}",
+            i.unmapped
+        );
     }
 
     #[test]
