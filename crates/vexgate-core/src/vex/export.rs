@@ -909,11 +909,11 @@ pub fn to_csaf(
         if let Some(d) = &first.vulnerability.description {
             v.insert("notes".into(), json!([{"category": "description", "text": d, "title": "Vulnerability description"}]));
         }
-        let mut status: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let mut flags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut threats: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut remediations: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut status: BTreeMap<&str, UniqueIds> = BTreeMap::new();
+        let mut flags: BTreeMap<String, UniqueIds> = BTreeMap::new();
+        let mut threats: BTreeMap<String, UniqueIds> = BTreeMap::new();
+        let mut remediations: BTreeMap<String, UniqueIds> = BTreeMap::new();
+        let mut notes: BTreeMap<String, UniqueIds> = BTreeMap::new();
         for (e, id) in list {
             let st = &doc.statements[e.statement];
             let s = st.status();
@@ -992,7 +992,7 @@ pub fn to_csaf(
             let arr = v.entry("notes").or_insert_with(|| json!([]));
             if let Value::Array(a) = arr {
                 for (n, ids) in notes {
-                    a.push(json!({"category": "details", "text": n, "title": format!("Status notes for {}", ids.join(", "))}));
+                    a.push(json!({"category": "details", "text": n, "title": format!("Status notes for {}", ids.0.join(", "))}));
                 }
             }
         }
@@ -1083,9 +1083,20 @@ pub fn to_csaf(
     Ok((out, warnings))
 }
 
-fn push_unique(v: &mut Vec<String>, id: &str) {
-    if !v.iter().any(|x| x == id) {
-        v.push(id.to_string());
+/// Product IDs in first-added order, each once (a set beside the list: a document can list
+/// many products for one status or note).
+#[derive(Debug, Default)]
+struct UniqueIds(Vec<String>, std::collections::HashSet<String>);
+
+impl serde::Serialize for UniqueIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+fn push_unique(v: &mut UniqueIds, id: &str) {
+    if v.1.insert(id.to_string()) {
+        v.0.push(id.to_string());
     }
 }
 

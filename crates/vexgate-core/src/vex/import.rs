@@ -581,16 +581,54 @@ struct Scoped {
     group_ids: Vec<String>,
 }
 
-impl Scoped {
-    /// Whether this applies to product `id`: listed, in a listed group, or (neither
-    /// product_ids nor group_ids given) to every product of the vulnerability.
-    fn applies(&self, id: &str, groups: &HashMap<String, Vec<String>>) -> bool {
-        (self.product_ids.is_empty() && self.group_ids.is_empty())
-            || self.product_ids.iter().any(|p| p == id)
-            || self
-                .group_ids
-                .iter()
-                .any(|g| groups.get(g).is_some_and(|ps| ps.iter().any(|p| p == id)))
+/// The first of a list of flags, threats or remediations (those of one category, when
+/// given) that applies to a product: listed, in a listed group, or (neither product_ids nor
+/// group_ids given) to every product of the vulnerability. Built once per list, so looking
+/// up a product does not scan the list.
+struct ScopeIndex {
+    by_id: HashMap<String, usize>,
+    all: Option<usize>,
+}
+
+impl ScopeIndex {
+    fn new(
+        items: &[Scoped],
+        category: Option<&str>,
+        groups: &HashMap<String, Vec<String>>,
+    ) -> Self {
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut all = None;
+        // A group is expanded once: its members already point at an earlier item.
+        let mut expanded: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (i, s) in items.iter().enumerate() {
+            if category.is_some_and(|c| s.category.as_deref() != Some(c)) {
+                continue;
+            }
+            if s.product_ids.is_empty() && s.group_ids.is_empty() {
+                all.get_or_insert(i);
+                continue;
+            }
+            for p in &s.product_ids {
+                by_id.entry(p.clone()).or_insert(i);
+            }
+            for g in &s.group_ids {
+                if !expanded.insert(g.as_str()) {
+                    continue;
+                }
+                for p in groups.get(g).into_iter().flatten() {
+                    by_id.entry(p.clone()).or_insert(i);
+                }
+            }
+        }
+        Self { by_id, all }
+    }
+
+    fn first<'a>(&self, items: &'a [Scoped], id: &str) -> Option<&'a Scoped> {
+        let i = match (self.by_id.get(id).copied(), self.all) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        items.get(i)
     }
 }
 
@@ -702,6 +740,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
     let mut out = Imported::default();
     // Products that name nothing OpenVEX can hold: one line per product, with a count.
     let mut bad_products: Vec<(String, usize)> = Vec::new();
+    let mut bad_index: HashMap<String, usize> = HashMap::new();
     for (i, v) in doc.vulnerabilities.iter().enumerate() {
         let mut names: Vec<String> = v.cve.iter().cloned().collect();
         names.extend(v.ids.iter().filter_map(|x| x.text.clone()));
@@ -735,8 +774,12 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
             ),
             ("recommended", &ps.recommended, None),
         ];
+        let flags_ix = ScopeIndex::new(&v.flags, None, &tree.groups);
+        let threats_ix = ScopeIndex::new(&v.threats, Some("impact"), &tree.groups);
+        let remediations_ix = ScopeIndex::new(&v.remediations, None, &tree.groups);
         // (status fields) → subjects, in first-seen order.
         let mut groups: Vec<(StatusFields, Vec<Subject>)> = Vec::new();
+        let mut group_of: HashMap<StatusFields, usize> = HashMap::new();
         for (list_name, ids, status) in lists {
             for id in ids {
                 let at_id = |what: &str| at(&format!("product_status.{list_name} {id:?}: {what}"));
@@ -748,18 +791,18 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                 let subject = match tree.subject(id) {
                     Ok(s) => s,
                     Err(e) => {
-                        match bad_products.iter_mut().find(|(m, _)| *m == e) {
-                            Some((_, n)) => *n += 1,
-                            None => bad_products.push((e, 1)),
+                        match bad_index.get(&e) {
+                            Some(&b) => bad_products[b].1 += 1,
+                            None => {
+                                bad_index.insert(e.clone(), bad_products.len());
+                                bad_products.push((e, 1));
+                            }
                         }
                         continue;
                     }
                 };
-                let details = |items: &[Scoped], category: Option<&str>| -> Option<String> {
-                    items
-                        .iter()
-                        .filter(|s| category.is_none_or(|c| s.category.as_deref() == Some(c)))
-                        .find(|s| s.applies(id, &tree.groups))
+                let details = |items: &[Scoped], ix: &ScopeIndex| -> Option<String> {
+                    ix.first(items, id)
                         .and_then(|s| s.details.clone())
                         .filter(|d| !d.trim().is_empty())
                 };
@@ -769,11 +812,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                 };
                 match status {
                     "not_affected" => {
-                        let label = v
-                            .flags
-                            .iter()
-                            .find(|s| s.applies(id, &tree.groups))
-                            .and_then(|s| s.label.clone());
+                        let label = flags_ix.first(&v.flags, id).and_then(|s| s.label.clone());
                         if let Some(l) = &label
                             && !JUSTIFICATIONS.contains(&l.as_str())
                         {
@@ -783,7 +822,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                             continue;
                         }
                         f.justification = label;
-                        f.impact_statement = details(&v.threats, Some("impact"));
+                        f.impact_statement = details(&v.threats, &threats_ix);
                         if f.justification.is_none() && f.impact_statement.is_none() {
                             out.unmapped.push(at_id(
                                 "no flag or impact threat (OpenVEX not_affected needs a justification or an impact statement)",
@@ -792,7 +831,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                         }
                     }
                     "affected" => {
-                        f.action_statement = details(&v.remediations, None);
+                        f.action_statement = details(&v.remediations, &remediations_ix);
                         if f.action_statement.is_none() {
                             out.unmapped.push(at_id(
                                 "no remediation (OpenVEX affected needs an action statement)",
@@ -802,9 +841,12 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                     }
                     _ => {}
                 }
-                match groups.iter_mut().find(|(k, _)| *k == f) {
-                    Some((_, subjects)) => subjects.push(subject),
-                    None => groups.push((f, vec![subject])),
+                match group_of.get(&f) {
+                    Some(&g) => groups[g].1.push(subject),
+                    None => {
+                        group_of.insert(f.clone(), groups.len());
+                        groups.push((f, vec![subject]));
+                    }
                 }
             }
         }
@@ -836,13 +878,14 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
 fn merge_products(subjects: Vec<Subject>) -> Vec<Product> {
     let mut out: Vec<Product> = Vec::new();
     let mut pair_index: BTreeMap<String, usize> = BTreeMap::new();
+    let key = |c: &Component| serde_json::to_string(c).unwrap_or_default();
+    // Products listed alone, and (product position, subcomponent) listed, by key.
+    let mut alone: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut listed: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
     for s in subjects {
         match s {
             Subject::Product(c) => {
-                if !out
-                    .iter()
-                    .any(|p| p.component == c && p.subcomponents.is_empty())
-                {
+                if alone.insert(key(&c)) {
                     out.push(Product {
                         component: c,
                         subcomponents: Vec::new(),
@@ -850,15 +893,16 @@ fn merge_products(subjects: Vec<Subject>) -> Vec<Product> {
                 }
             }
             Subject::Pair(p, sub) => {
-                let k = serde_json::to_string(&p).unwrap_or_default();
+                let k = key(&p);
                 match pair_index.get(&k) {
                     Some(&i) => {
-                        if !out[i].subcomponents.contains(&sub) {
+                        if listed.insert((i, key(&sub))) {
                             out[i].subcomponents.push(sub);
                         }
                     }
                     None => {
                         pair_index.insert(k, out.len());
+                        listed.insert((out.len(), key(&sub)));
                         out.push(Product {
                             component: p,
                             subcomponents: vec![sub],
@@ -1032,6 +1076,41 @@ mod tests {
             "{:?}",
             i.unmapped
         );
+    }
+
+    /// The first item that applies wins, whether it names the product, a group holding it,
+    /// or nothing (every product); the category filter skips the others.
+    #[test]
+    fn scope_index_finds_the_first_item_that_applies() {
+        let item = |cat: &str, ids: &[&str], groups: &[&str]| Scoped {
+            category: Some(cat.into()),
+            product_ids: ids.iter().map(|s| s.to_string()).collect(),
+            group_ids: groups.iter().map(|s| s.to_string()).collect(),
+            ..Scoped::default()
+        };
+        let groups: HashMap<String, Vec<String>> =
+            [("G".to_string(), vec!["B".to_string(), "C".to_string()])].into();
+        let items = [
+            item("other", &[], &[]),
+            item("impact", &["A"], &[]),
+            item("impact", &[], &["G"]),
+            item("impact", &[], &[]),
+            item("impact", &["B", "D"], &["G"]),
+        ];
+        let ix = ScopeIndex::new(&items, Some("impact"), &groups);
+        let at = |id: &str| {
+            ix.first(&items, id)
+                .map(|s| items.iter().position(|x| std::ptr::eq(x, s)).unwrap())
+        };
+        assert_eq!(at("A"), Some(1));
+        assert_eq!(at("B"), Some(2));
+        assert_eq!(at("C"), Some(2));
+        assert_eq!(at("D"), Some(3));
+        let ix = ScopeIndex::new(&items, None, &groups);
+        let first = ix.first(&items, "Z").map(|s| std::ptr::eq(s, &items[0]));
+        assert_eq!(first, Some(true));
+        let none = ScopeIndex::new(&items[1..3], None, &groups);
+        assert!(none.first(&items[1..3], "Z").is_none());
     }
 
     #[test]
