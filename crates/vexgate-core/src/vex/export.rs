@@ -217,10 +217,42 @@ fn widening_conflicts(
 ) -> Vec<String> {
     let by_index: HashMap<usize, &CompiledStatement> =
         compiled.statements.iter().map(|s| (s.index, s)).collect();
-    // Vulnerability name or alias → kept entries naming it.
-    let mut by_vuln: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Entries can only overlap when their components share a token: a text value, or a
+    // PURL's type, namespace and name. Entries are bucketed by (vulnerability name or alias,
+    // product token, subcomponent token or none), and only entries in one bucket, or in a
+    // bucket and the product-wide bucket of its product token, are compared.
+    fn tokens(c: &CompiledComponent) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for t in std::iter::once(c.id.as_str())
+            .chain(c.identifiers.iter().map(|(_, v, _)| v.as_str()))
+            .chain(c.hashes.iter().map(String::as_str))
+            .filter(|t| !t.is_empty())
+        {
+            out.insert(format!("t:{t}"));
+        }
+        for p in c
+            .id_purl
+            .as_deref()
+            .into_iter()
+            .chain(c.identifiers.iter().filter_map(|(_, _, p)| p.as_deref()))
+        {
+            out.insert(format!("p:{}/{}/{}", p.ty, p.namespace, p.name));
+        }
+        out
+    }
+    type Key<'a> = (&'a str, String, Option<String>);
+    let mut buckets: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         let st = &doc.statements[e.statement];
+        let Some(cs) = by_index.get(&e.statement) else {
+            continue;
+        };
+        let p = &cs.products[e.product];
+        let ptoks = tokens(&p.component);
+        let stoks: Vec<Option<String>> = match e.sub {
+            Some(ci) => tokens(&p.subcomponents[ci]).into_iter().map(Some).collect(),
+            None => vec![None],
+        };
         let mut names: BTreeSet<&str> = st
             .vulnerability
             .aliases
@@ -229,62 +261,88 @@ fn widening_conflicts(
             .collect();
         names.insert(st.vulnerability.name.as_str());
         for n in names.into_iter().filter(|n| !n.is_empty()) {
-            by_vuln.entry(n).or_default().push(i);
-        }
-    }
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for (name, list) in &by_vuln {
-        let (sup, other): (Vec<usize>, Vec<usize>) = list
-            .iter()
-            .partition(|&&i| status_of(doc, entries[i]).suppresses());
-        if sup.is_empty() || other.is_empty() {
-            continue;
-        }
-        for &s in &sup {
-            let a = entries[s];
-            let Some(ca) = by_index.get(&a.statement) else {
-                continue;
-            };
-            for &o in &other {
-                let b = entries[o];
-                let Some(cb) = by_index.get(&b.statement) else {
-                    continue;
-                };
-                if (cb.sort_time, std::cmp::Reverse(cb.index))
-                    <= (ca.sort_time, std::cmp::Reverse(ca.index))
-                    || seen.contains(&(a.statement, b.statement))
-                {
-                    continue;
+            for pt in &ptoks {
+                for stok in &stoks {
+                    buckets
+                        .entry((n, pt.clone(), stok.clone()))
+                        .or_default()
+                        .push(i);
                 }
-                let (pa, pb) = (&ca.products[a.product], &cb.products[b.product]);
-                if !components_overlap(&pa.component, &pb.component) {
-                    continue;
-                }
-                let subs = match (a.sub, b.sub) {
-                    (Some(x), Some(y)) => {
-                        components_overlap(&pa.subcomponents[x], &pb.subcomponents[y])
-                    }
-                    _ => true,
-                };
-                if !subs {
-                    continue;
-                }
-                seen.insert((a.statement, b.statement));
-                let (sa, sb) = (&doc.statements[a.statement], &doc.statements[b.statement]);
-                out.push(format!(
-                    "{name}: statements[{}] ({}, {}) and the later statements[{}] ({}, {}) both cover some components; the gate applies the later one, a reader of the export that checks known_not_affected first (Trivy) the earlier one. Add a newer statement that covers the wider product with the status wanted, or pass --allow-widening",
-                    a.statement,
-                    sa.status,
-                    describe(&sa.products[a.product], a.sub),
-                    b.statement,
-                    sb.status,
-                    describe(&sb.products[b.product], b.sub),
-                ));
             }
         }
     }
-    out
+    let mut checked: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut found: Vec<((usize, usize), String)> = Vec::new();
+    let mut consider = |name: &str, s: usize, o: usize| {
+        if !checked.insert((s, o)) {
+            return;
+        }
+        let (a, b) = (entries[s], entries[o]);
+        let (Some(ca), Some(cb)) = (by_index.get(&a.statement), by_index.get(&b.statement)) else {
+            return;
+        };
+        if (cb.sort_time, std::cmp::Reverse(cb.index))
+            <= (ca.sort_time, std::cmp::Reverse(ca.index))
+            || seen.contains(&(a.statement, b.statement))
+        {
+            return;
+        }
+        let (pa, pb) = (&ca.products[a.product], &cb.products[b.product]);
+        if !components_overlap(&pa.component, &pb.component) {
+            return;
+        }
+        let subs = match (a.sub, b.sub) {
+            (Some(x), Some(y)) => components_overlap(&pa.subcomponents[x], &pb.subcomponents[y]),
+            _ => true,
+        };
+        if !subs {
+            return;
+        }
+        seen.insert((a.statement, b.statement));
+        let (sa, sb) = (&doc.statements[a.statement], &doc.statements[b.statement]);
+        found.push((
+            (a.statement, b.statement),
+            format!(
+                "{name}: statements[{}] ({}, {}) and the later statements[{}] ({}, {}) both cover some components; the gate applies the later one, a reader of the export that checks known_not_affected first (Trivy) the earlier one. Add a newer statement that covers the wider product with the status wanted, or pass --allow-widening",
+                a.statement,
+                sa.status,
+                describe(&sa.products[a.product], a.sub),
+                b.statement,
+                sb.status,
+                describe(&sb.products[b.product], b.sub),
+            ),
+        ));
+    };
+    let split = |list: &[usize]| -> (Vec<usize>, Vec<usize>) {
+        list.iter()
+            .partition(|&&i| status_of(doc, entries[i]).suppresses())
+    };
+    for ((name, pt, stok), list) in &buckets {
+        let (sup, other) = split(list);
+        for &s in &sup {
+            for &o in &other {
+                consider(name, s, o);
+            }
+        }
+        if stok.is_some()
+            && let Some(wide) = buckets.get(&(*name, pt.clone(), None))
+        {
+            let (wsup, wother) = split(wide);
+            for &s in &sup {
+                for &o in &wother {
+                    consider(name, s, o);
+                }
+            }
+            for &s in &wsup {
+                for &o in &other {
+                    consider(name, s, o);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, line)| line).collect()
 }
 
 fn describe(p: &crate::vex::model::Product, sub: Option<usize>) -> String {
