@@ -966,11 +966,18 @@ fn evaluate(
             }
         }
         Reach::Root => {
-            let open = |n: usize| {
-                asked
-                    .iter()
-                    .any(|(c, l, _, r)| *c == n && l.is_some() && r.is_none())
-            };
+            // The nodes asked and found unblocked, marked once: the search looks a node up
+            // per edge.
+            let mut is_open = vec![false; g.nodes.len()];
+            for (c, l, _, r) in &asked {
+                if l.is_some()
+                    && r.is_none()
+                    && let Some(o) = is_open.get_mut(*c)
+                {
+                    *o = true;
+                }
+            }
+            let open = |n: usize| is_open.get(n).copied().unwrap_or(false);
             match open_path(g, leaf, open) {
                 Some(path) => Paths::Open {
                     path: path.into_iter().map(|n| node_ref(report, g, n)).collect(),

@@ -9,6 +9,14 @@
 //! (no subcomponents) also competes with every entry for the same product and one of its
 //! subcomponents, as it does in the gate.
 //!
+//! Entries kept for different components can still overlap: `pkg:oci/app` and
+//! `pkg:oci/app?repository_url=…`, a versionless and a versioned PURL, a vulnerability named
+//! by one statement and aliased by another, a product-wide entry and a later one for a
+//! subcomponent. Where a suppressing entry and a later non-suppressing one overlap, the gate
+//! applies the later one, but the export lists both and a reader that checks
+//! `known_not_affected` first (Trivy) suppresses. [`Collapsed::conflicts`] lists these
+//! pairs; `vex export` refuses them unless `--allow-widening`.
+//!
 //! The mapping tables are in docs/src/vex-export-import.md.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,7 +26,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::purl::Purl;
-use crate::vex::matching::{CompiledOpenVex, CompiledStatement, go_vex_winner};
+use crate::vex::matching::{CompiledComponent, CompiledOpenVex, CompiledStatement, go_vex_winner};
 use crate::vex::model::{Component, Document, Statement, Status};
 
 /// The exported document as text: 2-space indent, a trailing newline, and string content
@@ -62,6 +70,9 @@ pub struct Collapsed {
     pub live_statements: usize,
     /// What the target format cannot say the way the gate reads it, one line each.
     pub warnings: Vec<String>,
+    /// Kept entries whose export would suppress findings the gate blocks
+    /// ([`widening_conflicts`]), one line each. The export refuses them unless told.
+    pub conflicts: Vec<String>,
 }
 
 /// A component as a grouping key: its `@id`, identifiers and hashes.
@@ -118,7 +129,7 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
         .filter_map(|(k, list)| winner(list).map(|w| (k, w)))
         .collect();
     let mut entries = BTreeSet::new();
-    let mut warnings = Vec::new();
+    let warnings = Vec::new();
     for (key, own) in &winners {
         let (name, pk, sub) = key;
         let wide = sub
@@ -142,32 +153,202 @@ pub fn collapse(doc: &Document, compiled: &CompiledOpenVex) -> Collapsed {
         };
         // A product-wide entry that wins for a subcomponent is exported once, product-wide.
         entries.insert(w);
-        if w.sub.is_none() {
-            continue;
-        }
-        if let Some(ww) = wide
-            && status_of(doc, ww).suppresses()
-            && !status_of(doc, w).suppresses()
-        {
-            let st = &doc.statements[w.statement];
-            warnings.push(format!(
-                "{name}: statements[{}] ({}) for one subcomponent of {} is later than the product-wide statements[{}] ({}); a CSAF reader that checks known_not_affected first (Trivy) suppresses it anyway",
-                w.statement,
-                st.status,
-                display_id(&st.products[w.product].component),
-                ww.statement,
-                doc.statements[ww.statement].status,
-            ));
-        }
     }
+    let entries: Vec<Entry> = entries.into_iter().collect();
+    let conflicts = widening_conflicts(doc, compiled, &entries);
     let live: BTreeSet<usize> = entries.iter().map(|e| e.statement).collect();
     let with_entries: BTreeSet<usize> = groups.values().flatten().map(|e| e.statement).collect();
     Collapsed {
         superseded_statements: with_entries.difference(&live).count(),
         live_statements: live.len(),
-        entries: entries.into_iter().collect(),
+        entries,
         total,
         warnings,
+        conflicts,
+    }
+}
+
+/// Whether one identity could match both `a` and `b` (go-vex `Component.Matches`): a text
+/// value (`@id`, identifier, hash) they share, or two PURLs that one scanned PURL could
+/// match both of: the same type, namespace and name, versions that are equal or unset on
+/// one side, and the qualifiers both carry equal. This covers a PURL that matches the
+/// other's in either direction.
+fn components_overlap(a: &CompiledComponent, b: &CompiledComponent) -> bool {
+    fn texts(c: &CompiledComponent) -> impl Iterator<Item = &str> {
+        std::iter::once(c.id.as_str())
+            .chain(c.identifiers.iter().map(|(_, v, _)| v.as_str()))
+            .chain(c.hashes.iter().map(String::as_str))
+            .filter(|t| !t.is_empty())
+    }
+    fn purls(c: &CompiledComponent) -> impl Iterator<Item = &Purl> {
+        c.id_purl
+            .as_deref()
+            .into_iter()
+            .chain(c.identifiers.iter().filter_map(|(_, _, p)| p.as_deref()))
+    }
+    let bt: std::collections::HashSet<&str> = texts(b).collect();
+    if texts(a).any(|t| bt.contains(t)) {
+        return true;
+    }
+    purls(a).any(|x| purls(b).any(|y| purls_can_meet(x, y)))
+}
+
+/// One scanned PURL could match both `x` and `y` ([`crate::purl::purl_matches`]).
+fn purls_can_meet(x: &Purl, y: &Purl) -> bool {
+    x.ty == y.ty
+        && x.namespace == y.namespace
+        && x.name == y.name
+        && (x.version.is_empty() || y.version.is_empty() || x.version == y.version)
+        && x.qualifiers
+            .iter()
+            .all(|(k, v)| y.qualifiers.get(k).is_none_or(|w| w == v))
+}
+
+/// Kept entries a format without statement order would let widen a suppression: for one
+/// vulnerability (by name or alias), a suppressing entry and a later non-suppressing entry
+/// (the one the gate applies where both match) whose products overlap and whose
+/// subcomponents overlap (a product-wide entry overlaps every subcomponent). A CSAF reader
+/// that checks `known_not_affected` first (Trivy) would suppress the findings both match,
+/// which the gate blocks. One line per pair of statements.
+fn widening_conflicts(
+    doc: &Document,
+    compiled: &CompiledOpenVex,
+    entries: &[Entry],
+) -> Vec<String> {
+    let by_index: HashMap<usize, &CompiledStatement> =
+        compiled.statements.iter().map(|s| (s.index, s)).collect();
+    // Entries can only overlap when their components share a token: a text value, or a
+    // PURL's type, namespace and name. Entries are bucketed by (vulnerability name or alias,
+    // product token, subcomponent token or none), and only entries in one bucket, or in a
+    // bucket and the product-wide bucket of its product token, are compared.
+    fn tokens(c: &CompiledComponent) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for t in std::iter::once(c.id.as_str())
+            .chain(c.identifiers.iter().map(|(_, v, _)| v.as_str()))
+            .chain(c.hashes.iter().map(String::as_str))
+            .filter(|t| !t.is_empty())
+        {
+            out.insert(format!("t:{t}"));
+        }
+        for p in c
+            .id_purl
+            .as_deref()
+            .into_iter()
+            .chain(c.identifiers.iter().filter_map(|(_, _, p)| p.as_deref()))
+        {
+            out.insert(format!("p:{}/{}/{}", p.ty, p.namespace, p.name));
+        }
+        out
+    }
+    type Key<'a> = (&'a str, String, Option<String>);
+    let mut buckets: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let st = &doc.statements[e.statement];
+        let Some(cs) = by_index.get(&e.statement) else {
+            continue;
+        };
+        let p = &cs.products[e.product];
+        let ptoks = tokens(&p.component);
+        let stoks: Vec<Option<String>> = match e.sub {
+            Some(ci) => tokens(&p.subcomponents[ci]).into_iter().map(Some).collect(),
+            None => vec![None],
+        };
+        let mut names: BTreeSet<&str> = st
+            .vulnerability
+            .aliases
+            .iter()
+            .map(String::as_str)
+            .collect();
+        names.insert(st.vulnerability.name.as_str());
+        for n in names.into_iter().filter(|n| !n.is_empty()) {
+            for pt in &ptoks {
+                for stok in &stoks {
+                    buckets
+                        .entry((n, pt.clone(), stok.clone()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+    }
+    let mut checked: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut found: Vec<((usize, usize), String)> = Vec::new();
+    let mut consider = |name: &str, s: usize, o: usize| {
+        if !checked.insert((s, o)) {
+            return;
+        }
+        let (a, b) = (entries[s], entries[o]);
+        let (Some(ca), Some(cb)) = (by_index.get(&a.statement), by_index.get(&b.statement)) else {
+            return;
+        };
+        if (cb.sort_time, std::cmp::Reverse(cb.index))
+            <= (ca.sort_time, std::cmp::Reverse(ca.index))
+            || seen.contains(&(a.statement, b.statement))
+        {
+            return;
+        }
+        let (pa, pb) = (&ca.products[a.product], &cb.products[b.product]);
+        if !components_overlap(&pa.component, &pb.component) {
+            return;
+        }
+        let subs = match (a.sub, b.sub) {
+            (Some(x), Some(y)) => components_overlap(&pa.subcomponents[x], &pb.subcomponents[y]),
+            _ => true,
+        };
+        if !subs {
+            return;
+        }
+        seen.insert((a.statement, b.statement));
+        let (sa, sb) = (&doc.statements[a.statement], &doc.statements[b.statement]);
+        found.push((
+            (a.statement, b.statement),
+            format!(
+                "{name}: statements[{}] ({}, {}) and the later statements[{}] ({}, {}) both cover some components; the gate applies the later one, a reader of the export that checks known_not_affected first (Trivy) the earlier one. Add a newer statement that covers the wider product with the status wanted, or pass --allow-widening",
+                a.statement,
+                sa.status,
+                describe(&sa.products[a.product], a.sub),
+                b.statement,
+                sb.status,
+                describe(&sb.products[b.product], b.sub),
+            ),
+        ));
+    };
+    let split = |list: &[usize]| -> (Vec<usize>, Vec<usize>) {
+        list.iter()
+            .partition(|&&i| status_of(doc, entries[i]).suppresses())
+    };
+    for ((name, pt, stok), list) in &buckets {
+        let (sup, other) = split(list);
+        for &s in &sup {
+            for &o in &other {
+                consider(name, s, o);
+            }
+        }
+        if stok.is_some()
+            && let Some(wide) = buckets.get(&(*name, pt.clone(), None))
+        {
+            let (wsup, wother) = split(wide);
+            for &s in &sup {
+                for &o in &wother {
+                    consider(name, s, o);
+                }
+            }
+            for &s in &wsup {
+                for &o in &other {
+                    consider(name, s, o);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, line)| line).collect()
+}
+
+fn describe(p: &crate::vex::model::Product, sub: Option<usize>) -> String {
+    match sub.and_then(|i| p.subcomponents.get(i)) {
+        Some(c) => format!("{} in {}", display_id(c), display_id(&p.component)),
+        None => display_id(&p.component),
     }
 }
 
@@ -363,6 +544,8 @@ pub fn to_cyclonedx(
     let mut components: Vec<Value> = Vec::new();
     let mut refs: HashMap<String, ()> = HashMap::new();
     let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Hash algorithms CycloneDX has no name for, by algorithm: (component, count).
+    let mut dropped_hashes: BTreeMap<String, String> = BTreeMap::new();
     let mut add_component = |comp: &Component, is_product: bool| -> String {
         let bom_ref = comp
             .purl()
@@ -388,7 +571,15 @@ pub fn to_cyclonedx(
             let hashes: Vec<Value> = comp
                 .hashes
                 .iter()
-                .filter_map(|(alg, h)| cdx_hash_alg(alg).map(|a| json!({"alg": a, "content": h})))
+                .filter_map(|(alg, h)| match cdx_hash_alg(alg) {
+                    Some(a) => Some(json!({"alg": a, "content": h})),
+                    None => {
+                        dropped_hashes
+                            .entry(alg.clone())
+                            .or_insert_with(|| bom_ref.clone());
+                        None
+                    }
+                })
                 .collect();
             if !hashes.is_empty() {
                 m.insert("hashes".into(), Value::Array(hashes));
@@ -481,6 +672,11 @@ pub fn to_cyclonedx(
         ),
     );
     bom.insert("vulnerabilities".into(), Value::Array(vulns));
+    for (alg, comp) in dropped_hashes {
+        warnings.push(format!(
+            "hash algorithm {alg:?} (first on {comp}) has no CycloneDX name; its hashes not exported"
+        ));
+    }
     Ok((Value::Object(bom), warnings))
 }
 
@@ -495,7 +691,7 @@ fn cdx_hash_alg(alg: &str) -> Option<&'static str> {
         "sha3-256" => "SHA3-256",
         "sha3-384" => "SHA3-384",
         "sha3-512" => "SHA3-512",
-        "blake2s-256" => "BLAKE2b-256",
+        // BLAKE2s has no CycloneDX algorithm name (BLAKE2b is another function).
         "blake2b-256" => "BLAKE2b-256",
         "blake2b-512" => "BLAKE2b-512",
         _ => return None,
@@ -771,11 +967,11 @@ pub fn to_csaf(
         if let Some(d) = &first.vulnerability.description {
             v.insert("notes".into(), json!([{"category": "description", "text": d, "title": "Vulnerability description"}]));
         }
-        let mut status: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let mut flags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut threats: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut remediations: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut status: BTreeMap<&str, UniqueIds> = BTreeMap::new();
+        let mut flags: BTreeMap<String, UniqueIds> = BTreeMap::new();
+        let mut threats: BTreeMap<String, UniqueIds> = BTreeMap::new();
+        let mut remediations: BTreeMap<String, UniqueIds> = BTreeMap::new();
+        let mut notes: BTreeMap<String, UniqueIds> = BTreeMap::new();
         for (e, id) in list {
             let st = &doc.statements[e.statement];
             let s = st.status();
@@ -854,7 +1050,7 @@ pub fn to_csaf(
             let arr = v.entry("notes").or_insert_with(|| json!([]));
             if let Value::Array(a) = arr {
                 for (n, ids) in notes {
-                    a.push(json!({"category": "details", "text": n, "title": format!("Status notes for {}", ids.join(", "))}));
+                    a.push(json!({"category": "details", "text": n, "title": format!("Status notes for {}", ids.0.join(", "))}));
                 }
             }
         }
@@ -945,9 +1141,20 @@ pub fn to_csaf(
     Ok((out, warnings))
 }
 
-fn push_unique(v: &mut Vec<String>, id: &str) {
-    if !v.iter().any(|x| x == id) {
-        v.push(id.to_string());
+/// Product IDs in first-added order, each once (a set beside the list: a document can list
+/// many products for one status or note).
+#[derive(Debug, Default)]
+struct UniqueIds(Vec<String>, std::collections::HashSet<String>);
+
+impl serde::Serialize for UniqueIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+fn push_unique(v: &mut UniqueIds, id: &str) {
+    if v.1.insert(id.to_string()) {
+        v.0.push(id.to_string());
     }
 }
 
@@ -1119,7 +1326,168 @@ mod tests {
             ),
         ]);
         assert_eq!(live(&c), [(0, None), (1, Some(0)), (1, Some(1))]);
-        assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        assert!(
+            c.conflicts[0].contains("statements[0]") && c.conflicts[0].contains("statements[1]")
+        );
+    }
+
+    #[test]
+    fn blake2s_is_not_exported_as_blake2b() {
+        assert_eq!(cdx_hash_alg("blake2s-256"), None);
+        assert_eq!(cdx_hash_alg("blake2b-256"), Some("BLAKE2b-256"));
+        let mut s = st(
+            "CVE-1",
+            "pkg:oci/app",
+            &[],
+            "not_affected",
+            "2025-01-01T00:00:00Z",
+        );
+        s.products[0]
+            .component
+            .hashes
+            .insert("blake2s-256".into(), "ab".repeat(32));
+        let (doc, c) = collapsed(vec![s]);
+        let (v, warnings) = to_cyclonedx(&doc, &c, &Enrichment::default()).unwrap();
+        assert!(!v.to_string().contains("BLAKE2b"), "{v}");
+        assert!(
+            warnings.iter().any(|w| w.contains("blake2s-256")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn overlapping_suppressing_and_later_affected_entries_conflict() {
+        let jan = "2025-01-01T00:00:00Z";
+        let jun = "2025-06-01T00:00:00Z";
+        // A product PURL and the same PURL with a qualifier: a finding on the qualified one
+        // matches both; the gate applies June's affected.
+        let (_, c) = collapsed(vec![
+            st("CVE-1", "pkg:oci/app", &[], "not_affected", jan),
+            st(
+                "CVE-1",
+                "pkg:oci/app?repository_url=ghcr.io/o/app",
+                &[],
+                "affected",
+                jun,
+            ),
+        ]);
+        assert_eq!(live(&c), [(0, None), (1, None)]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        assert!(
+            c.conflicts[0].starts_with("CVE-1: statements[0] (not_affected, pkg:oci/app)"),
+            "{:?}",
+            c.conflicts
+        );
+        // The other way round (the qualified one suppresses, the wider one is later): the
+        // wider affected one wins in the gate too, still a conflict.
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:oci/app?repository_url=ghcr.io/o/app",
+                &[],
+                "not_affected",
+                jan,
+            ),
+            st("CVE-1", "pkg:oci/app", &[], "affected", jun),
+        ]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        // A versionless and a versioned subcomponent PURL.
+        let (_, c) = collapsed(vec![
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a"],
+                "not_affected",
+                jan,
+            ),
+            st(
+                "CVE-1",
+                "pkg:oci/app",
+                &["pkg:deb/debian/a@1.0"],
+                "affected",
+                jun,
+            ),
+        ]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        // The CVE named by one statement and aliased by the other.
+        let mut aliased = st("GHSA-xxxx-yyyy-zzzz", "pkg:oci/app", &[], "affected", jun);
+        aliased.vulnerability.aliases = vec!["CVE-1".into()];
+        let (_, c) = collapsed(vec![
+            st("CVE-1", "pkg:oci/app", &[], "not_affected", jan),
+            aliased,
+        ]);
+        assert_eq!(c.conflicts.len(), 1, "{:?}", c.conflicts);
+        // No conflict: the suppressing entry is the later one (the gate suppresses too),
+        // the PURLs cannot both match one component (other repository, other version, other
+        // package), or other vulnerabilities.
+        for (a, b) in [
+            (
+                st("CVE-1", "pkg:oci/app", &[], "affected", jan),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app?repository_url=r/x",
+                    &[],
+                    "not_affected",
+                    jun,
+                ),
+            ),
+            (
+                st(
+                    "CVE-1",
+                    "pkg:oci/app?repository_url=r/y",
+                    &[],
+                    "not_affected",
+                    jan,
+                ),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app?repository_url=r/x",
+                    &[],
+                    "affected",
+                    jun,
+                ),
+            ),
+            (
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/a@2"],
+                    "not_affected",
+                    jan,
+                ),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/a@1"],
+                    "affected",
+                    jun,
+                ),
+            ),
+            (
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/a"],
+                    "not_affected",
+                    jan,
+                ),
+                st(
+                    "CVE-1",
+                    "pkg:oci/app",
+                    &["pkg:deb/debian/b"],
+                    "affected",
+                    jun,
+                ),
+            ),
+            (
+                st("CVE-1", "pkg:oci/app", &[], "not_affected", jan),
+                st("CVE-2", "pkg:oci/app", &[], "affected", jun),
+            ),
+        ] {
+            let (_, c) = collapsed(vec![a, b]);
+            assert!(c.conflicts.is_empty(), "{:?}", c.conflicts);
+        }
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<Imported> {
             }
             let bom: Bom = serde_json::from_value(v)
                 .map_err(|e| Error::input(path, format!("CycloneDX document: {e}")))?;
-            from_cyclonedx(path, &bom)
+            from_cyclonedx(path, &bom).map(drop_conflicts)
         }
         Format::Csaf => {
             if v.get("document").is_none_or(|d| !d.is_object()) {
@@ -74,9 +74,82 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<Imported> {
             }
             let doc: CsafDoc = serde_json::from_value(v)
                 .map_err(|e| Error::input(path, format!("CSAF document: {e}")))?;
-            from_csaf(path, &doc)
+            from_csaf(path, &doc).map(drop_conflicts)
         }
     }
+}
+
+/// Every imported statement gets the time of the import, so two statements of one document
+/// for the same vulnerability, product and subcomponent with different statuses would be
+/// settled by their order in the document, which neither format gives a meaning. Such
+/// entries are unmapped (one line per entry) and left out of every statement; a statement
+/// left with no product is dropped.
+fn drop_conflicts(mut imported: Imported) -> Imported {
+    type Key = (String, String, Option<String>);
+    let key_of = |c: &Component| serde_json::to_string(c).unwrap_or_default();
+    let keys = |st: &NewStatement| -> Vec<Key> {
+        let mut out = Vec::new();
+        for p in &st.products {
+            let pk = key_of(&p.component);
+            if p.subcomponents.is_empty() {
+                out.push((st.vulnerability.name.clone(), pk, None));
+            } else {
+                for c in &p.subcomponents {
+                    out.push((st.vulnerability.name.clone(), pk.clone(), Some(key_of(c))));
+                }
+            }
+        }
+        out
+    };
+    let mut status: HashMap<Key, &str> = HashMap::new();
+    let mut conflicting: BTreeMap<Key, ()> = BTreeMap::new();
+    for st in &imported.statements {
+        for k in keys(st) {
+            match status.get(&k) {
+                Some(s) if *s != st.fields.status => {
+                    conflicting.insert(k, ());
+                }
+                Some(_) => {}
+                None => {
+                    status.insert(k, &st.fields.status);
+                }
+            }
+        }
+    }
+    if conflicting.is_empty() {
+        return imported;
+    }
+    let display = |k: &str| -> String {
+        serde_json::from_str::<Component>(k)
+            .ok()
+            .and_then(|c| c.purl().map(str::to_string).or(Some(c.id)))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| k.to_string())
+    };
+    for (name, p, sub) in conflicting.keys() {
+        let what = match sub {
+            Some(c) => format!("{} in {}", display(c), display(p)),
+            None => display(p),
+        };
+        imported.unmapped.push(format!(
+            "{name}: {what} is given different statuses in this document (its order does not say which holds); not imported"
+        ));
+    }
+    for st in &mut imported.statements {
+        let name = st.vulnerability.name.clone();
+        st.products.retain_mut(|p| {
+            let pk = key_of(&p.component);
+            if p.subcomponents.is_empty() {
+                return !conflicting.contains_key(&(name.clone(), pk, None));
+            }
+            p.subcomponents.retain(|c| {
+                !conflicting.contains_key(&(name.clone(), pk.clone(), Some(key_of(c))))
+            });
+            !p.subcomponents.is_empty()
+        });
+    }
+    imported.statements.retain(|st| !st.products.is_empty());
+    imported
 }
 
 // ---------------------------------------------------------------------------------------
@@ -182,8 +255,9 @@ pub fn justification_from_cdx(j: &str) -> Option<&'static str> {
 }
 
 /// Every component by bom-ref (nested ones too, walked with a stack), as OpenVEX
-/// components: the PURL when there is one, else the CPE, else the bom-ref.
-fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
+/// components: the PURL when there is one, else the CPE. A component with neither is
+/// `None`: a statement about it could never match a finding.
+fn cdx_components(bom: &Bom) -> HashMap<String, Option<Component>> {
     let mut out = HashMap::new();
     let mut stack: Vec<&CdxComponent> = bom.components.iter().collect();
     if let Some(c) = bom.metadata.as_ref().and_then(|m| m.component.as_ref()) {
@@ -195,7 +269,7 @@ fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
             continue;
         };
         let comp = if let Some(p) = c.purl.as_deref().filter(|p| !p.is_empty()) {
-            Component::from_id(p)
+            Some(Component::from_id(p))
         } else if let Some(cpe) = c.cpe.as_deref().filter(|p| !p.is_empty()) {
             let mut comp = Component::from_id(r);
             let key = if cpe.starts_with("cpe:2.3:") {
@@ -204,24 +278,46 @@ fn cdx_components(bom: &Bom) -> HashMap<String, Component> {
                 "cpe22"
             };
             comp.identifiers.insert(key.into(), cpe.to_string());
-            comp
+            Some(comp)
         } else {
-            Component::from_id(r)
+            None
         };
         out.entry(r.to_string()).or_insert(comp);
     }
     out
 }
 
+/// Whether a CycloneDX `affects[].versions` list says exactly what the PURL `reference`
+/// says: the PURL carries a version and every entry names that version (no range).
+fn versions_agree(component: &Component, versions: &[Value]) -> bool {
+    let Some(version) = component
+        .purl()
+        .and_then(|p| crate::purl::Purl::parse(p).ok())
+        .map(|p| p.version)
+        .filter(|v| !v.is_empty())
+    else {
+        return false;
+    };
+    versions.iter().all(|e| {
+        e.get("range").is_none()
+            && e.get("version").and_then(Value::as_str) == Some(version.as_str())
+    })
+}
+
 fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
     let _ = path;
     let comps = cdx_components(bom);
     let mut out = Imported::default();
-    let resolve = |r: &str| -> Option<Component> {
-        comps.get(r).cloned().or_else(|| {
-            // A PURL or a BOM-Link (urn:cdx:…) names the component itself.
-            (r.starts_with("pkg:") || r.starts_with("urn:cdx:")).then(|| Component::from_id(r))
-        })
+    let resolve = |r: &str| -> std::result::Result<Component, &'static str> {
+        match comps.get(r) {
+            Some(Some(c)) => Ok(c.clone()),
+            Some(None) => Err("names a component with no purl or cpe (no finding can match it)"),
+            None if r.starts_with("pkg:") => Ok(Component::from_id(r)),
+            None if r.starts_with("urn:cdx:") => {
+                Err("is a BOM-Link to another document (no finding can match it)")
+            }
+            None => Err("names no component of this document"),
+        }
     };
     for (i, v) in bom.vulnerabilities.iter().enumerate() {
         let id = v.id.as_deref().unwrap_or("").trim();
@@ -257,8 +353,19 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
         };
         let detail = a.detail.clone().filter(|d| !d.trim().is_empty());
         if status == "not_affected" {
-            let original =
-                prop(PROP_JUSTIFICATION).filter(|j| JUSTIFICATIONS.contains(&j.as_str()));
+            // The OpenVEX label vexgate wrote beside the CycloneDX one: taken only when it
+            // exports to the very justification the document states.
+            let original = prop(PROP_JUSTIFICATION);
+            if let Some(j) = &original
+                && (!JUSTIFICATIONS.contains(&j.as_str())
+                    || a.justification.as_deref() != crate::vex::export::cdx_justification(j))
+            {
+                out.unmapped.push(at(&format!(
+                    "property {PROP_JUSTIFICATION} {j:?} disagrees with analysis.justification {:?}",
+                    a.justification.as_deref().unwrap_or("")
+                )));
+                continue;
+            }
             match (&a.justification, original) {
                 (_, Some(j)) => fields.justification = Some(j),
                 (Some(j), None) => match justification_from_cdx(j) {
@@ -323,21 +430,22 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
                 )));
             }
         }
-        if v.affects.iter().any(|a| !a.versions.is_empty()) {
-            out.notes.push(at(
-                "affects[].versions not imported: OpenVEX names versions in the product PURL",
-            ));
-        }
         let mut subjects = Vec::new();
         let mut bad = None;
         for (k, af) in v.affects.iter().enumerate() {
-            match af.reference.as_deref().and_then(&resolve) {
-                Some(c) => subjects.push(c),
-                None => {
+            let r = af.reference.as_deref().unwrap_or("");
+            match resolve(r) {
+                Ok(c) if af.versions.is_empty() || versions_agree(&c, &af.versions) => {
+                    subjects.push(c)
+                }
+                Ok(_) => {
                     bad = Some(at(&format!(
-                        "affects[{k}].ref {:?} names no component of this document",
-                        af.reference.as_deref().unwrap_or("")
+                        "affects[{k}].versions limits the statement to versions its ref {r:?} does not carry (OpenVEX names the version in the PURL)"
                     )));
+                    break;
+                }
+                Err(why) => {
+                    bad = Some(at(&format!("affects[{k}].ref {r:?} {why}")));
                     break;
                 }
             }
@@ -352,14 +460,13 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
         }
         let products = match prop(PROP_PRODUCT) {
             Some(p) => match resolve(&p) {
-                Some(product) => vec![Product {
+                Ok(product) => vec![Product {
                     component: product,
                     subcomponents: subjects,
                 }],
-                None => {
-                    out.unmapped.push(at(&format!(
-                        "property {PROP_PRODUCT} {p:?} names no component of this document"
-                    )));
+                Err(why) => {
+                    out.unmapped
+                        .push(at(&format!("property {PROP_PRODUCT} {p:?} {why}")));
                     continue;
                 }
             },
@@ -474,16 +581,54 @@ struct Scoped {
     group_ids: Vec<String>,
 }
 
-impl Scoped {
-    /// Whether this applies to product `id`: listed, in a listed group, or (neither
-    /// product_ids nor group_ids given) to every product of the vulnerability.
-    fn applies(&self, id: &str, groups: &HashMap<String, Vec<String>>) -> bool {
-        (self.product_ids.is_empty() && self.group_ids.is_empty())
-            || self.product_ids.iter().any(|p| p == id)
-            || self
-                .group_ids
-                .iter()
-                .any(|g| groups.get(g).is_some_and(|ps| ps.iter().any(|p| p == id)))
+/// The first of a list of flags, threats or remediations (those of one category, when
+/// given) that applies to a product: listed, in a listed group, or (neither product_ids nor
+/// group_ids given) to every product of the vulnerability. Built once per list, so looking
+/// up a product does not scan the list.
+struct ScopeIndex {
+    by_id: HashMap<String, usize>,
+    all: Option<usize>,
+}
+
+impl ScopeIndex {
+    fn new(
+        items: &[Scoped],
+        category: Option<&str>,
+        groups: &HashMap<String, Vec<String>>,
+    ) -> Self {
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut all = None;
+        // A group is expanded once: its members already point at an earlier item.
+        let mut expanded: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (i, s) in items.iter().enumerate() {
+            if category.is_some_and(|c| s.category.as_deref() != Some(c)) {
+                continue;
+            }
+            if s.product_ids.is_empty() && s.group_ids.is_empty() {
+                all.get_or_insert(i);
+                continue;
+            }
+            for p in &s.product_ids {
+                by_id.entry(p.clone()).or_insert(i);
+            }
+            for g in &s.group_ids {
+                if !expanded.insert(g.as_str()) {
+                    continue;
+                }
+                for p in groups.get(g).into_iter().flatten() {
+                    by_id.entry(p.clone()).or_insert(i);
+                }
+            }
+        }
+        Self { by_id, all }
+    }
+
+    fn first<'a>(&self, items: &'a [Scoped], id: &str) -> Option<&'a Scoped> {
+        let i = match (self.by_id.get(id).copied(), self.all) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        items.get(i)
     }
 }
 
@@ -595,6 +740,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
     let mut out = Imported::default();
     // Products that name nothing OpenVEX can hold: one line per product, with a count.
     let mut bad_products: Vec<(String, usize)> = Vec::new();
+    let mut bad_index: HashMap<String, usize> = HashMap::new();
     for (i, v) in doc.vulnerabilities.iter().enumerate() {
         let mut names: Vec<String> = v.cve.iter().cloned().collect();
         names.extend(v.ids.iter().filter_map(|x| x.text.clone()));
@@ -628,8 +774,12 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
             ),
             ("recommended", &ps.recommended, None),
         ];
+        let flags_ix = ScopeIndex::new(&v.flags, None, &tree.groups);
+        let threats_ix = ScopeIndex::new(&v.threats, Some("impact"), &tree.groups);
+        let remediations_ix = ScopeIndex::new(&v.remediations, None, &tree.groups);
         // (status fields) → subjects, in first-seen order.
         let mut groups: Vec<(StatusFields, Vec<Subject>)> = Vec::new();
+        let mut group_of: HashMap<StatusFields, usize> = HashMap::new();
         for (list_name, ids, status) in lists {
             for id in ids {
                 let at_id = |what: &str| at(&format!("product_status.{list_name} {id:?}: {what}"));
@@ -641,18 +791,18 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                 let subject = match tree.subject(id) {
                     Ok(s) => s,
                     Err(e) => {
-                        match bad_products.iter_mut().find(|(m, _)| *m == e) {
-                            Some((_, n)) => *n += 1,
-                            None => bad_products.push((e, 1)),
+                        match bad_index.get(&e) {
+                            Some(&b) => bad_products[b].1 += 1,
+                            None => {
+                                bad_index.insert(e.clone(), bad_products.len());
+                                bad_products.push((e, 1));
+                            }
                         }
                         continue;
                     }
                 };
-                let details = |items: &[Scoped], category: Option<&str>| -> Option<String> {
-                    items
-                        .iter()
-                        .filter(|s| category.is_none_or(|c| s.category.as_deref() == Some(c)))
-                        .find(|s| s.applies(id, &tree.groups))
+                let details = |items: &[Scoped], ix: &ScopeIndex| -> Option<String> {
+                    ix.first(items, id)
                         .and_then(|s| s.details.clone())
                         .filter(|d| !d.trim().is_empty())
                 };
@@ -662,11 +812,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                 };
                 match status {
                     "not_affected" => {
-                        let label = v
-                            .flags
-                            .iter()
-                            .find(|s| s.applies(id, &tree.groups))
-                            .and_then(|s| s.label.clone());
+                        let label = flags_ix.first(&v.flags, id).and_then(|s| s.label.clone());
                         if let Some(l) = &label
                             && !JUSTIFICATIONS.contains(&l.as_str())
                         {
@@ -676,7 +822,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                             continue;
                         }
                         f.justification = label;
-                        f.impact_statement = details(&v.threats, Some("impact"));
+                        f.impact_statement = details(&v.threats, &threats_ix);
                         if f.justification.is_none() && f.impact_statement.is_none() {
                             out.unmapped.push(at_id(
                                 "no flag or impact threat (OpenVEX not_affected needs a justification or an impact statement)",
@@ -685,7 +831,7 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                         }
                     }
                     "affected" => {
-                        f.action_statement = details(&v.remediations, None);
+                        f.action_statement = details(&v.remediations, &remediations_ix);
                         if f.action_statement.is_none() {
                             out.unmapped.push(at_id(
                                 "no remediation (OpenVEX affected needs an action statement)",
@@ -695,9 +841,12 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
                     }
                     _ => {}
                 }
-                match groups.iter_mut().find(|(k, _)| *k == f) {
-                    Some((_, subjects)) => subjects.push(subject),
-                    None => groups.push((f, vec![subject])),
+                match group_of.get(&f) {
+                    Some(&g) => groups[g].1.push(subject),
+                    None => {
+                        group_of.insert(f.clone(), groups.len());
+                        groups.push((f, vec![subject]));
+                    }
                 }
             }
         }
@@ -729,13 +878,14 @@ fn from_csaf(path: &Path, doc: &CsafDoc) -> Result<Imported> {
 fn merge_products(subjects: Vec<Subject>) -> Vec<Product> {
     let mut out: Vec<Product> = Vec::new();
     let mut pair_index: BTreeMap<String, usize> = BTreeMap::new();
+    let key = |c: &Component| serde_json::to_string(c).unwrap_or_default();
+    // Products listed alone, and (product position, subcomponent) listed, by key.
+    let mut alone: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut listed: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
     for s in subjects {
         match s {
             Subject::Product(c) => {
-                if !out
-                    .iter()
-                    .any(|p| p.component == c && p.subcomponents.is_empty())
-                {
+                if alone.insert(key(&c)) {
                     out.push(Product {
                         component: c,
                         subcomponents: Vec::new(),
@@ -743,15 +893,16 @@ fn merge_products(subjects: Vec<Subject>) -> Vec<Product> {
                 }
             }
             Subject::Pair(p, sub) => {
-                let k = serde_json::to_string(&p).unwrap_or_default();
+                let k = key(&p);
                 match pair_index.get(&k) {
                     Some(&i) => {
-                        if !out[i].subcomponents.contains(&sub) {
+                        if listed.insert((i, key(&sub))) {
                             out[i].subcomponents.push(sub);
                         }
                     }
                     None => {
                         pair_index.insert(k, out.len());
+                        listed.insert((out.len(), key(&sub)));
                         out.push(Product {
                             component: p,
                             subcomponents: vec![sub],
@@ -771,6 +922,195 @@ mod tests {
     fn csaf(text: &str) -> Imported {
         let doc: CsafDoc = serde_json::from_str(text).unwrap();
         from_csaf(Path::new("x"), &doc).unwrap()
+    }
+
+    fn cdx(v: serde_json::Value) -> Imported {
+        parse(Path::new("x"), &v.to_string(), Format::CycloneDx).unwrap()
+    }
+
+    /// One vulnerability, not_affected, affecting `affects`, with `components`.
+    fn cdx_doc(components: serde_json::Value, affects: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "bomFormat": "CycloneDX",
+            "specVersion": "1.6",
+            "version": 1,
+            "components": components,
+            "vulnerabilities": [{
+                "id": "CVE-2024-0001",
+                "analysis": {"state": "not_affected", "justification": "code_not_present"},
+                "affects": affects
+            }]
+        })
+    }
+
+    #[test]
+    fn cyclonedx_versions_must_agree_with_the_ref_purl() {
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1.0.0"},
+            {"type": "library", "bom-ref": "b", "name": "b", "purl": "pkg:npm/b"}
+        ]);
+        // The PURL's own version: the same statement.
+        let i = cdx(cdx_doc(
+            comps.clone(),
+            serde_json::json!([{"ref": "a", "versions": [{"version": "1.0.0", "status": "unaffected"}]}]),
+        ));
+        assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
+        assert_eq!(i.statements.len(), 1);
+        // Another version, a range, or a versionless PURL: importing would widen it.
+        for affects in [
+            serde_json::json!([{"ref": "a", "versions": [{"version": "2.0.0"}]}]),
+            serde_json::json!([{"ref": "a", "versions": [{"range": "vers:npm/<2"}]}]),
+            serde_json::json!([{"ref": "b", "versions": [{"version": "1.0.0"}]}]),
+        ] {
+            let i = cdx(cdx_doc(comps.clone(), affects.clone()));
+            assert!(i.statements.is_empty(), "{affects}");
+            assert_eq!(i.unmapped.len(), 1, "{affects}");
+            assert!(
+                i.unmapped[0].contains("affects[0].versions"),
+                "{:?}",
+                i.unmapped
+            );
+        }
+    }
+
+    #[test]
+    fn cyclonedx_refs_that_can_never_match_are_unmapped() {
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "bare", "name": "bare"},
+            {"type": "library", "bom-ref": "ok", "name": "ok", "purl": "pkg:npm/ok@1"}
+        ]);
+        for (r, why) in [
+            ("bare", "no purl or cpe"),
+            (
+                "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#x",
+                "BOM-Link",
+            ),
+            ("nothing", "names no component"),
+        ] {
+            let i = cdx(cdx_doc(comps.clone(), serde_json::json!([{"ref": r}])));
+            assert!(i.statements.is_empty(), "{r}");
+            assert_eq!(i.unmapped.len(), 1, "{r}");
+            assert!(i.unmapped[0].contains(why), "{:?}", i.unmapped);
+        }
+        let i = cdx(cdx_doc(comps, serde_json::json!([{"ref": "ok"}])));
+        assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
+    }
+
+    #[test]
+    fn cyclonedx_justification_property_must_agree() {
+        let with = |cdx_j: Option<&str>, prop: &str| {
+            let mut d = cdx_doc(
+                serde_json::json!([{"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1"}]),
+                serde_json::json!([{"ref": "a"}]),
+            );
+            let v = &mut d["vulnerabilities"][0];
+            match cdx_j {
+                Some(j) => v["analysis"]["justification"] = j.into(),
+                None => {
+                    v["analysis"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("justification");
+                }
+            }
+            v["properties"] = serde_json::json!([{"name": PROP_JUSTIFICATION, "value": prop}]);
+            cdx(d)
+        };
+        // What export writes: the label and its CycloneDX justification.
+        let i = with(Some("code_not_present"), "component_not_present");
+        assert!(i.unmapped.is_empty(), "{:?}", i.unmapped);
+        assert_eq!(
+            i.statements[0].fields.justification.as_deref(),
+            Some("component_not_present")
+        );
+        // A property that says something else than the document, or nothing OpenVEX knows.
+        for (j, p) in [
+            (Some("requires_configuration"), "component_not_present"),
+            (None, "component_not_present"),
+            (Some("code_not_present"), "made_up"),
+        ] {
+            let i = with(j, p);
+            assert!(i.statements.is_empty(), "{j:?} {p}");
+            assert_eq!(i.unmapped.len(), 1, "{:?}", i.unmapped);
+        }
+    }
+
+    #[test]
+    fn conflicting_statuses_in_one_document_are_unmapped() {
+        // CycloneDX: the same vulnerability twice for one component, two states.
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1"},
+            {"type": "library", "bom-ref": "b", "name": "b", "purl": "pkg:npm/b@1"}
+        ]);
+        let mut d = cdx_doc(comps, serde_json::json!([{"ref": "a"}, {"ref": "b"}]));
+        d["vulnerabilities"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "id": "CVE-2024-0001",
+                "analysis": {"state": "exploitable", "response": ["update"]},
+                "affects": [{"ref": "a"}]
+            }));
+        let i = cdx(d);
+        assert_eq!(i.unmapped.len(), 1, "{:?}", i.unmapped);
+        assert!(i.unmapped[0].contains("pkg:npm/a@1"), "{:?}", i.unmapped);
+        // b keeps its statement; a is in none.
+        assert_eq!(i.statements.len(), 1);
+        assert_eq!(i.statements[0].products.len(), 1);
+        assert_eq!(i.statements[0].products[0].component.id, "pkg:npm/b@1");
+        // CSAF: one product both known_not_affected and known_affected.
+        let i = parse(
+            Path::new("x"),
+            r#"{"document": {}, "product_tree": {"full_product_names": [
+                {"product_id": "P", "name": "p", "product_identification_helper": {"purl": "pkg:npm/p@1"}}]},
+              "vulnerabilities": [{"cve": "CVE-2024-0002",
+                "product_status": {"known_not_affected": ["P"], "known_affected": ["P"]},
+                "flags": [{"label": "component_not_present", "product_ids": ["P"]}],
+                "remediations": [{"category": "mitigation", "details": "x", "product_ids": ["P"]}]}]}"#,
+            Format::Csaf,
+        )
+        .unwrap();
+        assert!(i.statements.is_empty(), "{:?}", i.statements);
+        assert!(
+            i.unmapped.iter().any(|u| u.contains("different statuses")),
+            "{:?}",
+            i.unmapped
+        );
+    }
+
+    /// The first item that applies wins, whether it names the product, a group holding it,
+    /// or nothing (every product); the category filter skips the others.
+    #[test]
+    fn scope_index_finds_the_first_item_that_applies() {
+        let item = |cat: &str, ids: &[&str], groups: &[&str]| Scoped {
+            category: Some(cat.into()),
+            product_ids: ids.iter().map(|s| s.to_string()).collect(),
+            group_ids: groups.iter().map(|s| s.to_string()).collect(),
+            ..Scoped::default()
+        };
+        let groups: HashMap<String, Vec<String>> =
+            [("G".to_string(), vec!["B".to_string(), "C".to_string()])].into();
+        let items = [
+            item("other", &[], &[]),
+            item("impact", &["A"], &[]),
+            item("impact", &[], &["G"]),
+            item("impact", &[], &[]),
+            item("impact", &["B", "D"], &["G"]),
+        ];
+        let ix = ScopeIndex::new(&items, Some("impact"), &groups);
+        let at = |id: &str| {
+            ix.first(&items, id)
+                .map(|s| items.iter().position(|x| std::ptr::eq(x, s)).unwrap())
+        };
+        assert_eq!(at("A"), Some(1));
+        assert_eq!(at("B"), Some(2));
+        assert_eq!(at("C"), Some(2));
+        assert_eq!(at("D"), Some(3));
+        let ix = ScopeIndex::new(&items, None, &groups);
+        let first = ix.first(&items, "Z").map(|s| std::ptr::eq(s, &items[0]));
+        assert_eq!(first, Some(true));
+        let none = ScopeIndex::new(&items[1..3], None, &groups);
+        assert!(none.first(&items[1..3], "Z").is_none());
     }
 
     #[test]

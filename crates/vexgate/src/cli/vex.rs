@@ -76,6 +76,13 @@ pub struct ExportArgs {
     /// Write here (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Export even when a suppressing statement and a later non-suppressing one overlap
+    /// (e.g. `pkg:oci/app` and `pkg:oci/app?repository_url=…`): the gate applies the later
+    /// one, a reader that checks known_not_affected first suppresses. Without it such pairs
+    /// are listed and nothing is written (exit 2); resolve them with a newer statement that
+    /// covers the wider product.
+    #[arg(long)]
+    pub allow_widening: bool,
     /// CSAF document.tracking.id. [default: the document's @id]
     #[arg(long, value_name = "ID")]
     pub tracking_id: Option<String>,
@@ -350,6 +357,22 @@ fn run_export(a: ExportArgs) -> Result<i32> {
     );
     for w in &c.warnings {
         eprintln!("vexgate: warning: {}", term(w));
+    }
+    let file = term_path(&a.file);
+    for w in &c.conflicts {
+        let kind = if a.allow_widening {
+            "warning"
+        } else {
+            "conflict"
+        };
+        eprintln!("vexgate: {kind}: {file}: {}", term(w));
+    }
+    if !c.conflicts.is_empty() && !a.allow_widening {
+        eprintln!(
+            "vexgate: error: {file}: {} pair(s) of statements would suppress more in the export than in the gate; nothing written (--allow-widening exports anyway)",
+            c.conflicts.len()
+        );
+        return Ok(EXIT_INPUT);
     }
     let value = match a.format {
         ExportFormat::Cyclonedx => {

@@ -549,3 +549,64 @@ fn hostile_text_is_exported_escaped() {
         );
     }
 }
+
+/// A suppressing statement and a later affected one that overlap (`pkg:oci/app` and the
+/// same PURL with `repository_url`): the gate applies the later one, a CSAF reader that
+/// checks known_not_affected first would suppress. Export refuses (exit 2, one line naming
+/// both statements, nothing written) unless --allow-widening, which warns.
+#[test]
+fn overlapping_statements_that_would_widen_a_suppression_are_refused() {
+    let dir = crate::common::tmp();
+    let doc = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.com/vex/widen",
+        "author": "a",
+        "timestamp": "2025-01-01T00:00:00Z",
+        "version": 2,
+        "statements": [
+            {
+                "vulnerability": {"name": "CVE-2024-0001"},
+                "products": [{"@id": "pkg:oci/app"}],
+                "status": "not_affected",
+                "justification": "component_not_present",
+                "timestamp": "2025-01-01T00:00:00Z"
+            },
+            {
+                "vulnerability": {"name": "CVE-2024-0001"},
+                "products": [{"@id": "pkg:oci/app?repository_url=ghcr.io/o/app"}],
+                "status": "affected",
+                "action_statement": "upgrade",
+                "timestamp": "2025-06-01T00:00:00Z"
+            }
+        ]
+    });
+    std::fs::write(dir.path().join("w.openvex.json"), doc.to_string()).unwrap();
+    for format in ["csaf", "cyclonedx"] {
+        let o = vexgate(dir.path())
+            .args(["vex", "export", "w.openvex.json", "--format", format])
+            .args(["--out", "out.json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{format}: {err}");
+        let conflicts: Vec<&str> = err
+            .lines()
+            .filter(|l| l.starts_with("vexgate: conflict: "))
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{format}: {err}");
+        assert!(
+            conflicts[0].contains("statements[0]") && conflicts[0].contains("statements[1]"),
+            "{err}"
+        );
+        assert!(!dir.path().join("out.json").exists(), "{format}");
+        let o = vexgate(dir.path())
+            .args(["vex", "export", "w.openvex.json", "--format", format])
+            .args(["--allow-widening", "--out", "out.json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{format}: {err}");
+        assert!(err.contains("vexgate: warning: "), "{err}");
+        std::fs::remove_file(dir.path().join("out.json")).unwrap();
+    }
+}

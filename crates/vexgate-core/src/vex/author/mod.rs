@@ -93,7 +93,7 @@ pub struct AddOutcome {
 
 /// The status-dependent fields after validation and comment placement (the spec's
 /// "Statement Fields"): the `vexgate` binary builds them from the flags.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct StatusFields {
     pub status: String,
     pub justification: Option<String>,
