@@ -71,7 +71,7 @@ pub struct Collapsed {
     /// What the target format cannot say the way the gate reads it, one line each.
     pub warnings: Vec<String>,
     /// Kept entries whose export would suppress findings the gate blocks
-    /// ([`widening_conflicts`]), one line each. The export refuses them unless told.
+    /// (`widening_conflicts`), one line each. The export refuses them unless told.
     pub conflicts: Vec<String>,
 }
 
