@@ -77,7 +77,9 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 # The musl target of $TARGETARCH, written to /etc/hello-target for the later stages, and
 # the cross-linker choice: rust-lld when the build and target architectures differ, the
-# image's own cc (with the target's self-contained C runtime) when they are the same.
+# image's own cc (with the target's self-contained C runtime) when they are the same. The
+# same cc compiles the C and assembly of vexgate's TLS crypto (ring) for a native build;
+# vexgate's image is built on each platform's own runner (hello needs no C at all).
 FROM toolchain AS deps
 ARG BUILDARCH
 ARG TARGETARCH
@@ -90,6 +92,8 @@ RUN case "$TARGETARCH" in \
     printf '%s\n' "$triple" >/etc/hello-target && \
     if [ "$BUILDARCH" != "$TARGETARCH" ]; then \
       printf 'export %s=rust-lld\n' "$linker"; \
+    else \
+      printf 'export CC_%s=cc\n' "$(printf %s "$triple" | tr - _)"; \
     fi >/etc/hello-linker.sh
 
 FROM deps AS build

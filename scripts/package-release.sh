@@ -69,6 +69,15 @@ if [ -z "$binary" ]; then
   else
     log "cargo-auditable not installed: the binary will carry no crate list for scanners"
   fi
+  if [ "${target##*-}" = musl ]; then
+    # ring (rustls' crypto, for `vexgate feeds fetch`) compiles C and assembly for the target.
+    # Building on the target's own CPU, the native compiler serves: musl's own wrapper
+    # when installed, else cc (ring's C needs no libc headers beyond the compiler's own).
+    cc_var=CC_${target//-/_}
+    if [ -z "${!cc_var:-}" ] && ! command -v "$cpu-linux-musl-gcc" >/dev/null; then
+      if command -v musl-gcc >/dev/null; then export "$cc_var=musl-gcc"; else export "$cc_var=cc"; fi
+    fi
+  fi
   if [ "${target##*-}" = gnu ]; then
     # Static glibc: RUSTFLAGS with an explicit --target reach only the target's crates.
     export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
