@@ -84,8 +84,8 @@ FROM toolchain AS deps
 ARG BUILDARCH
 ARG TARGETARCH
 RUN case "$TARGETARCH" in \
-      amd64) triple=x86_64-unknown-linux-musl linker=CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER ;; \
-      arm64) triple=aarch64-unknown-linux-musl linker=CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER ;; \
+      amd64) triple=x86_64-unknown-linux-musl linker=CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER cc=CC_x86_64_unknown_linux_musl ;; \
+      arm64) triple=aarch64-unknown-linux-musl linker=CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER cc=CC_aarch64_unknown_linux_musl ;; \
       *) echo "unsupported TARGETARCH '$TARGETARCH' (amd64, arm64)" >&2; exit 1 ;; \
     esac && \
     rustup target add "$triple" && \
@@ -93,7 +93,7 @@ RUN case "$TARGETARCH" in \
     if [ "$BUILDARCH" != "$TARGETARCH" ]; then \
       printf 'export %s=rust-lld\n' "$linker"; \
     else \
-      printf 'export CC_%s=cc\n' "$(printf %s "$triple" | tr - _)"; \
+      printf 'export %s=cc\n' "$cc"; \
     fi >/etc/hello-linker.sh
 
 FROM deps AS build
