@@ -24,6 +24,12 @@ export TRIVY_NO_PROGRESS=true
 # cargo-auditable (for the offline image build) is installed once per machine, not per clone.
 export HELLO_TOOLS_DIR=${HELLO_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vexgate/tools}
 
+# Every locked crate, for every target (cargo build fetches only the host's): the
+# dependency-graph contract tests ask `cargo tree --offline --target all`, which reads the
+# manifests of Windows- and macOS-only crates too.
+step "cargo fetch --locked"
+cargo fetch --locked
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

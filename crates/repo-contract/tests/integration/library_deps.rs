@@ -17,7 +17,7 @@ fn cargo(args: &[&str]) -> String {
         .expect("run cargo");
     assert!(
         out.status.success(),
-        "cargo {args:?}: {}",
+        "cargo {args:?} (offline: `cargo fetch --locked` first, as scripts/test.sh does): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()

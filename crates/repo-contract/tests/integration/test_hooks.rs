@@ -30,7 +30,7 @@ fn features(pkg: &str, krate: &str, edges: &str) -> String {
         .expect("run cargo tree");
     assert!(
         out.status.success(),
-        "cargo tree -p {pkg} -e {edges}: {}",
+        "cargo tree -p {pkg} -e {edges} (offline: `cargo fetch --locked` first, as scripts/test.sh does): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
