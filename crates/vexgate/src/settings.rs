@@ -20,12 +20,12 @@ impl GateArgs {
     /// the setting's is a usage error naming the flag and its variable.
     pub fn layer(&self) -> Result<PartialConfig> {
         Ok(PartialConfig {
-            severity: self.severity.clone().map(List::from),
-            ignore_unfixed: self.ignore_unfixed,
-            ignore_status: self.ignore_status.clone().map(List::from),
-            ignorefile: self.ignorefile.clone(),
-            vex: self.vex.clone().map(List::from),
-            image_repo: self.image_repo.clone(),
+            severity: self.policy.severity.clone().map(List::from),
+            ignore_unfixed: self.policy.ignore_unfixed,
+            ignore_status: self.policy.ignore_status.clone().map(List::from),
+            ignorefile: self.policy.ignorefile.clone(),
+            vex: self.policy.vex.clone().map(List::from),
+            image_repo: self.policy.image_repo.clone(),
             format: keyword(&self.format, "--format", "VEXGATE_FORMAT")?,
             summary_md: self.summary_md.clone(),
             sarif: self.sarif.clone(),
@@ -56,7 +56,7 @@ impl GateArgs {
             )?,
             feed_max_age: self.feed_max_age.clone(),
             strict_feeds: self.strict_feeds,
-            report_platform: self.report_platform.clone(),
+            report_platform: self.policy.report_platform.clone(),
             output_report: self.output_report.clone(),
             output_dir: self.output_dir.clone(),
             file: None,
@@ -93,7 +93,7 @@ fn file_layer(config: Option<&Path>) -> Result<PartialConfig> {
 
 /// Apply the precedence rules: flags (with their variables) over the file over the defaults.
 pub fn resolve(args: &GateArgs) -> Result<Settings> {
-    let file = file_layer(args.config.as_deref())?;
+    let file = file_layer(args.policy.config.as_deref())?;
     args.layer()?.or(file).validate()
 }
 
@@ -105,9 +105,12 @@ mod tests {
 
     fn args() -> GateArgs {
         GateArgs {
-            vex: Some(vec!["none".into()]),
-            ignorefile: None,
-            config: Some(PathBuf::from("/nonexistent/never")),
+            policy: crate::cli::PolicyArgs {
+                vex: Some(vec!["none".into()]),
+                ignorefile: None,
+                config: Some(PathBuf::from("/nonexistent/never")),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -128,8 +131,8 @@ mod tests {
         )
         .unwrap();
         let mut a = args();
-        a.config = Some(cfg.clone());
-        a.vex = None;
+        a.policy.config = Some(cfg.clone());
+        a.policy.vex = None;
         let s = resolve(&a).unwrap();
         assert_eq!(s.policy.severities, [Severity::Low, Severity::Critical]);
         assert_eq!(
@@ -142,7 +145,7 @@ mod tests {
         );
         assert!(s.outputs.show_suppressed);
         // The flag (or its env var) wins over the file.
-        a.severity = Some(vec!["medium".into()]);
+        a.policy.severity = Some(vec!["medium".into()]);
         assert_eq!(resolve(&a).unwrap().policy.severities, [Severity::Medium]);
         std::fs::write(&cfg, "severty = \"HIGH\"\n").unwrap();
         let e = resolve(&a).unwrap_err().to_string();
@@ -156,20 +159,20 @@ mod tests {
         let cfg = dir.path().join("empty.toml");
         std::fs::write(&cfg, "").unwrap();
         let mut a = args();
-        a.config = Some(cfg);
+        a.policy.config = Some(cfg);
         let s = resolve(&a).unwrap();
         assert!(s.policy.ignore_unfixed);
         assert_eq!(s.policy.ignore_statuses.len(), 7);
-        a.ignore_status = Some(vec!["will_not_fix".into()]);
+        a.policy.ignore_status = Some(vec!["will_not_fix".into()]);
         let s = resolve(&a).unwrap();
         assert_eq!(s.policy.ignore_statuses, [Status::WillNotFix]);
         assert!(s.warnings.is_empty());
-        a.ignore_unfixed = Some(true);
+        a.policy.ignore_unfixed = Some(true);
         let s = resolve(&a).unwrap();
         assert_eq!(s.policy.ignore_statuses, [Status::WillNotFix]);
         assert_eq!(s.warnings.len(), 1);
-        a.ignore_status = None;
-        a.ignore_unfixed = Some(false);
+        a.policy.ignore_status = None;
+        a.policy.ignore_unfixed = Some(false);
         assert!(resolve(&a).unwrap().policy.ignore_statuses.is_empty());
     }
 
@@ -179,11 +182,11 @@ mod tests {
         let cfg = dir.path().join("empty.toml");
         std::fs::write(&cfg, "").unwrap();
         let mut a = args();
-        a.config = Some(cfg);
+        a.policy.config = Some(cfg);
         assert!(resolve(&a).unwrap().policy.vex.is_empty());
-        a.vex = Some(vec!["none".into(), "x.json".into()]);
+        a.policy.vex = Some(vec!["none".into(), "x.json".into()]);
         assert!(resolve(&a).is_err());
-        a.vex = Some(vec!["x.json".into(), "y.json".into()]);
+        a.policy.vex = Some(vec!["x.json".into(), "y.json".into()]);
         assert_eq!(resolve(&a).unwrap().policy.vex, ["x.json", "y.json"]);
     }
 }

@@ -48,57 +48,8 @@ pub enum Command {
 /// `vexgate.toml`; precedence is flag > env > file > default. vexgate never reads `TRIVY_*`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GateArgs {
-    /// Severities that block, a set (not a threshold): UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL.
-    /// Any case is accepted; an empty set is an error. [default: HIGH,CRITICAL]
-    #[arg(
-        long,
-        env = "VEXGATE_SEVERITY",
-        value_delimiter = ',',
-        value_name = "LIST"
-    )]
-    pub severity: Option<Vec<String>>,
-
-    /// Drop findings without a fix (every status but `fixed`). `--ignore-unfixed=false` gives
-    /// Trivy's own default. [default: true]
-    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          value_name = "BOOL")]
-    pub ignore_unfixed: Option<bool>,
-
-    /// Drop findings with these statuses (unknown, not_affected, affected, fixed,
-    /// under_investigation, will_not_fix, fix_deferred, end_of_life). Replaces the default
-    /// ignore-unfixed; given together with an explicit --ignore-unfixed it wins, with a warning.
-    #[arg(
-        long,
-        env = "VEXGATE_IGNORE_STATUS",
-        value_delimiter = ',',
-        value_name = "LIST"
-    )]
-    pub ignore_status: Option<Vec<String>>,
-
-    /// Trivy ignore file: plain `.trivyignore` (IDs, `exp:YYYY-MM-DD`) or `.trivyignore.yaml`
-    /// (by extension). Without this flag, `./.trivyignore` is loaded when present, like Trivy.
-    #[arg(long, env = "VEXGATE_IGNOREFILE", value_name = "FILE")]
-    pub ignorefile: Option<PathBuf>,
-
-    /// OpenVEX or CSAF VEX document, repeatable, in priority order (first "not affected" wins).
-    /// Without this flag `./vex.openvex.json` is applied when it exists; `--vex none` disables that.
-    #[arg(
-        long,
-        env = "VEXGATE_VEX",
-        value_delimiter = ',',
-        value_name = "FILE|none"
-    )]
-    pub vex: Option<Vec<String>>,
-
-    /// The image repository (e.g. ghcr.io/OWNER/REPO) to assume for container-image reports
-    /// that have no RepoDigests (an unpushed PR build), so image-scoped VEX statements apply.
-    /// This is the one place vexgate does more than Trivy.
-    #[arg(long, env = "VEXGATE_IMAGE_REPO", value_name = "REPO")]
-    pub image_repo: Option<String>,
-
-    /// Platform of a report that lacks Metadata.ImageConfig, as FILE=os/arch. Repeatable.
-    #[arg(long = "report-platform", value_name = "FILE=OS/ARCH")]
-    pub report_platform: Vec<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     /// Standard output format: `table` for people, `json` for machines (stable schema).
     #[arg(long, env = "VEXGATE_FORMAT", value_name = "FORMAT")]
@@ -212,6 +163,64 @@ pub struct GateArgs {
     #[arg(long, env = "VEXGATE_STRICT_FEEDS", num_args = 0..=1, require_equals = true, default_missing_value = "true",
           value_name = "BOOL")]
     pub strict_feeds: Option<bool>,
+}
+
+/// The flags that decide what reaches VEX and how VEX applies: the policy, the VEX and
+/// ignore files, the image identity, report platforms and the settings file. `gate`, `scan`
+/// and `vex explain` flatten this one struct, so the three read them identically.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// Severities that block, a set (not a threshold): UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL.
+    /// Any case is accepted; an empty set is an error. [default: HIGH,CRITICAL]
+    #[arg(
+        long,
+        env = "VEXGATE_SEVERITY",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub severity: Option<Vec<String>>,
+
+    /// Drop findings without a fix (every status but `fixed`). `--ignore-unfixed=false` gives
+    /// Trivy's own default. [default: true]
+    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_name = "BOOL")]
+    pub ignore_unfixed: Option<bool>,
+
+    /// Drop findings with these statuses (unknown, not_affected, affected, fixed,
+    /// under_investigation, will_not_fix, fix_deferred, end_of_life). Replaces the default
+    /// ignore-unfixed; given together with an explicit --ignore-unfixed it wins, with a warning.
+    #[arg(
+        long,
+        env = "VEXGATE_IGNORE_STATUS",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub ignore_status: Option<Vec<String>>,
+
+    /// Trivy ignore file: plain `.trivyignore` (IDs, `exp:YYYY-MM-DD`) or `.trivyignore.yaml`
+    /// (by extension). Without this flag, `./.trivyignore` is loaded when present, like Trivy.
+    #[arg(long, env = "VEXGATE_IGNOREFILE", value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+
+    /// OpenVEX or CSAF VEX document, repeatable, in priority order (first "not affected" wins).
+    /// Without this flag `./vex.openvex.json` is applied when it exists; `--vex none` disables that.
+    #[arg(
+        long,
+        env = "VEXGATE_VEX",
+        value_delimiter = ',',
+        value_name = "FILE|none"
+    )]
+    pub vex: Option<Vec<String>>,
+
+    /// The image repository (e.g. ghcr.io/OWNER/REPO) to assume for container-image reports
+    /// that have no RepoDigests (an unpushed PR build), so image-scoped VEX statements apply.
+    /// This is the one place vexgate does more than Trivy.
+    #[arg(long, env = "VEXGATE_IMAGE_REPO", value_name = "REPO")]
+    pub image_repo: Option<String>,
+
+    /// Platform of a report that lacks Metadata.ImageConfig, as FILE=os/arch. Repeatable.
+    #[arg(long = "report-platform", value_name = "FILE=OS/ARCH")]
+    pub report_platform: Vec<String>,
 
     /// Settings file. [default: ./vexgate.toml when present]
     #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]

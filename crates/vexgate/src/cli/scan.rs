@@ -260,7 +260,9 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let mut gate = args.gate;
     for (path, p) in reports.iter().zip(&platforms) {
         if let Some(p) = p {
-            gate.report_platform.push(format!("{}={p}", path.display()));
+            gate.policy
+                .report_platform
+                .push(format!("{}={p}", path.display()));
         }
     }
     // The platforms scanned are the ones to expect (when every one is known).

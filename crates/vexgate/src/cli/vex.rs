@@ -140,7 +140,7 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: ExplainFormat,
     #[command(flatten)]
-    pub policy: ExplainPolicyArgs,
+    pub policy: crate::cli::PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -148,53 +148,6 @@ pub enum ExplainFormat {
     #[default]
     Table,
     Json,
-}
-
-/// The gate options that decide what reaches VEX and how VEX applies; same names,
-/// variables and settings file as `gate`.
-#[derive(Debug, Args, Default)]
-pub struct ExplainPolicyArgs {
-    /// OpenVEX or CSAF document, repeatable, in priority order. [default: ./vex.openvex.json
-    /// when it exists; `none` for no VEX]
-    #[arg(
-        long,
-        env = "VEXGATE_VEX",
-        value_delimiter = ',',
-        value_name = "FILE|none"
-    )]
-    pub vex: Option<Vec<String>>,
-    /// Image identity for reports without RepoDigests (as `gate --image-repo`).
-    #[arg(long, env = "VEXGATE_IMAGE_REPO", value_name = "REPO")]
-    pub image_repo: Option<String>,
-    /// Platform of a report that lacks Metadata.ImageConfig, as FILE=os/arch. Repeatable.
-    #[arg(long = "report-platform", value_name = "FILE=OS/ARCH")]
-    pub report_platform: Vec<String>,
-    /// Blocking severities, as `gate --severity`. [default: HIGH,CRITICAL]
-    #[arg(
-        long,
-        env = "VEXGATE_SEVERITY",
-        value_delimiter = ',',
-        value_name = "LIST"
-    )]
-    pub severity: Option<Vec<String>>,
-    /// As `gate --ignore-unfixed`. [default: true]
-    #[arg(long, env = "VEXGATE_IGNORE_UNFIXED", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", value_name = "BOOL")]
-    pub ignore_unfixed: Option<bool>,
-    /// As `gate --ignore-status`.
-    #[arg(
-        long,
-        env = "VEXGATE_IGNORE_STATUS",
-        value_delimiter = ',',
-        value_name = "LIST"
-    )]
-    pub ignore_status: Option<Vec<String>>,
-    /// As `gate --ignorefile`. [default: ./.trivyignore when present]
-    #[arg(long, env = "VEXGATE_IGNOREFILE", value_name = "FILE")]
-    pub ignorefile: Option<PathBuf>,
-    /// Settings file. [default: ./vexgate.toml when present]
-    #[arg(long, env = "VEXGATE_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -481,18 +434,10 @@ fn run_explain(a: ExplainArgs) -> Result<i32> {
     if a.vuln.trim().is_empty() {
         return Err(Error::usage("CVE-ID must not be empty"));
     }
-    let p = a.policy;
     // The gate's settings layers, without its output options: what reaches VEX and how VEX
     // applies is then gate's to the letter.
     let gate_args = crate::cli::GateArgs {
-        severity: p.severity,
-        ignore_unfixed: p.ignore_unfixed,
-        ignore_status: p.ignore_status,
-        ignorefile: p.ignorefile,
-        vex: p.vex,
-        image_repo: p.image_repo,
-        report_platform: p.report_platform,
-        config: p.config,
+        policy: a.policy,
         ..Default::default()
     };
     let settings = crate::settings::resolve(&gate_args)?;
