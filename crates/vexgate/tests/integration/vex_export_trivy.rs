@@ -11,38 +11,14 @@
 //! unless VEXGATE_REQUIRE_TOOLS=1.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::common::root;
+use crate::common::{real_trivy_or_skip, root, run_tool_script};
 use crate::vex_export::{
     CsafExceptions, export_csaf_noting, gate_outcome, has_statements, openvex_scenarios, outcome,
     read_json, workdir,
 };
-
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|f| f.is_file())
-    })
-}
-
-fn trivy_or_skip() -> Option<PathBuf> {
-    let t = std::env::var("VEXGATE_TRIVY")
-        .ok()
-        .map(PathBuf::from)
-        .or_else(|| Some(root().join(".venv/bin/trivy")).filter(|p| p.exists()))
-        .or_else(|| which("trivy"));
-    if t.is_none() {
-        assert!(
-            std::env::var("VEXGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "VEXGATE_REQUIRE_TOOLS=1 but trivy is missing"
-        );
-        eprintln!("skipping the real-Trivy CSAF check: trivy missing (scripts/setup-tools.sh)");
-    }
-    t
-}
 
 /// Build the fixture DB into `cache` as the oracle does (scripts/lib/common.sh).
 fn fixture_db(cache: &Path) {
@@ -63,7 +39,7 @@ fn fixture_db(cache: &Path) {
 
 #[test]
 fn trivy_applies_the_csaf_export_as_the_gate_applies_the_source() {
-    let Some(trivy) = trivy_or_skip() else {
+    let Some(trivy) = real_trivy_or_skip("the real-Trivy CSAF check", &[]) else {
         return;
     };
     let dir = workdir();
@@ -188,48 +164,14 @@ registry_stop
 /// suppresses exactly what real Trivy and `vexgate gate` suppress with the OpenVEX.
 #[test]
 fn trivy_applies_the_csaf_export_of_image_statements() {
-    let Some(trivy) = trivy_or_skip() else {
+    let Some(trivy) = real_trivy_or_skip(
+        "the real-Trivy CSAF image check",
+        &["skopeo", "umoci", "registry"],
+    ) else {
         return;
     };
-    let mut missing = Vec::new();
-    for tool in ["skopeo", "umoci"] {
-        if which(tool).is_none() {
-            missing.push(tool.to_string());
-        }
-    }
-    let reg = std::env::var("VEXGATE_REGISTRY_BIN").unwrap_or("/usr/bin/docker-registry".into());
-    if !Path::new(&reg).exists() {
-        missing.push(reg);
-    }
-    if !missing.is_empty() {
-        assert!(
-            std::env::var("VEXGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "VEXGATE_REQUIRE_TOOLS=1 but {} missing",
-            missing.join(", ")
-        );
-        eprintln!(
-            "skipping: missing {} (scripts/setup-tools.sh)",
-            missing.join(", ")
-        );
-        return;
-    }
     let work = tempfile::tempdir().unwrap();
-    let o = Command::new("bash")
-        .arg("-c")
-        .arg(IMAGE_SCRIPT)
-        .arg("vexport")
-        .arg(root())
-        .arg(work.path())
-        .env("VEXGATE_BIN", env!("CARGO_BIN_EXE_vexgate"))
-        .env("VEXGATE_TRIVY", &trivy)
-        .env("TRIVY_NO_PROGRESS", "true")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "image script failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_tool_script(IMAGE_SCRIPT, work.path(), &trivy);
     let w = work.path();
     let csaf = read_json(&w.join("img.csaf.json"));
     assert!(

@@ -9,58 +9,11 @@
 //! reason when one is missing, unless VEXGATE_REQUIRE_TOOLS=1.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use crate::common::root;
+use crate::common::{real_trivy_or_skip, run_tool_script};
 
 use serde_json::Value;
-
-fn trivy() -> Option<PathBuf> {
-    if let Ok(t) = std::env::var("VEXGATE_TRIVY") {
-        return Some(PathBuf::from(t));
-    }
-    let v = root().join(".venv/bin/trivy");
-    if v.exists() {
-        return Some(v);
-    }
-    which("trivy")
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|f| f.is_file())
-    })
-}
-
-fn tools_or_skip() -> Option<PathBuf> {
-    let mut missing = Vec::new();
-    let t = trivy();
-    if t.is_none() {
-        missing.push("trivy".to_string());
-    }
-    for tool in ["skopeo", "umoci", "python3"] {
-        if which(tool).is_none() {
-            missing.push(tool.into());
-        }
-    }
-    let reg = std::env::var("VEXGATE_REGISTRY_BIN").unwrap_or("/usr/bin/docker-registry".into());
-    if !Path::new(&reg).exists() {
-        missing.push(reg);
-    }
-    if missing.is_empty() {
-        return t;
-    }
-    let msg = format!("missing {} (scripts/setup-tools.sh)", missing.join(", "));
-    assert!(
-        std::env::var("VEXGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "VEXGATE_REQUIRE_TOOLS=1 but {msg}"
-    );
-    eprintln!("skipping the real-Trivy round trip: {msg}");
-    None
-}
 
 const SCRIPT: &str = r#"
 set -euo pipefail
@@ -163,26 +116,14 @@ fn assert_exactly_cve_suppressed(before: &Value, after: &Value, what: &str) {
 
 #[test]
 fn vex_add_output_suppresses_exactly_that_cve_in_real_trivy() {
-    let Some(trivy) = tools_or_skip() else {
+    let Some(trivy) = real_trivy_or_skip(
+        "the real-Trivy round trip",
+        &["skopeo", "umoci", "python3", "registry"],
+    ) else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let o = Command::new("bash")
-        .arg("-c")
-        .arg(SCRIPT)
-        .arg("roundtrip")
-        .arg(root())
-        .arg(work.path())
-        .env("VEXGATE_BIN", env!("CARGO_BIN_EXE_vexgate"))
-        .env("VEXGATE_TRIVY", &trivy)
-        .env("TRIVY_NO_PROGRESS", "true")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "round-trip script failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_tool_script(SCRIPT, work.path(), &trivy);
     let w = work.path();
 
     // The tar scan has no RepoDigests; the package-scope statement names the packages.
