@@ -8,7 +8,9 @@
 //! (`node_not_affected`, with a [`Trace`] that records what [`matching`](super::matching)'s
 //! rules saw: which statements name the ID, which product and subcomponent rules held or
 //! which PURL part made them miss, which statement go-vex's order picked). The final effect
-//! of each finding is read off those same answers, so it is the gate's decision.
+//! of each finding is read off those same answers, so it is the gate's decision; what the
+//! gate decides after VEX (a baseline's existing findings, the EPSS threshold) is read off
+//! the gate's own [`Decision`], which the caller builds with the same settings.
 //!
 //! A finding is one whose `VulnerabilityID` is the asked ID, exactly (case-sensitive), as
 //! Trivy's VEX filter compares it; findings that list the ID only among their `VendorIDs`
@@ -24,7 +26,7 @@
 //! {
 //!   "schema": "vexgate/explain/v1",
 //!   "vulnerability": string,
-//!   "policy": { ...as in vexgate/gate/v1... },
+//!   "policy": { ...as in vexgate/gate/v2... },
 //!   "sources": [{                         // --vex documents, in priority order
 //!     "source": string, "format": "openvex" | "csaf",
 //!     "statements": [{                    // OpenVEX statements naming the ID (CSAF: [])
@@ -52,11 +54,12 @@
 //! Finding = {
 //!   "target", "class", "type", "pkg_id", "pkg_name", "pkg_path", "installed_version",
 //!   "fixed_version", "purl" (string|null), "uid" (string|null), "severity", "status",
-//!   "policy": {"outcome": "passed" | "severity" | "status" | "duplicate"}
+//!   "policy": {"outcome": "passed" | "kev" | "severity" | "status" | "duplicate"}
 //!           | {"outcome": "ignorefile", "statement": string, "source": string},
 //!   "vex": {"outcome": "not_reached" | "no_vex" | "not_named" | "component_not_found"}
 //!        | {"outcome": "evaluated", "leaf": Node, "queries": [Query], "paths": Paths},
-//!   "effect": {"decision": "blocking" | "suppressed" | "dropped", "by": ..., ...}
+//!   "effect": {"decision": "blocking" | "suppressed" | "dropped" | "not_blocking",
+//!              "by": ..., ...}
 //! }
 //! Paths = {"outcome": "blocked", "leaf_itself": bool, "blocked_at": [Node],
 //!          "recorded": {"status", "statement", "source"}}
@@ -82,10 +85,16 @@
 //!        "index"?: int}
 //! ```
 //!
+//! `policy` `kev` means the finding passed the severity and status filters only because it
+//! is in the KEV catalog (`--block-kev`).
+//!
 //! `effect` is `{"decision": "blocking"}`, `{"decision": "suppressed", "by": "vex" |
-//! "ignorefile", "status", "statement", "source"}` or `{"decision": "dropped", "by":
-//! "severity" | "status" | "duplicate"}`: exactly where `gate` lists the finding (its
-//! `blocking` rows, its `suppressed` rows, or neither).
+//! "ignorefile", "status", "statement", "source"}`, `{"decision": "dropped", "by":
+//! "severity" | "status" | "duplicate"}` or `{"decision": "not_blocking", "by": "baseline"
+//! | "epss_threshold"}` (left after VEX, but the baseline has it in `block-new` mode, or its
+//! EPSS score is below `--epss-threshold`): exactly where `gate` lists the finding (its
+//! `blocking` rows, its `suppressed` rows, its existing or below-threshold rows, or
+//! nowhere).
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -100,12 +109,12 @@ use super::matching::{
 };
 use super::{Candidates, Reach, SourceKind, VexSet, lint, node_not_affected, reach_root};
 use crate::config::Settings;
-use crate::decision::{FindingKind, Suppression, Warning};
+use crate::decision::{Decision, FindingKind, Suppression, Warning};
 use crate::error::Result;
 use crate::gate;
 use crate::policy::{self, Policy};
 use crate::purl::{Purl, PurlMiss, oci_purl_from_image_repo, oci_purl_from_repo_digests};
-use crate::report::{Report, ReportFile, ScanResult, Vulnerability};
+use crate::report::{Report, ScanResult, Vulnerability};
 
 mod table;
 
@@ -284,6 +293,8 @@ pub struct FindingExplanation {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PolicyStep {
     Passed,
+    /// Not selected by severity or status, but in the KEV catalog: `--block-kev` keeps it.
+    Kev,
     /// The severity is not one of the blocking severities.
     Severity,
     /// The status is one the policy drops (ignore-unfixed / ignore-status).
@@ -497,6 +508,20 @@ pub enum Effect {
     Dropped {
         by: DroppedBy,
     },
+    /// Left after VEX, but the gate does not block on it.
+    NotBlocking {
+        by: NotBlockingBy,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotBlockingBy {
+    /// The baseline of its platform has it (`--baseline-mode block-new`).
+    Baseline,
+    /// Its EPSS score is below `--epss-threshold` (or it has none, with `--epss-missing
+    /// allow`).
+    EpssThreshold,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -521,33 +546,32 @@ impl Explanation {
     }
 }
 
-/// Explain `vuln` over the reports under `settings` (the gate's policy, ignore file,
-/// `--image-repo` and `--report-platform`) with the loaded VEX `set`. `now` is the clock
-/// for ignore-file expiry, as in the gate.
+/// Explain `vuln` over the reports of `decision`, the gate's decision under `settings`
+/// (its policy, ignore file, `--image-repo`, `--report-platform`, feeds and baselines:
+/// [`gate::decide_with_feeds`] then [`gate::apply_baselines`]) with the loaded VEX `set`.
+/// `now` is the clock for ignore-file expiry, as in the gate. The warnings are the
+/// decision's.
 pub fn explain(
     vuln: &str,
-    files: &[ReportFile],
-    reports: &[Report<'_>],
+    decision: &Decision<'_>,
     settings: &Settings,
     now: Timestamp,
     set: &VexSet,
 ) -> Result<Explanation> {
     let policy = &settings.policy;
-    let mut warnings = settings.warnings.clone();
-    let ignore = gate::load_ignorefile(policy, now, &mut warnings)?;
-    warnings.extend(set.warnings());
-    let platforms = gate::platforms(files, reports, settings, &mut warnings)?;
+    // Its warnings are the decision's, given once.
+    let ignore = gate::load_ignorefile(policy, now, &mut Vec::new())?;
+    let keep_kev = |v: &Vulnerability<'_>| decision.facts(v).kev.is_some();
+    let keep: Option<&dyn Fn(&Vulnerability<'_>) -> bool> =
+        (settings.feeds.block_kev && decision.feeds.is_some()).then_some(&keep_kev);
     let sources = source_infos(set, vuln);
     let cands = set.candidates(vuln);
-    let mut out = Vec::with_capacity(reports.len());
-    for ((file, report), platform) in files.iter().zip(reports).zip(platforms) {
-        let mut identity_warnings = Vec::new();
+    let mut out = Vec::with_capacity(decision.reports.len());
+    for rd in &decision.reports {
+        let (file, report) = (rd.file, rd.report);
         let (root, _assumed) =
-            super::root_identity(report, policy.image_repo.as_deref(), &mut identity_warnings);
+            super::root_identity(report, policy.image_repo.as_deref(), &mut Vec::new());
         let identity = identity(report, policy.image_repo.as_deref(), root.as_ref());
-        if !set.is_empty() {
-            warnings.extend(identity_warnings);
-        }
         let mut graph: Option<Graph> = None;
         let mut root = Some(root);
         let mut findings = Vec::new();
@@ -587,12 +611,14 @@ pub fn explain(
                 continue;
             }
             // The gate's filters, for this result as the gate runs them.
-            let d = policy::filter_result(result, policy, &ignore);
+            let d = policy::filter_result_with(result, policy, &ignore, keep);
             for (vi, v) in result.vulnerabilities.iter().enumerate() {
                 if v.vulnerability_id != vuln {
                     continue;
                 }
-                let policy_step = if d.vulnerabilities.contains(&vi) {
+                let policy_step = if d.kev_forced.contains(&vi) {
+                    PolicyStep::Kev
+                } else if d.vulnerabilities.contains(&vi) {
                     PolicyStep::Passed
                 } else if let Some((_, _, s)) = d
                     .suppressed
@@ -611,22 +637,40 @@ pub fn explain(
                     PolicyStep::Duplicate
                 };
                 let vex = match (&policy_step, &cands) {
-                    (PolicyStep::Passed, _) if set.is_empty() => VexStep::NoVex,
-                    (PolicyStep::Passed, None) => VexStep::NotNamed,
-                    (PolicyStep::Passed, Some(cands)) => {
+                    (PolicyStep::Passed | PolicyStep::Kev, _) if set.is_empty() => VexStep::NoVex,
+                    (PolicyStep::Passed | PolicyStep::Kev, None) => VexStep::NotNamed,
+                    (PolicyStep::Passed | PolicyStep::Kev, Some(cands)) => {
                         let g = graph
                             .get_or_insert_with(|| Graph::build(report, root.take().flatten()));
                         evaluate(report, g, set, cands, vuln, ri, v)
                     }
                     _ => VexStep::NotReached,
                 };
-                let effect = effect(&policy_step, &vex);
+                let effect = match effect(&policy_step, &vex) {
+                    // After VEX, the gate's own later steps, in the order its outputs list
+                    // them: a baseline's existing findings, then the EPSS threshold.
+                    Effect::Blocking => {
+                        let gd = &rd.results[ri];
+                        if rd.only_new_blocks() && gd.is_existing(vi) {
+                            Effect::NotBlocking {
+                                by: NotBlockingBy::Baseline,
+                            }
+                        } else if gd.is_below_threshold(vi) {
+                            Effect::NotBlocking {
+                                by: NotBlockingBy::EpssThreshold,
+                            }
+                        } else {
+                            Effect::Blocking
+                        }
+                    }
+                    e => e,
+                };
                 findings.push(finding(result, v, policy_step, vex, effect));
             }
         }
         out.push(ReportExplanation {
             path: file.path.display().to_string(),
-            platform: platform.map(|p| p.to_string()),
+            platform: rd.platform.as_ref().map(|p| p.to_string()),
             artifact_name: report.artifact_name.to_string(),
             artifact_type: report.artifact_type.to_string(),
             identity,
@@ -641,11 +685,12 @@ pub fn explain(
         policy: policy.clone(),
         sources,
         reports: out,
-        warnings: warnings
-            .into_iter()
-            .map(|w: Warning| WarningOut {
+        warnings: decision
+            .warnings
+            .iter()
+            .map(|w: &Warning| WarningOut {
                 code: w.code.as_str(),
-                message: w.message,
+                message: w.message.clone(),
             })
             .collect(),
     })
@@ -695,7 +740,7 @@ fn effect(policy: &PolicyStep, vex: &VexStep) -> Effect {
             statement: statement.clone(),
             source: source.clone(),
         },
-        PolicyStep::Passed => match vex {
+        PolicyStep::Passed | PolicyStep::Kev => match vex {
             VexStep::Evaluated(ev) => match &ev.paths {
                 Paths::Blocked { recorded, .. } => Effect::Suppressed {
                     by: SuppressedBy::Vex,

@@ -82,6 +82,34 @@ pub struct GateArgs {
           value_name = "BOOL")]
     pub require_coverage: Option<bool>,
 
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+
+    /// The platform check: the platforms the image is built for (OS/ARCH, comma-separated).
+    /// After the verdict, exit 1 when one has no report, or a report's platform is not one
+    /// of them (or a report has no platform). Not the same as --require-coverage.
+    #[arg(
+        long,
+        env = "VEXGATE_EXPECT_PLATFORMS",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
+    pub expect_platforms: Option<Vec<String>>,
+
+    /// The platform check with the image platforms of an image index: the raw JSON of
+    /// `docker buildx imagetools inspect --raw IMAGE` or `skopeo inspect --raw docker://IMAGE`
+    /// (attestation manifests are ignored). A single-platform manifest is an error.
+    #[arg(long, env = "VEXGATE_EXPECT_PLATFORMS_FROM", value_name = "INDEX")]
+    pub expect_platforms_from: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub feeds: FeedArgs,
+}
+
+/// Baseline gating: the flags that decide which findings are existing debt. Shared by
+/// `gate`, `scan` and `vex explain`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BaselineArgs {
     /// Baseline: a saved Trivy JSON report of the same image before the change (e.g. the
     /// main branch's), one per platform, repeatable. Only vulnerabilities the baseline of
     /// their platform lacks block; see --baseline-mode. This hides existing debt: use it for
@@ -104,24 +132,11 @@ pub struct GateArgs {
     /// that platform in full with a warning. [default: deny]
     #[arg(long, env = "VEXGATE_BASELINE_MISSING", value_name = "deny|allow")]
     pub baseline_missing: Option<String>,
+}
 
-    /// The platform check: the platforms the image is built for (OS/ARCH, comma-separated).
-    /// After the verdict, exit 1 when one has no report, or a report's platform is not one
-    /// of them (or a report has no platform). Not the same as --require-coverage.
-    #[arg(
-        long,
-        env = "VEXGATE_EXPECT_PLATFORMS",
-        value_delimiter = ',',
-        value_name = "LIST"
-    )]
-    pub expect_platforms: Option<Vec<String>>,
-
-    /// The platform check with the image platforms of an image index: the raw JSON of
-    /// `docker buildx imagetools inspect --raw IMAGE` or `skopeo inspect --raw docker://IMAGE`
-    /// (attestation manifests are ignored). A single-platform manifest is an error.
-    #[arg(long, env = "VEXGATE_EXPECT_PLATFORMS_FROM", value_name = "INDEX")]
-    pub expect_platforms_from: Option<PathBuf>,
-
+/// The exploitation feeds and their policy. Shared by `gate`, `scan` and `vex explain`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FeedArgs {
     /// The CISA Known Exploited Vulnerabilities catalog JSON, as CISA publishes it
     /// (`vexgate feeds fetch` downloads it). Every output shows each finding's KEV entry.
     #[arg(long, env = "VEXGATE_KEV", value_name = "FILE")]

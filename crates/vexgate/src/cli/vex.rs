@@ -6,6 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use vexgate_core::error::{EXIT_BLOCKED, EXIT_INPUT, EXIT_PASS, Error, Result};
 use vexgate_core::escape::{line_start_path, term, term_path};
+use vexgate_core::feeds::Feeds;
 use vexgate_core::gate;
 use vexgate_core::vex::author::{self, AddOptions, PurlDetail, Scope, StatusFields};
 use vexgate_core::vex::model::{JUSTIFICATIONS, Status};
@@ -39,7 +40,7 @@ pub enum VexCommand {
     /// the every-path-to-root rule, status and statement precedence, and the final effect,
     /// which is gate's decision for that finding.
     #[command(after_long_help = EXPLAIN_HELP)]
-    Explain(ExplainArgs),
+    Explain(Box<ExplainArgs>),
     /// Write an OpenVEX document as a CycloneDX 1.6 or CSAF 2.0 VEX document.
     ///
     /// The document is first collapsed to the statements in force: for each vulnerability,
@@ -112,11 +113,12 @@ pub struct ImportArgs {
 
 const EXPLAIN_HELP: &str = "\
 The policy (--severity, --ignore-unfixed, --ignore-status, --ignorefile), the VEX documents
-(--vex, default ./vex.openvex.json), --image-repo, --report-platform and --config are read
-exactly as `gate` reads them (flag > VEXGATE_* variable > vexgate.toml > default), and the
-explanation runs gate's own code, so each finding ends with the effect gate gives it:
-BLOCKING, suppressed (by VEX or the ignore file) or dropped (by severity, status or
-de-duplication, before VEX runs).
+(--vex, default ./vex.openvex.json), --image-repo, --report-platform, the baselines, the
+exploitation feeds and --config are read exactly as `gate` reads them (flag > VEXGATE_*
+variable > vexgate.toml > default), and the explanation runs gate's own code, so each
+finding ends with the effect gate gives it: BLOCKING, suppressed (by VEX or the ignore
+file), dropped (by severity, status or de-duplication, before VEX runs) or not blocking
+(existing in the baseline, or below the EPSS threshold, after VEX).
 
 A finding is one whose VulnerabilityID is CVE-ID exactly, as Trivy's VEX filter compares
 it; findings that list CVE-ID only among their VendorIDs are named in a note.
@@ -141,6 +143,10 @@ pub struct ExplainArgs {
     pub format: ExplainFormat,
     #[command(flatten)]
     pub policy: crate::cli::PolicyArgs,
+    #[command(flatten)]
+    pub baseline: crate::cli::BaselineArgs,
+    #[command(flatten)]
+    pub feeds: crate::cli::FeedArgs,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -283,7 +289,7 @@ pub fn run(cmd: VexCommand) -> Result<i32> {
         VexCommand::Validate(a) => run_validate(a),
         VexCommand::List(a) => run_list(a),
         VexCommand::Audit(a) => run_audit(a),
-        VexCommand::Explain(a) => run_explain(a),
+        VexCommand::Explain(a) => run_explain(*a),
         VexCommand::Export(a) => run_export(a),
         VexCommand::Import(a) => run_import(a),
     }
@@ -434,24 +440,41 @@ fn run_explain(a: ExplainArgs) -> Result<i32> {
     if a.vuln.trim().is_empty() {
         return Err(Error::usage("CVE-ID must not be empty"));
     }
-    // The gate's settings layers, without its output options: what reaches VEX and how VEX
-    // applies is then gate's to the letter.
+    // The gate's settings layers, without its output options, and the gate's decision
+    // from them: what reaches VEX, how VEX applies and what blocks after it is then gate's
+    // to the letter.
     let gate_args = crate::cli::GateArgs {
         policy: a.policy,
+        baseline: a.baseline,
+        feeds: a.feeds,
         ..Default::default()
     };
     let settings = crate::settings::resolve(&gate_args)?;
+    let now = jiff::Timestamp::now();
     let files = gate::read_reports(&a.reports)?;
     let reports = gate::parse_reports(&files)?;
+    let feeds = if settings.feeds.any() {
+        Feeds::read(
+            settings.feeds.kev.as_deref(),
+            settings.feeds.epss.as_deref(),
+        )?
+    } else {
+        Feeds::default()
+    };
+    let baseline_paths = settings.baseline.as_ref().map_or(&[][..], |b| &b.files[..]);
+    let baseline_files = gate::read_reports(baseline_paths)?;
+    let baseline_reports = gate::parse_reports(&baseline_files)?;
     let set = VexSet::read(&settings.policy.vex)?;
-    let e = explain::explain(
-        &a.vuln,
-        &files,
-        &reports,
+    let mut decision = gate::decide_with_feeds(&files, &reports, &settings, now, Ok(&set), feeds)?;
+    gate::apply_baselines(
+        &mut decision,
+        &baseline_files,
+        &baseline_reports,
         &settings,
-        jiff::Timestamp::now(),
+        now,
         &set,
     )?;
+    let e = explain::explain(&a.vuln, &decision, &settings, now, &set)?;
     for w in &e.warnings {
         eprintln!("vexgate: warning: {}", term(&w.message));
     }

@@ -57,7 +57,9 @@ fn s<'v>(v: &'v Value, k: &str) -> &'v str {
 }
 
 /// The effect gate's JSON gives the finding `f` (an explain finding) on `platform`:
-/// `blocking`, `suppressed:<origin>:<status>:<statement>:<source>` or `absent`.
+/// `blocking`, `suppressed:<origin>:<status>:<statement>:<source>`,
+/// `not_blocking:baseline` (a baseline's existing row), `not_blocking:epss_threshold` (below
+/// the EPSS threshold) or `absent`.
 fn gate_effect(gate: &Value, id: &str, f: &Value, platform: &str) -> String {
     let on = |row: &Value| {
         s(row, "id") == id
@@ -74,6 +76,22 @@ fn gate_effect(gate: &Value, id: &str, f: &Value, platform: &str) -> String {
         .any(|r| on(r) && s(r, "pkg_path") == s(f, "pkg_path"))
     {
         return "blocking".into();
+    }
+    for (rows, what) in [
+        (&gate["baseline"]["existing"], "not_blocking:baseline"),
+        (
+            &gate["feeds"]["below_threshold"],
+            "not_blocking:epss_threshold",
+        ),
+    ] {
+        if rows
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| on(r) && s(r, "pkg_path") == s(f, "pkg_path"))
+        {
+            return what.into();
+        }
     }
     let sup: Vec<String> = gate["suppressed"]
         .as_array()
@@ -109,6 +127,7 @@ fn explain_effect(f: &Value) -> String {
             s(e, "source")
         ),
         "dropped" => "absent".into(),
+        "not_blocking" => format!("not_blocking:{}", s(e, "by")),
         other => panic!("unknown decision {other:?}"),
     }
 }
@@ -292,6 +311,162 @@ fn explain_agrees_with_gate_on_every_oracle_scenario() {
         decisions.into_iter().collect::<Vec<_>>(),
         ["absent", "blocking", "suppressed"]
     );
+}
+
+/// Gate and explain on `report` (in `dir`) with `args`; each explained finding's effect must
+/// be where gate's JSON lists it. Returns the failures and the effects and policy outcomes
+/// seen.
+fn walk_agreement(
+    dir: &Path,
+    report: &str,
+    args: &[String],
+    seen: &mut BTreeSet<String>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut gate_args = vec!["gate".to_string(), report.to_string()];
+    gate_args.extend(args.iter().cloned());
+    gate_args.extend(["--format".into(), "json".into()]);
+    let (code, out, err) = run(dir, &gate_args);
+    assert!(
+        code == 0 || code == 1,
+        "{args:?}: gate exited {code}: {err}"
+    );
+    let gate: Value = serde_json::from_str(&out).unwrap();
+    for id in vulnerability_ids(&dir.join(report)) {
+        let mut ex = vec![
+            "vex".to_string(),
+            "explain".into(),
+            id.clone(),
+            "--report".into(),
+            report.to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        ex.extend(args.iter().cloned());
+        let (code, out, err) = run(dir, &ex);
+        if code != 0 {
+            failures.push(format!("{args:?} {id}: explain exited {code}: {err}"));
+            continue;
+        }
+        let e: Value = serde_json::from_str(&out).unwrap();
+        let rep = &e["reports"][0];
+        let platform = rep["platform"].as_str().unwrap_or("unknown");
+        for f in rep["findings"].as_array().unwrap() {
+            let want = gate_effect(&gate, &id, f, platform);
+            let got = explain_effect(f);
+            seen.insert(got.split(":vex:").next().unwrap().to_string());
+            seen.insert(format!("policy:{}", s(&f["policy"], "outcome")));
+            let twin_kept =
+                got == "absent" && f["policy"]["outcome"] == "duplicate" && want != "absent";
+            if got != want && !twin_kept {
+                failures.push(format!(
+                    "{args:?} {id} {} {}: explain says {got}, gate says {want}",
+                    s(f, "pkg_id"),
+                    s(f, "target")
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// What gate decides after VEX (a baseline's existing findings, the EPSS threshold) and
+/// what `--block-kev` lets through the policy are explain's final effect too, whether the
+/// settings come from flags or from `vexgate.toml`: every finding of the oracle's Debian
+/// scans, under each combination, agrees with gate's JSON.
+#[test]
+fn explain_agrees_with_gate_under_baselines_and_feeds() {
+    let dir = tmp();
+    let d = dir.path();
+    let unfiltered = testdata().join("oracle/scan/unfiltered");
+    for name in ["deb12-rootfs.json", "image-registry.json"] {
+        std::fs::copy(unfiltered.join(name), d.join(name)).unwrap();
+    }
+    for name in ["kev.json", "epss.csv"] {
+        std::fs::copy(testdata().join("feeds").join(name), d.join(name)).unwrap();
+    }
+    std::fs::copy(
+        testdata().join("oracle/vex/deb-versioned.openvex.json"),
+        d.join("vex.json"),
+    )
+    .unwrap();
+    // A baseline without one of the report's findings: that one is new, the rest existing.
+    let mut base: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("deb12-rootfs.json")).unwrap())
+            .unwrap();
+    let removed = base["Results"][0]["Vulnerabilities"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
+    assert!(removed["VulnerabilityID"].is_string());
+    std::fs::write(d.join("base.json"), base.to_string()).unwrap();
+
+    let all = "--severity=UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL";
+    let combos: Vec<Vec<&str>> = vec![
+        vec!["--kev", "kev.json", "--block-kev"],
+        vec!["--kev", "kev.json", "--block-kev", "--vex", "vex.json"],
+        vec!["--epss", "epss.csv", "--epss-threshold", "0.1", all],
+        vec![
+            "--epss",
+            "epss.csv",
+            "--epss-threshold",
+            "0.1",
+            "--epss-missing",
+            "allow",
+            "--kev",
+            "kev.json",
+            "--block-kev",
+        ],
+        vec!["--baseline", "base.json", all, "--ignore-unfixed=false"],
+        vec!["--baseline", "base.json", "--baseline-mode", "report", all],
+        vec![
+            "--baseline",
+            "base.json",
+            "--epss",
+            "epss.csv",
+            "--epss-threshold",
+            "0.1",
+            all,
+        ],
+    ];
+    let mut seen = BTreeSet::new();
+    let mut failures = Vec::new();
+    for report in ["deb12-rootfs.json", "image-registry.json"] {
+        for c in &combos {
+            let mut args: Vec<String> = c.iter().map(|a| a.to_string()).collect();
+            if !c.contains(&"--vex") {
+                args.extend(["--vex".into(), "none".into()]);
+            }
+            if report == "image-registry.json" && c.contains(&"--baseline") {
+                // The registry scan has a platform, the rootfs baseline none.
+                args.extend(["--report-platform".into(), "base.json=linux/amd64".into()]);
+            }
+            failures.extend(walk_agreement(d, report, &args, &mut seen));
+        }
+    }
+    // The same settings from vexgate.toml instead of flags.
+    std::fs::write(
+        d.join("vexgate.toml"),
+        "baseline = [\"base.json\"]\nkev = \"kev.json\"\nblock-kev = true\nvex = [\"none\"]\n",
+    )
+    .unwrap();
+    failures.extend(walk_agreement(
+        d,
+        "deb12-rootfs.json",
+        &[all.to_string()],
+        &mut seen,
+    ));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for want in [
+        "blocking",
+        "absent",
+        "suppressed",
+        "not_blocking:baseline",
+        "not_blocking:epss_threshold",
+        "policy:kev",
+    ] {
+        assert!(seen.contains(want), "never saw {want}: {seen:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -479,4 +654,19 @@ fn explain_every_path_failure_json() {
         &["--format", "json"],
     );
     assert_cmd_snapshot!("explain_every_path_failure_json", cmd);
+}
+
+/// After VEX: `--block-kev` lets a LOW finding in the KEV catalog through the policy, and
+/// with the report as its own baseline it is existing, so gate does not block on it. The
+/// feed clock is fixed (test hook) a day after the catalog's date: no staleness warning.
+#[test]
+fn explain_kev_finding_existing_in_the_baseline() {
+    let report = format!("{REPORTS}/deb12-rootfs.json");
+    let mut cmd = crate::common::vexgate(&root());
+    cmd.env("VEXGATE_TEST_FEEDS_NOW", "2025-08-26T00:00:00Z")
+        .args(["vex", "explain", "CVE-2016-2781", "--report", &report])
+        .args(["--vex", "none", "--severity", "HIGH,CRITICAL"])
+        .args(["--kev", "testdata/feeds/kev.json", "--block-kev"])
+        .args(["--baseline", &report]);
+    assert_cmd_snapshot!("explain_kev_finding_existing_in_the_baseline", cmd);
 }

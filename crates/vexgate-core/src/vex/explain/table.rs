@@ -289,6 +289,10 @@ fn finding(
             out,
             "    policy: passes (severity {sev}, status {status}); VEX runs next"
         )?,
+        PolicyStep::Kev => writeln!(
+            out,
+            "    policy: passes only as a KEV finding (severity {sev}, status {status}; --block-kev keeps KEV findings whatever their severity and status); VEX runs next"
+        )?,
         PolicyStep::Severity => writeln!(
             out,
             "    policy: dropped: severity {sev} is not one of the blocking severities ({})",
@@ -370,6 +374,16 @@ fn finding(
                 super::DroppedBy::Severity => "severity",
                 super::DroppedBy::Status => "status",
                 super::DroppedBy::Duplicate => "de-duplication",
+            }
+        )?,
+        Effect::NotBlocking { by } => writeln!(
+            out,
+            "    effect: not blocking: {}",
+            match by {
+                super::NotBlockingBy::Baseline =>
+                    "the baseline of its platform has it (--baseline-mode block-new; gate lists it as existing)",
+                super::NotBlockingBy::EpssThreshold =>
+                    "below the EPSS threshold (gate lists it under \"Below the EPSS threshold\")",
             }
         )?,
     }
