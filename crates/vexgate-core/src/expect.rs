@@ -84,7 +84,8 @@ impl Expected {
 }
 
 /// Parse `--expect-platforms`' items (`os/arch`, a variant accepted and dropped); an empty
-/// list is an error, because it would expect nothing and so fail on every report.
+/// list is an error, because it would expect nothing and so fail on every report, and so
+/// are two items that differ only in variant.
 pub fn parse_list(items: &[String]) -> std::result::Result<Vec<Platform>, String> {
     let items: Vec<&str> = items
         .iter()
@@ -98,19 +99,30 @@ pub fn parse_list(items: &[String]) -> std::result::Result<Vec<Platform>, String
                 .to_string(),
         );
     }
-    items
-        .iter()
-        .map(|s| {
-            Platform::parse(s)
-                .filter(|p| p.report_file_name().is_ok())
-                .ok_or_else(|| {
-                    format!(
-                        "--expect-platforms {s:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64 \
-                         (each part 1 to 32 characters of a-z, 0-9, '.', '_' and '-')"
-                    )
-                })
-        })
-        .collect()
+    let mut out: Vec<(Platform, &str)> = Vec::with_capacity(items.len());
+    for s in items {
+        let p = Platform::parse(s)
+            .filter(|p| p.report_file_name().is_ok())
+            .ok_or_else(|| {
+                format!(
+                    "--expect-platforms {s:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64 \
+                     (each part 1 to 32 characters of a-z, 0-9, '.', '_' and '-')"
+                )
+            })?;
+        // Platforms are told apart by os/architecture: two variants of one would be one
+        // expected platform, and one report would pass for both.
+        if let Some((_, first)) = out
+            .iter()
+            .find(|(q, first)| *q == p && !first.eq_ignore_ascii_case(s))
+        {
+            return Err(format!(
+                "--expect-platforms lists {first:?} and {s:?}, which differ only in variant; \
+                 vexgate tells platforms apart by os/architecture, so it cannot check them apart"
+            ));
+        }
+        out.push((p, s));
+    }
+    Ok(out.into_iter().map(|(p, _)| p).collect())
 }
 
 /// The outcome of the check.
@@ -266,5 +278,15 @@ mod tests {
         for bad in ["linux", "linux/../x", "Linux/AMD64\u{1b}", "a/b/c/d"] {
             assert!(parse_list(&[bad.into()]).is_err(), "{bad}");
         }
+        // Two variants of one os/architecture would be one expected platform.
+        let e = parse_list(&["linux/arm/v6".into(), "linux/arm/v7".into()]).unwrap_err();
+        assert!(e.contains("differ only in variant"), "{e}");
+        // The same platform twice (in any case) is one.
+        assert_eq!(
+            parse_list(&["linux/arm/v7".into(), "LINUX/ARM/V7".into()])
+                .unwrap()
+                .len(),
+            2
+        );
     }
 }

@@ -485,6 +485,20 @@ pub fn apply_baselines(
             )));
         }
     }
+    // Baselines are matched to reports by platform: two reports without one (lock-file or
+    // filesystem scans) would both be compared with the one platformless baseline.
+    let platformless: Vec<&ReportDecision<'_>> = decision
+        .reports
+        .iter()
+        .filter(|r| r.platform.is_none())
+        .collect();
+    if let [a, b, ..] = platformless[..] {
+        return Err(Error::usage(format!(
+            "reports {} and {} have no platform, and --baseline is matched to its report by              platform: give each report and its baseline a --report-platform FILE=OS/ARCH,              or gate them one at a time",
+            a.file.path.display(),
+            b.file.path.display()
+        )));
+    }
     // The baseline's own ignore-file and VEX warnings were already given for the reports.
     let mut scratch = Vec::new();
     let ignore = load_ignorefile(&settings.policy, now, &mut scratch)?;
@@ -758,6 +772,54 @@ mod tests {
             let codes: Vec<Code> = d.warnings.iter().map(|w| w.code).collect();
             assert_eq!(codes, [Code::BaselineMissing, Code::BaselineUnused]);
         }
+    }
+
+    /// Two reports without a platform (lock-file scans) cannot be told apart to find their
+    /// baselines: a usage error naming both, not every report against the one baseline.
+    #[test]
+    fn two_platformless_reports_with_a_baseline_are_refused() {
+        let paths = [oracle("cargo.json"), oracle("npm.json")];
+        let files = read_reports(&paths).unwrap();
+        let reports = parse_reports(&files).unwrap();
+        let base_files = read_reports(&paths[..1]).unwrap();
+        let base_reports = parse_reports(&base_files).unwrap();
+        let vex = VexSet::default();
+        let mut s = settings(&ALL, false);
+        s.baseline = Some(crate::config::BaselineSettings {
+            files: paths[..1].to_vec(),
+            mode: crate::baseline::BaselineMode::BlockNew,
+            missing: MissingBaseline::Allow,
+        });
+        let mut d = decide_with_vex(&files, &reports, &s, Timestamp::now(), Ok(&vex)).unwrap();
+        let e = apply_baselines(
+            &mut d,
+            &base_files,
+            &base_reports,
+            &s,
+            Timestamp::now(),
+            &vex,
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), crate::EXIT_INPUT);
+        let e = e.to_string();
+        assert!(
+            e.contains("cargo.json") && e.contains("npm.json") && e.contains("--report-platform"),
+            "{e}"
+        );
+        // One platformless report against its baseline is fine.
+        let one = read_reports(&paths[..1]).unwrap();
+        let one_reports = parse_reports(&one).unwrap();
+        let mut d = decide_with_vex(&one, &one_reports, &s, Timestamp::now(), Ok(&vex)).unwrap();
+        apply_baselines(
+            &mut d,
+            &base_files,
+            &base_reports,
+            &s,
+            Timestamp::now(),
+            &vex,
+        )
+        .unwrap();
+        assert!(!d.blocked(), "a report is its own baseline");
     }
 
     /// Oracle pairs (testdata/oracle): the base goldens with `--ignore-unfixed` reproduce the

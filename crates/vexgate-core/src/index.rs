@@ -129,8 +129,8 @@ impl Digest {
 }
 
 impl ImageIndex {
-    /// The distinct image platforms, sorted. Variants are not told apart: a report's
-    /// platform (`Metadata.ImageConfig` os/architecture) has none.
+    /// The distinct image platforms (os/architecture), sorted. Two variants of one
+    /// os/architecture are refused before this is asked ([`Variants`]).
     pub fn platforms(&self) -> Vec<Platform> {
         let mut out: Vec<Platform> = self
             .entries
@@ -156,9 +156,10 @@ impl ImageIndex {
 
 /// The variants seen per os/architecture while reading one target's indexes: two image
 /// entries of the same os/architecture that differ only in variant (`linux/arm/v6` and
-/// `linux/arm/v7`) are an error, since a Trivy report records no variant (its
-/// `Metadata.ImageConfig` has os and architecture) and a saved report is named
-/// `trivy-<os>-<arch>.json`: the two would be one scan.
+/// `linux/arm/v7`) are an error, since vexgate tells platforms apart by os/architecture (a
+/// report's platform, a baseline's, `--report-platform`, and the saved report's name
+/// `trivy-<os>-<arch>.json`): the two would be one platform, and a check that one of them
+/// was scanned would pass for the other.
 #[derive(Debug, Default)]
 pub struct Variants(BTreeMap<Platform, Option<String>>);
 
@@ -182,8 +183,8 @@ impl Variants {
                     path,
                     format!(
                         "lists both {} and {}, images of one os/architecture that differ only in \
-                         variant; a Trivy report records no variant, so vexgate cannot scan or \
-                         check them apart",
+                         variant; vexgate tells platforms apart by os/architecture, so it \
+                         cannot scan or check them apart",
                         name(seen),
                         name(variant)
                     ),
@@ -443,6 +444,22 @@ pub fn platforms_of(path: &Path, raw: Raw) -> Result<Vec<Platform>> {
             format!("manifests[{i}] is an image manifest without a platform"),
         ));
     }
+    // A nested index's platforms are in a document this one only names: skipping it
+    // would leave them unscanned or unexpected without a word.
+    if let Some(i) = index
+        .entries
+        .iter()
+        .position(|e| matches!(e.kind, EntryKind::Index))
+    {
+        return Err(Error::input(
+            path,
+            format!(
+                "manifests[{i}] is a nested image index, whose platforms are not in this \
+                 document; give the platforms with --expect-platforms (or --platform for scan)"
+            ),
+        ));
+    }
+    Variants::default().note(path, &index)?;
     let platforms = index.platforms();
     if platforms.is_empty() {
         return Err(Error::input(
@@ -596,6 +613,60 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("lists no image platform"), "{e}");
+    }
+
+    /// A raw index (`--expect-platforms-from`, a registry's index for `scan`) with two
+    /// variants of one os/architecture, or a nested index, is refused: the first could not
+    /// be checked apart, the second's platforms are not in the document.
+    #[test]
+    fn variants_of_one_platform_and_nested_indexes_are_refused() {
+        let p = Path::new("idx.json");
+        let m = |arch: &str, variant: &str| {
+            format!(
+                r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{:0>64}","platform":{{"os":"linux","architecture":"{arch}"{}}}}}"#,
+                arch.len() + variant.len(),
+                if variant.is_empty() {
+                    String::new()
+                } else {
+                    format!(r#","variant":"{variant}""#)
+                }
+            )
+        };
+        let doc = |entries: &[String]| {
+            format!(
+                r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
+                entries.join(",")
+            )
+        };
+        let e = platforms_of(
+            p,
+            parse(p, &doc(&[m("amd64", ""), m("arm", "v6"), m("arm", "v7")])).unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("idx.json: ") && e.contains("linux/arm/v6") && e.contains("linux/arm/v7"),
+            "{e}"
+        );
+        assert!(e.contains("differ only in variant"), "{e}");
+        // One variant of each is fine; so is the same variant twice.
+        let ok = platforms_of(
+            p,
+            parse(p, &doc(&[m("arm", "v7"), m("arm64", "v8"), m("arm", "v7")])).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(names(&ok), ["linux/arm", "linux/arm64"]);
+        let nested = format!(
+            r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{:0>64}"}}"#,
+            "dd"
+        );
+        let e = platforms_of(p, parse(p, &doc(&[m("amd64", ""), nested])).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("idx.json: manifests[1] is a nested image index"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -173,9 +173,7 @@ pub fn plan_platforms(
         return Ok(vec![None]);
     };
     let label = PathBuf::from(format!("docker://{}", plan.target));
-    if let Raw::Index(idx) = &raw {
-        index::Variants::default().note(&label, idx)?;
-    }
+    // platforms_of refuses two variants of one os/architecture and nested indexes.
     match raw {
         Raw::Manifest { .. } => Ok(vec![None]),
         raw => Ok(index::platforms_of(&label, raw)?

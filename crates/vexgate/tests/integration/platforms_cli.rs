@@ -294,6 +294,34 @@ fn expect_platforms_from_an_image_index() {
         "{}",
         stderr(&o)
     );
+    // The buildx manifest list with a linux/arm/v6 beside its linux/arm/v7: platforms are
+    // told apart by os/architecture, so a report of one would pass for both; refused.
+    let mut list: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root().join("testdata/upstream/buildx/buildkit-master-manifest-list.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let manifests = list["manifests"].as_array_mut().unwrap();
+    let mut v6 = manifests
+        .iter()
+        .find(|m| m["platform"]["variant"] == "v7")
+        .unwrap()
+        .clone();
+    v6["platform"]["variant"] = "v6".into();
+    v6["digest"] = format!("sha256:{}", "6".repeat(64)).into();
+    manifests.push(v6);
+    let two_arm = t.path().join("two-arm.json");
+    std::fs::write(&two_arm, list.to_string()).unwrap();
+    let o = from(&[amd.clone(), arm.clone()], &two_arm);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("linux/arm/v6") && err.contains("linux/arm/v7") && err.contains("variant"),
+        "{err}"
+    );
 }
 
 #[test]
