@@ -292,17 +292,7 @@ fn feeds_decision(
     }
     let mut out = Vec::new();
     for (kind, path, version, date) in status {
-        // A feed dated ahead of the clock would never turn stale: refuse it (a day of
-        // slack for time zones and a clock a little behind).
-        if date.duration_since(now) > jiff::SignedDuration::from_hours(24) {
-            return Err(Error::input(
-                path,
-                format!(
-                    "is dated {date}, later than now ({now}): check the clock, or fetch the \
-                     feed again (vexgate feeds fetch)"
-                ),
-            ));
-        }
+        crate::feeds::check_not_ahead(path, date, now)?;
         let age = now.duration_since(date).max(jiff::SignedDuration::ZERO);
         let stale = age > settings.max_age;
         if stale {

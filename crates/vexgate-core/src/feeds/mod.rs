@@ -154,17 +154,34 @@ impl FeedKind {
     }
 }
 
+/// A feed dated more than a day ahead of `now` would never turn stale: an input error
+/// naming `path` (the day of slack covers time zones and a clock a little behind).
+pub fn check_not_ahead(path: &Path, date: Timestamp, now: Timestamp) -> Result<()> {
+    if date.duration_since(now) > SignedDuration::from_hours(24) {
+        return Err(Error::input(
+            path,
+            format!(
+                "is dated {date}, later than now ({now}): check the clock, or fetch the feed \
+                 again (vexgate feeds fetch)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Validate a downloaded feed (`source` names it in errors, e.g. its URL) with the gate's
 /// own readers, then write it atomically into `dir` twice: under its stable name
-/// (`kev.json`, `epss.csv.gz`, or `epss.csv` for an uncompressed score file) and under a
-/// name with its own date (`kev-2025-08-25.json`). A malformed feed is an input error and
-/// nothing is written; a failed write leaves the previous file. Returns the paths written
-/// and the feed's date.
+/// (`kev.json`, `epss.csv.gz`) and under a name with its own date (`kev-2025-08-25.json`).
+/// Nothing is written, and the previous copy is kept, when the feed is malformed, dated
+/// more than a day after `now` (the gate would refuse it), or older than the copy already
+/// under the stable name (a stale mirror or a replayed response would roll the feed back);
+/// a failed write leaves the previous file. Returns the paths written and the feed's date.
 pub fn store(
     dir: &Path,
     kind: FeedKind,
     bytes: &[u8],
     source: &Path,
+    now: Timestamp,
 ) -> Result<(Vec<PathBuf>, jiff::civil::Date)> {
     let (date, stem, ext, bytes) = match kind {
         FeedKind::Kev => {
@@ -193,6 +210,26 @@ pub fn store(
             (s.score_date, "epss", "csv.gz", gz)
         }
     };
+    check_not_ahead(source, date, now)?;
+    let stable = dir.join(format!("{stem}.{ext}"));
+    // An unreadable or malformed previous copy is no reason to keep it.
+    let previous = match kind {
+        _ if !stable.exists() => None,
+        FeedKind::Kev => KevCatalog::read(&stable).ok().map(|c| c.date_released),
+        FeedKind::Epss => EpssScores::read(&stable).ok().map(|s| s.score_date),
+    };
+    if let Some(prev) = previous
+        && prev > date
+    {
+        return Err(Error::input(
+            source,
+            format!(
+                "is dated {date}, older than the copy already in {} ({prev}): a stale mirror \
+                 or a replayed response would roll the feed back",
+                stable.display()
+            ),
+        ));
+    }
     let day = jiff::tz::TimeZone::UTC.to_datetime(date).date();
     let mut written = Vec::new();
     for name in [format!("{stem}-{day}.{ext}"), format!("{stem}.{ext}")] {
@@ -243,7 +280,14 @@ mod tests {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/epss.csv");
         let plain = std::fs::read(&fixture).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let (written, _) = store(dir.path(), FeedKind::Epss, &plain, &fixture).unwrap();
+        let (written, _) = store(
+            dir.path(),
+            FeedKind::Epss,
+            &plain,
+            &fixture,
+            Timestamp::now(),
+        )
+        .unwrap();
         assert!(
             written
                 .iter()

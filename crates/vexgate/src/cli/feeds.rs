@@ -71,12 +71,14 @@ fn fetch(a: &FetchArgs) -> Result<i32> {
     let mut first_err = None;
     for (kind, url) in urls {
         // HTTPS only (redirects included: no downgrade to plain HTTP), except a loopback
-        // address, where there is no network to attack (tests, a local mirror).
+        // address, where there is no network to attack (tests, a local mirror); a loopback
+        // URL's redirects are not followed, since they could lead anywhere in the clear.
+        let loopback = is_loopback_http(url);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(a.timeout)))
             .user_agent(concat!("vexgate/", env!("CARGO_PKG_VERSION")))
-            .https_only(!is_loopback_http(url))
-            .max_redirects(5)
+            .https_only(!loopback)
+            .max_redirects(if loopback { 0 } else { 5 })
             .build()
             .into();
         match fetch_one(&agent, kind, url, &a.dir) {
@@ -128,6 +130,20 @@ fn fetch_one(agent: &ureq::Agent, kind: FeedKind, url: &str, dir: &Path) -> Resu
     let start = Instant::now();
     let fail = |what: String| Error::Tool(format!("downloading {url}: {what}"));
     let mut resp = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
+    // Only reached from a plain-HTTP loopback URL, whose agent follows no redirect: where
+    // it points is not checked to be HTTPS or loopback, so it is not followed.
+    if resp.status().is_redirection() {
+        let to = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        return Err(fail(format!(
+            "redirected ({}) to {}; redirects are followed only from https:// URLs",
+            resp.status().as_u16(),
+            term(to)
+        )));
+    }
     let total = resp
         .headers()
         .get("content-length")
@@ -174,7 +190,7 @@ fn fetch_one(agent: &ureq::Agent, kind: FeedKind, url: &str, dir: &Path) -> Resu
         bytes.len() >> 10,
         start.elapsed().as_secs_f64()
     );
-    let (paths, date) = feeds::store(dir, kind, &bytes, Path::new(url))?;
+    let (paths, date) = feeds::store(dir, kind, &bytes, Path::new(url), feeds::now())?;
     let _ = writeln!(
         err,
         "vexgate: {}: {date}, written to {}",

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::common::{root, tmp, vexgate};
 
-/// One canned response per path: (status, body).
+/// One canned response per path: (status, body); a 3xx's body is its `Location`.
 type Routes = Vec<(&'static str, u16, Vec<u8>)>;
 
 /// An HTTP/1.1 server on 127.0.0.1 (an OS-chosen port) answering each request from
@@ -59,9 +59,17 @@ impl Server {
                     .find(|(p, ..)| *p == path)
                     .map_or((404, b"not found".to_vec()), |(_, s, b)| (*s, b.clone()));
                 let mut stream = stream;
+                let (location, body) = if (300..400).contains(&status) {
+                    (
+                        format!("Location: {}\r\n", String::from_utf8_lossy(&body)),
+                        Vec::new(),
+                    )
+                } else {
+                    (String::new(), body)
+                };
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    "HTTP/1.1 {status} X\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n",
                     body.len()
                 );
                 let _ = stream.write_all(&body);
@@ -93,6 +101,11 @@ fn feed(name: &str) -> PathBuf {
 }
 
 fn fetch(dir: &Path, server: &Server) -> Output {
+    fetch_at(dir, server, None)
+}
+
+/// [`fetch`] with the feed clock (the test hook) at `now`.
+fn fetch_at(dir: &Path, server: &Server, now: Option<&str>) -> Output {
     let mut cmd = vexgate(dir);
     // A proxy from the environment must not see (or break) a request to 127.0.0.1.
     for v in [
@@ -104,6 +117,9 @@ fn fetch(dir: &Path, server: &Server) -> Output {
         "all_proxy",
     ] {
         cmd.env_remove(v);
+    }
+    if let Some(now) = now {
+        cmd.env("VEXGATE_TEST_FEEDS_NOW", now);
     }
     cmd.args(["feeds", "fetch", "--dir", "out", "--timeout", "20"])
         .args(["--kev-url", &server.url("/kev.json")])
@@ -213,4 +229,80 @@ cve,epss,percentile\nCVE-2021-44228,7,0.9\n"
         b"previous epss"
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2, "no dated copy");
+}
+
+/// A feed dated after the clock (the gate would refuse it) or older than the copy already
+/// there (a stale mirror, a replayed response) does not replace that copy: exit 2, one line
+/// each, nothing written.
+#[test]
+fn a_feed_from_the_future_or_older_than_the_copy_is_refused() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let kev = std::fs::read(feed("kev.json")).unwrap();
+    let epss = std::fs::read_to_string(feed("epss.csv")).unwrap();
+    std::fs::write(out.join("kev.json"), &kev).unwrap();
+    // The server's catalog is a year older than the copy; its scores a year newer than
+    // the clock.
+    let (kev_date, epss_date) = (kev_day(), epss_day());
+    let year = |d: &str, by: i32| {
+        let y: i32 = d[..4].parse().unwrap();
+        format!("{}{}", y + by, &d[4..])
+    };
+    let older_kev =
+        String::from_utf8(kev.clone())
+            .unwrap()
+            .replacen(&kev_date, &year(&kev_date, -1), 1);
+    assert_ne!(older_kev.as_bytes(), kev.as_slice());
+    let future_epss = epss.replacen(&epss_date, &year(&epss_date, 1), 1);
+    let server = Server::start(vec![
+        ("/kev.json", 200, older_kev.into_bytes()),
+        ("/epss.csv.gz", 200, future_epss.into_bytes()),
+    ]);
+    // The clock: noon of the later fixture date.
+    let now = format!("{}T12:00:00Z", epss_date.max(kev_date.clone()));
+    let o = fetch_at(dir.path(), &server, Some(&now));
+    drop(server);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("older than the copy already in") && err.contains("roll the feed back"),
+        "{err}"
+    );
+    assert!(err.contains("later than now"), "{err}");
+    assert_eq!(std::fs::read(out.join("kev.json")).unwrap(), kev);
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}
+
+/// A plain-HTTP loopback URL's redirect is not followed (it could lead to any host in
+/// the clear); an https:// URL may not redirect to plain HTTP either (ureq's https_only).
+#[test]
+fn a_loopback_url_that_redirects_is_not_followed() {
+    let dir = tmp();
+    let kev = std::fs::read(feed("kev.json")).unwrap();
+    let epss = std::fs::read(feed("epss.csv.gz")).unwrap();
+    let target = Server::start(vec![("/kev.json", 200, kev), ("/epss.csv.gz", 200, epss)]);
+    // 127.0.0.2 is loopback too, but not a loopback name vexgate accepts as a URL.
+    let elsewhere = format!("http://127.0.0.2:{}/kev.json", target.port);
+    let server = Server::start(vec![
+        ("/kev.json", 302, elsewhere.into_bytes()),
+        ("/epss.csv.gz", 302, target.url("/epss.csv.gz").into_bytes()),
+    ]);
+    let o = fetch(dir.path(), &server);
+    drop(server);
+    drop(target);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.matches("redirects are followed only from https:// URLs")
+            .count(),
+        2,
+        "{err}"
+    );
+    assert!(!dir.path().join("out/kev.json").exists());
+    assert!(!dir.path().join("out/epss.csv.gz").exists());
 }
