@@ -678,6 +678,7 @@ pub fn to_cyclonedx(
         }
         vulns.push(cdx_vulnerability(
             st,
+            doc.timestamp.as_deref(),
             &product_ref,
             !sub_refs.is_empty(),
             affects,
@@ -747,8 +748,12 @@ fn cdx_hash_alg(alg: &str) -> Option<&'static str> {
     })
 }
 
+/// One CycloneDX vulnerability for a statement; `doc_timestamp` (the document's
+/// `timestamp`) stands in for a statement without one, as in the gate, for
+/// `analysis.lastUpdated`, which `vex import` orders statements by.
 fn cdx_vulnerability(
     st: &Statement,
+    doc_timestamp: Option<&str>,
     product_ref: &str,
     has_subs: bool,
     affects: Vec<Value>,
@@ -810,6 +815,8 @@ fn cdx_vulnerability(
     if let Some(t) = st
         .timestamp
         .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .or(doc_timestamp)
         .and_then(crate::vex::author::parse_timestamp)
     {
         analysis.insert(

@@ -209,6 +209,8 @@ struct CdxReference {
 struct CdxAnalysis {
     #[serde(default)]
     state: Option<String>,
+    #[serde(rename = "lastUpdated", default)]
+    last_updated: Option<String>,
     #[serde(default)]
     justification: Option<String>,
     #[serde(default)]
@@ -304,10 +306,29 @@ fn versions_agree(component: &Component, versions: &[Value]) -> bool {
     })
 }
 
+/// The first `affects[].versions` entry whose `status` (`affected`, `unaffected`,
+/// `unknown`) says otherwise than the statement's OpenVEX `status`, with its index: a
+/// not_affected or fixed statement needs `unaffected`, an affected one `affected`, an
+/// under_investigation one `unknown` or `affected`. Importing past it would suppress a
+/// version the document itself calls affected (or the reverse).
+fn version_status_conflict<'v>(status: &str, versions: &'v [Value]) -> Option<(usize, &'v str)> {
+    versions.iter().enumerate().find_map(|(j, e)| {
+        let vs = e.get("status")?.as_str().unwrap_or("");
+        let agrees = match status {
+            "not_affected" | "fixed" => vs == "unaffected",
+            "affected" => vs == "affected",
+            _ => vs == "unknown" || vs == "affected",
+        };
+        (!agrees).then_some((j, vs))
+    })
+}
+
 fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
     let _ = path;
     let comps = cdx_components(bom);
     let mut out = Imported::default();
+    // Each statement's analysis.lastUpdated, to order them (see the end).
+    let mut updated: Vec<Option<jiff::Timestamp>> = Vec::new();
     let resolve = |r: &str| -> std::result::Result<Component, &'static str> {
         match comps.get(r) {
             Some(Some(c)) => Ok(c.clone()),
@@ -435,6 +456,12 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
         for (k, af) in v.affects.iter().enumerate() {
             let r = af.reference.as_deref().unwrap_or("");
             match resolve(r) {
+                Ok(_) if let Some((j, vs)) = version_status_conflict(status, &af.versions) => {
+                    bad = Some(at(&format!(
+                        "affects[{k}].versions[{j}].status {vs:?} disagrees with analysis.state {state:?}"
+                    )));
+                    break;
+                }
                 Ok(c) if af.versions.is_empty() || versions_agree(&c, &af.versions) => {
                     subjects.push(c)
                 }
@@ -484,6 +511,11 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
             .filter_map(|r| r.id.clone())
             .filter(|r| !r.is_empty() && r != id)
             .collect();
+        updated.push(
+            a.last_updated
+                .as_deref()
+                .and_then(crate::vex::author::parse_timestamp),
+        );
         out.statements.push(NewStatement {
             vulnerability: Vulnerability {
                 name: id.to_string(),
@@ -494,6 +526,16 @@ fn from_cyclonedx(path: &Path, bom: &Bom) -> Result<Imported> {
             fields,
         });
     }
+    // Every imported statement gets the time of the import, and among statements of one
+    // name and time the gate (go-vex's order) applies the first in the document. So the
+    // statements are written newest analysis.lastUpdated first (those without one last, in
+    // document order): of two that overlap (a versioned and a versionless PURL), the one
+    // the source document updated last still wins, as it does in the gate on the OpenVEX
+    // that `vex export` made the document from.
+    let mut order: Vec<usize> = (0..out.statements.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(updated[i]));
+    let mut taken: Vec<Option<NewStatement>> = out.statements.drain(..).map(Some).collect();
+    out.statements = order.into_iter().filter_map(|i| taken[i].take()).collect();
     Ok(out)
 }
 
@@ -970,6 +1012,60 @@ mod tests {
                 "{:?}",
                 i.unmapped
             );
+        }
+    }
+
+    /// A version's own status must say what the analysis state says: `not_affected` with
+    /// a version `affected` (or `unknown`) would suppress a version the document calls
+    /// affected; `exploitable` with a version `unaffected` the reverse.
+    #[test]
+    fn cyclonedx_version_status_must_agree_with_the_state() {
+        let comps = serde_json::json!([
+            {"type": "library", "bom-ref": "a", "name": "a", "purl": "pkg:npm/a@1.0.0"}
+        ]);
+        let with = |state: &str, vs: &str| {
+            let mut d = cdx_doc(
+                comps.clone(),
+                serde_json::json!([{"ref": "a", "versions": [{"version": "1.0.0", "status": vs}]}]),
+            );
+            d["vulnerabilities"][0]["analysis"]["state"] = state.into();
+            if state != "not_affected" {
+                d["vulnerabilities"][0]["analysis"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("justification");
+                d["vulnerabilities"][0]["recommendation"] = "upgrade".into();
+            }
+            cdx(d)
+        };
+        for (state, vs, ok) in [
+            ("not_affected", "unaffected", true),
+            ("not_affected", "affected", false),
+            ("not_affected", "unknown", false),
+            ("resolved", "unaffected", true),
+            ("resolved", "affected", false),
+            ("exploitable", "affected", true),
+            ("exploitable", "unaffected", false),
+            ("in_triage", "unknown", true),
+            ("in_triage", "unaffected", false),
+        ] {
+            let i = with(state, vs);
+            assert_eq!(
+                i.statements.len(),
+                usize::from(ok),
+                "{state} {vs}: {:?}",
+                i.unmapped
+            );
+            if !ok {
+                assert_eq!(i.unmapped.len(), 1, "{state} {vs}");
+                assert!(
+                    i.unmapped[0].contains(&format!(
+                        "affects[0].versions[0].status {vs:?} disagrees with analysis.state {state:?}"
+                    )),
+                    "{:?}",
+                    i.unmapped
+                );
+            }
         }
     }
 

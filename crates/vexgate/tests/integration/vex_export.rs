@@ -610,3 +610,87 @@ fn overlapping_statements_that_would_widen_a_suppression_are_refused() {
         std::fs::remove_file(dir.path().join("out.json")).unwrap();
     }
 }
+
+/// Two overlapping statements (a versioned and a versionless PURL of one package), the
+/// later one suppressing: the gate applies the later. Imported back, every statement has
+/// the time of the import, so the import writes them newest `analysis.lastUpdated` first
+/// (the gate applies the first of equal times); the round trip through either format then
+/// blocks and suppresses exactly what the source does, on the oracle's real Debian scan.
+#[test]
+fn round_trip_keeps_which_of_two_overlapping_statements_wins() {
+    let dir = crate::common::tmp();
+    let d = dir.path();
+    std::fs::copy(
+        crate::common::root().join("testdata/oracle/scan/unfiltered/deb12-rootfs.json"),
+        d.join("scan.json"),
+    )
+    .unwrap();
+    // The package and version come from the scan itself.
+    let scan = read_json(&d.join("scan.json"));
+    let v = scan["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["Vulnerabilities"].as_array().into_iter().flatten())
+        .find(|v| v["PkgName"] == "libssl3")
+        .expect("libssl3 has a finding in the Debian scan")
+        .clone();
+    let (id, version) = (
+        v["VulnerabilityID"].as_str().unwrap(),
+        v["InstalledVersion"].as_str().unwrap(),
+    );
+    let doc = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.com/vex/order",
+        "author": "a",
+        "timestamp": "2025-06-01T00:00:00Z",
+        "version": 1,
+        "statements": [
+            {
+                "vulnerability": {"name": id},
+                "products": [{"@id": format!("pkg:deb/debian/libssl3@{version}")}],
+                "status": "affected",
+                "action_statement": "upgrade",
+                "timestamp": "2025-06-01T00:00:00Z"
+            },
+            {
+                "vulnerability": {"name": id},
+                "products": [{"@id": "pkg:deb/debian/libssl3"}],
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path",
+                "timestamp": "2025-07-01T00:00:00Z"
+            }
+        ]
+    });
+    std::fs::write(d.join("src.openvex.json"), doc.to_string()).unwrap();
+    let gate = |vex: &str| {
+        let out = d.join(format!("gated-{vex}"));
+        let o = vexgate(d)
+            .args(["gate", "scan.json", "--vex", vex, "--output-report"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        outcome(&read_json(&out))
+    };
+    let want = gate("src.openvex.json");
+    assert!(
+        want.1
+            .iter()
+            .any(|(i, p, _, s)| i == id && p.starts_with("libssl3@") && s == "not_affected"),
+        "the later not_affected suppresses libssl3: {:?}",
+        want.1
+    );
+    for format in ["cyclonedx", "csaf"] {
+        let exported = d.join(format!("x.{format}.json"));
+        export(d, "src.openvex.json", format, &exported, None);
+        let back = format!("back-{format}.openvex.json");
+        let (code, err) = import(d, &exported, format, &d.join(&back), &[]);
+        assert_eq!(code, 0, "{format}: {err}");
+        assert_eq!(gate(&back), want, "{format} round trip");
+    }
+}
