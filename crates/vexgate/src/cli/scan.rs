@@ -218,6 +218,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             .iter()
             .flat_map(|b| b.files.iter().cloned()),
     );
+    protected.extend(settings.feeds.kev.iter().cloned());
+    protected.extend(settings.feeds.epss.iter().cloned());
     if let Some(ExpectSpec::From(p)) = &settings.expect_platforms {
         protected.push(p.clone());
     }

@@ -328,3 +328,33 @@ fn a_repeated_platform_is_scanned_once_and_two_variants_of_one_are_refused() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(!tmp.path().join("runs.txt").exists());
 }
+
+/// The exploitation feeds are gate inputs too: a saved report may not overwrite one. The
+/// report Trivy wrote is not saved, exit 2, the feed untouched.
+#[test]
+fn a_saved_report_never_overwrites_a_feed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = image(tmp.path());
+    let trivy = fake_trivy(
+        tmp.path(),
+        &format!(
+            "while [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
+             cp '{}' \"$out\"",
+            golden("debian-buster.json.golden").display()
+        ),
+    );
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/kev.json");
+    let kev = out_dir.join("trivy-linux-amd64.json");
+    std::fs::copy(&feed, &kev).unwrap();
+    let out = scan(tmp.path(), &trivy, &img)
+        .args(["--reports-dir", "out", "--kev"])
+        .arg(&kev)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("gate input"), "{err}");
+    assert_eq!(std::fs::read(&kev).unwrap(), std::fs::read(&feed).unwrap());
+}
