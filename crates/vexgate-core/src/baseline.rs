@@ -1,6 +1,7 @@
-//! Baseline gating and platform drift: which vulnerabilities a report shares with a saved
-//! report of the same platform (its baseline), and which ones only some of the platforms of
-//! one gate run have. Both compare findings by one rule, [`identity`].
+//! Baseline gating and platform drift: which findings a report shares with a saved report
+//! of the same platform (its baseline), and which vulnerabilities only some of the platforms
+//! of one gate run have. Vulnerabilities are compared by one rule, [`identity`]; secrets,
+//! misconfigurations and licenses by [`other_identity`].
 //!
 //! # Identity
 //!
@@ -19,20 +20,31 @@
 //! So a version bump of a package that keeps the CVE is the same finding ("existing"), and a
 //! second copy of a package at another `PkgPath` is a new one.
 //!
+//! Secrets, FAIL misconfigurations and licenses are the same finding when they agree on
+//! their kind, the result's `Target` (the file they were found in), `Class` and `Type`, and
+//!
+//! - a secret: its `RuleID` and `Match` (the redacted line; not the line number, which any
+//!   edit above it moves);
+//! - a misconfiguration: its `ID` and `Message`;
+//! - a license: its `Name` and the package (`PkgName`, else `FilePath`).
+//!
 //! # What a baseline covers
 //!
-//! Vulnerabilities only. Secrets, FAIL misconfigurations and licenses always gate in full: a
-//! secret that was already in the baseline image is still leaked and still has to be rotated,
-//! and these findings are few enough to fix or ignore one by one (an ignore file).
+//! Every finding that can block. A secret the baseline image already had does not block a
+//! change in `block-new` mode either: it was leaked before the change, and the gate of the
+//! main branch or the release (which has no baseline) is where it blocks.
 //!
 //! A vulnerability is "existing" when the baseline report holds it at all (kept or recorded
-//! as suppressed), whatever the policy: a finding the baseline's policy dropped (say, unfixed
+//! as suppressed), whatever the policy; a secret, misconfiguration or license when the
+//! baseline's `Results` hold it: a finding the baseline's policy dropped (say, unfixed
 //! then, fixable now) was still there before the change. "Fixed since the baseline" lists
 //! the vulnerabilities the baseline blocks on under the same policy (its filters and VEX)
 //! that the report no longer blocks on.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
+use crate::decision::FindingKind;
 use crate::purl::Purl;
 use crate::report::{Report, ScanResult, Vulnerability};
 
@@ -127,6 +139,66 @@ pub fn report_identities(report: &Report<'_>) -> HashSet<FindingId> {
             if let Some(v) = mf.vulnerability() {
                 out.insert(identity(r, &v));
             }
+        }
+    }
+    out
+}
+
+/// The identity of a secret, misconfiguration or license finding (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OtherId {
+    pub kind: FindingKind,
+    /// `RuleID`, misconfiguration `ID`, or license `Name`.
+    pub id: String,
+    /// The secret's `Match`, the misconfiguration's `Message`, or the license's package.
+    pub detail: String,
+    pub target: String,
+    pub class: String,
+    pub result_type: String,
+}
+
+/// The identity of finding `i` of `kind` in `result` (`None` for a vulnerability, which
+/// [`identity`] names, or an index out of range).
+pub fn other_identity(result: &ScanResult<'_>, kind: FindingKind, i: usize) -> Option<OtherId> {
+    let s = |v: Option<&Cow<'_, str>>| v.map(|c| c.to_string()).unwrap_or_default();
+    let (id, detail) = match kind {
+        FindingKind::Vulnerability => return None,
+        FindingKind::Secret => {
+            let x = result.secrets.get(i)?;
+            (x.rule_id.to_string(), s(x.r#match.as_ref()))
+        }
+        FindingKind::Misconfiguration => {
+            let x = result.misconfigurations.get(i)?;
+            (x.id.to_string(), s(x.message.as_ref()))
+        }
+        FindingKind::License => {
+            let x = result.licenses.get(i)?;
+            (
+                x.name.to_string(),
+                s(x.pkg_name.as_ref().or(x.file_path.as_ref())),
+            )
+        }
+    };
+    Some(OtherId {
+        kind,
+        id,
+        detail,
+        target: result.target.to_string(),
+        class: result.class.to_string(),
+        result_type: result.kind.to_string(),
+    })
+}
+
+/// The identities of every secret, misconfiguration and license in `report`'s `Results`.
+pub fn report_other_identities(report: &Report<'_>) -> HashSet<OtherId> {
+    let mut out = HashSet::new();
+    for r in &report.results {
+        for (kind, n) in [
+            (FindingKind::Secret, r.secrets.len()),
+            (FindingKind::Misconfiguration, r.misconfigurations.len()),
+            (FindingKind::License, r.licenses.len()),
+        ] {
+            out.extend((0..n).filter_map(|i| other_identity(r, kind, i)));
         }
     }
     out

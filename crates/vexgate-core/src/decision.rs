@@ -73,6 +73,10 @@ pub struct ResultDecision {
     /// `block-new` mode these do not block; `vulnerabilities` itself is unchanged (it is
     /// what Trivy would report).
     pub existing: Vec<usize>,
+    /// Baseline: the surviving secrets, FAIL misconfigurations and licenses the baseline
+    /// already has ([`crate::baseline::other_identity`]), sorted. Empty without a baseline;
+    /// in `block-new` mode these do not block.
+    pub existing_other: Vec<(FindingKind, usize)>,
     /// `--block-kev`: the entries of `vulnerabilities` kept only because they are in the
     /// KEV catalog (the severity or status filter would have dropped them), in index order.
     pub kev_forced: Vec<usize>,
@@ -86,6 +90,11 @@ impl ResultDecision {
     /// Is vulnerability `vi` (an index into the result's array) in the baseline?
     pub fn is_existing(&self, vi: usize) -> bool {
         self.existing.binary_search(&vi).is_ok()
+    }
+
+    /// Is the secret, misconfiguration or license `i` of `kind` in the baseline?
+    pub fn is_existing_other(&self, kind: FindingKind, i: usize) -> bool {
+        self.existing_other.binary_search(&(kind, i)).is_ok()
     }
 
     /// Is vulnerability `vi` kept from blocking by the EPSS threshold?
@@ -305,20 +314,41 @@ impl ReportDecision<'_> {
 
     /// Does anything in this report block? Mirrors Trivy's `Results.Failed()`
     /// (pkg/types/report.go): vulns, FAIL misconfigs, secrets or licenses left after filtering
-    /// (with a `block-new` baseline, vulnerabilities the baseline has do not count).
+    /// (with a `block-new` baseline, findings the baseline has do not count).
     pub fn blocks(&self) -> bool {
-        self.results
+        (0..self.results.len()).any(|ri| {
+            self.blocking_vulnerabilities(ri).next().is_some()
+                || self.blocking_others(ri).next().is_some()
+        })
+    }
+
+    /// The secrets, FAIL misconfigurations and licenses of result `ri` left after filtering
+    /// (the ones Trivy's `Results.Failed()` counts), each with whether the baseline has it.
+    pub fn other_findings(
+        &self,
+        ri: usize,
+    ) -> impl Iterator<Item = (FindingKind, usize, bool)> + '_ {
+        let (d, r) = (&self.results[ri], &self.report.results[ri]);
+        let misconfigs = d
+            .misconfigurations
             .iter()
-            .zip(&self.report.results)
-            .enumerate()
-            .any(|(ri, (d, r))| {
-                self.blocking_vulnerabilities(ri).next().is_some()
-                    || d.misconfigurations
-                        .iter()
-                        .any(|&i| r.misconfigurations[i].status == "FAIL")
-                    || !d.secrets.is_empty()
-                    || !d.licenses.is_empty()
-            })
+            .filter(|&&i| r.misconfigurations[i].status == "FAIL")
+            .map(|&i| (FindingKind::Misconfiguration, i));
+        let secrets = d.secrets.iter().map(|&i| (FindingKind::Secret, i));
+        let licenses = d.licenses.iter().map(|&i| (FindingKind::License, i));
+        misconfigs
+            .chain(secrets)
+            .chain(licenses)
+            .map(move |(k, i)| (k, i, d.is_existing_other(k, i)))
+    }
+
+    /// The blocking secrets, FAIL misconfigurations and licenses of result `ri`: all that
+    /// survived, less the baseline's existing ones in `block-new` mode.
+    pub fn blocking_others(&self, ri: usize) -> impl Iterator<Item = (FindingKind, usize)> + '_ {
+        let skip = self.only_new_blocks();
+        self.other_findings(ri)
+            .filter(move |&(_, _, existing)| !(skip && existing))
+            .map(|(k, i, _)| (k, i))
     }
 
     /// Pre-existing suppressions recorded in the input (Trivy already applied VEX/ignores).

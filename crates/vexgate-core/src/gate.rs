@@ -20,8 +20,8 @@ use jiff::Timestamp;
 use crate::baseline::{self, MissingBaseline};
 use crate::config::Settings;
 use crate::decision::{
-    BaselineSummary, Decision, FeedStatus, FeedsDecision, FixedFinding, Origin, Presence,
-    ReportBaseline, ReportDecision, Warning,
+    BaselineSummary, Decision, FeedStatus, FeedsDecision, FindingKind, FixedFinding, Origin,
+    Presence, ReportBaseline, ReportDecision, Warning,
 };
 use crate::error::{Error, Result};
 use crate::feeds::Feeds;
@@ -520,6 +520,21 @@ pub fn apply_baselines(
         used[bi] = true;
         let base = &reports[bi];
         let known = baseline::report_identities(base);
+        // Mark the report's surviving secrets, FAIL misconfigurations and licenses the
+        // baseline has.
+        let known_other = baseline::report_other_identities(base);
+        for ri in 0..rep.results.len() {
+            let r = &rep.report.results[ri];
+            let mut existing: Vec<(FindingKind, usize)> = rep
+                .other_findings(ri)
+                .filter(|&(k, i, _)| {
+                    baseline::other_identity(r, k, i).is_some_and(|id| known_other.contains(&id))
+                })
+                .map(|(k, i, _)| (k, i))
+                .collect();
+            existing.sort_unstable();
+            rep.results[ri].existing_other = existing;
+        }
         // Mark the report's surviving vulnerabilities the baseline has.
         let mut now_blocking = std::collections::HashSet::new();
         for (r, d) in rep.report.results.iter().zip(&mut rep.results) {

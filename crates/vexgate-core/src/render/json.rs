@@ -75,7 +75,8 @@
 //!   }],
 //!   "other_blocking": [{               // secrets, FAIL misconfigurations, licenses
 //!     "type", "id", "severity", "target", "detail", "primary_url" (string|null),
-//!     "platforms": [string]
+//!     "platforms": [string],
+//!     "baseline": "new" | "existing" | null   // as in "blocking"
 //!   }],
 //!   "counts": {
 //!     "by_severity": {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n},
@@ -98,7 +99,9 @@
 //!                                       // policy and VEX) the reports no longer block on
 //!       "id", "pkg_name", "installed_version", "severity", "target", "class", "type",
 //!       "title" (string|null), "primary_url" (string|null), "platforms": [string]
-//!     }]
+//!     }],
+//!     "existing_other": [ ...as "other_blocking" ]  // block-new: secrets, misconfigurations
+//!                                       // and licenses the baseline has, which do not block
 //!   },
 //!   "feeds": null | {                   // null without --kev and --epss
 //!     "kev": null | {"path": string, "version": string,   // catalogVersion
@@ -121,8 +124,10 @@
 //!
 //! Findings are compared with a baseline and across platforms by their identity
 //! (`vexgate_core::baseline::identity`): vulnerability ID, package without version, PkgPath
-//! (or a non-OS result's Target), and the result's Class and Type. Baselines cover
-//! vulnerabilities only: secrets, misconfigurations and licenses always gate in full.
+//! (or a non-OS result's Target), and the result's Class and Type. Secrets,
+//! misconfigurations and licenses are compared with a baseline by
+//! `vexgate_core::baseline::other_identity` (kind, ID, Target, and the secret's Match, the
+//! misconfiguration's Message or the license's package).
 //!
 //! ## The platform check (`--expect-platforms`, `--expect-platforms-from`)
 //!
@@ -240,6 +245,7 @@ struct Baseline<'a> {
     files: Vec<String>,
     existing: Vec<Blocking<'a>>,
     fixed: Vec<Fixed<'a>>,
+    existing_other: Vec<Other<'a>>,
 }
 
 #[derive(Serialize)]
@@ -374,6 +380,20 @@ struct Other<'a> {
     detail: &'a str,
     primary_url: Option<&'a str>,
     platforms: Vec<String>,
+    baseline: Option<&'static str>,
+}
+
+fn other_row(o: &crate::render::view::OtherRow) -> Other<'_> {
+    Other {
+        kind: o.kind.trivy_type(),
+        id: &o.id,
+        severity: &o.severity,
+        target: &o.target,
+        detail: &o.detail,
+        primary_url: o.url.as_deref(),
+        platforms: platform_labels(&o.platforms),
+        baseline: o.mark.map(crate::decision::Mark::as_str),
+    }
 }
 
 #[derive(Serialize)]
@@ -520,19 +540,7 @@ pub(super) fn render(
             .iter()
             .map(|s| suppressed_row(decision, s))
             .collect(),
-        other_blocking: view
-            .other
-            .iter()
-            .map(|o| Other {
-                kind: o.kind.trivy_type(),
-                id: &o.id,
-                severity: &o.severity,
-                target: &o.target,
-                detail: &o.detail,
-                primary_url: o.url.as_deref(),
-                platforms: platform_labels(&o.platforms),
-            })
-            .collect(),
+        other_blocking: view.other.iter().map(other_row).collect(),
         counts: Counts {
             by_severity: view.by_severity.into(),
             by_platform: ByPlatform(by_platform),
@@ -580,6 +588,7 @@ pub(super) fn render(
                     platforms: platform_labels(&f.platforms),
                 })
                 .collect(),
+            existing_other: view.other_existing.iter().map(other_row).collect(),
         }),
         platform_check: decision.platform_check.as_ref().map(Into::into),
         feeds: decision.feeds.as_ref().map(|f| {

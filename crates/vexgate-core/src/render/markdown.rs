@@ -190,19 +190,41 @@ pub(super) fn render(
         writeln!(out, "</details>\n")?;
     }
 
-    if !view.other.is_empty() {
-        writeln!(
-            out,
-            "### Blocking secrets, misconfigurations and licenses ({})\n",
-            view.other.len()
-        )?;
-        writeln!(
-            out,
-            "| Kind | ID | Severity | Detail | Target | Platforms |"
-        )?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
-        for o in view.other.iter().take(max_rows) {
+    for (rows, marks, existing) in [
+        (&view.other, decision.baseline.is_some(), false),
+        (&view.other_existing, false, true),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        if existing {
             writeln!(
+                out,
+                "<details><summary>In the baseline, not blocking: secrets, misconfigurations and licenses ({})</summary>\n",
+                rows.len()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "### Blocking secrets, misconfigurations and licenses ({})\n",
+                rows.len()
+            )?;
+        }
+        let (head, rule) = if marks {
+            (
+                "| Kind | ID | Severity | Detail | Target | Platforms | Baseline |",
+                "|---|---|---|---|---|---|---|",
+            )
+        } else {
+            (
+                "| Kind | ID | Severity | Detail | Target | Platforms |",
+                "|---|---|---|---|---|---|",
+            )
+        };
+        writeln!(out, "{head}")?;
+        writeln!(out, "{rule}")?;
+        for o in rows.iter().take(max_rows) {
+            write!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 o.kind.trivy_type(),
@@ -212,8 +234,15 @@ pub(super) fn render(
                 cell(&view.target_label(&o.target)),
                 platforms(&platform_labels(&o.platforms)),
             )?;
+            if marks {
+                write!(out, " {} |", o.mark.map_or("", Mark::as_str))?;
+            }
+            writeln!(out)?;
         }
-        more(out, view.other.len(), max_rows)?;
+        more(out, rows.len(), max_rows)?;
+        if existing {
+            writeln!(out, "</details>\n")?;
+        }
     }
 
     if !view.suppressed.is_empty() {

@@ -13,9 +13,9 @@
 //!   package's PkgPath when it has one, plus a logical location naming the package.
 //! - Only blocking findings are results. With `show_suppressed`, suppressed vulnerabilities
 //!   are added with an `external` suppression carrying the status, statement and source.
-//! - Baseline (`--baseline`): vulnerability results carry SARIF's `baselineState`, `new` or
-//!   `unchanged` (the baseline has it); in `block-new` mode the vulnerabilities the baseline
-//!   has are results too (`unchanged`), although they do not block. The run's properties
+//! - Baseline (`--baseline`): results carry SARIF's `baselineState`, `new` or `unchanged`
+//!   (the baseline has it); in `block-new` mode the findings the baseline has are results
+//!   too (`unchanged`), although they do not block. The run's properties
 //!   name the baseline (`baseline`) and list the vulnerabilities fixed since it
 //!   (`fixedSinceBaseline`), which are not results (they are gone from the image).
 //! - Drift (two or more platforms): a vulnerability result missing on some platforms of the
@@ -223,6 +223,16 @@ fn run(
             let a = Annotation::of(decision, rep, r, ri, vi);
             vuln_result(&mut b, r, &r.vulnerabilities[vi], None, &a);
         }
+        // Secrets, FAIL misconfigurations and licenses: every one left is a result (in
+        // `block-new` mode the baseline's too, `unchanged`, as for vulnerabilities).
+        let baselined = rep.baseline.as_ref().is_some_and(|b| b.file.is_some());
+        let state = |k: FindingKind, i: usize| {
+            baselined.then_some(if d.is_existing_other(k, i) {
+                "unchanged"
+            } else {
+                "new"
+            })
+        };
         for &i in &d.misconfigurations {
             let m = &r.misconfigurations[i];
             if m.status != "FAIL" {
@@ -251,6 +261,7 @@ fn run(
                         m.id,
                         m.primary_url.as_deref().unwrap_or_default()
                     ),
+                    state: state(FindingKind::Misconfiguration, i),
                 },
             );
         }
@@ -276,6 +287,7 @@ fn run(
                         s.severity,
                         s.r#match.as_deref().unwrap_or_default()
                     ),
+                    state: state(FindingKind::Secret, i),
                 },
             );
         }
@@ -301,6 +313,7 @@ fn run(
                         l.category.as_deref().unwrap_or_default(),
                         l.file_path.as_deref().unwrap_or_default()
                     ),
+                    state: state(FindingKind::License, i),
                 },
             );
         }
@@ -553,6 +566,8 @@ struct OtherFinding<'a> {
     uri: String,
     line: Option<(i64, i64)>,
     message: String,
+    /// SARIF `baselineState` (`new`, `unchanged`), with a baseline for the platform.
+    state: Option<&'static str>,
 }
 
 fn other_result(b: &mut RunBuilder, f: OtherFinding<'_>) {
@@ -596,15 +611,17 @@ fn other_result(b: &mut RunBuilder, f: OtherFinding<'_>) {
     });
     let message = format!("{}\nPlatform: {}", f.message, b.platform);
     let loc = location(&f.uri, &f.uri, f.line, f.uri.clone(), None);
-    b.results.push(
-        SarifResult::builder()
-            .rule_id(f.id.to_string())
-            .rule_index(rule_index)
-            .level(level(sev))
-            .message(Message::builder().text(message).build())
-            .locations(vec![loc])
-            .build(),
-    );
+    let mut result = SarifResult::builder()
+        .rule_id(f.id.to_string())
+        .rule_index(rule_index)
+        .level(level(sev))
+        .message(Message::builder().text(message).build())
+        .locations(vec![loc])
+        .build();
+    if let Some(state) = f.state {
+        result.baseline_state = Some(json!(state));
+    }
+    b.results.push(result);
 }
 
 /// A physical location at the artifact URI (line 1 unless known, as Trivy does), and a

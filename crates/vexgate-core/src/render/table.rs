@@ -182,22 +182,39 @@ pub(super) fn render(
         )?;
     }
 
-    if !view.other.is_empty() {
-        writeln!(
-            out,
-            "\nBlocking secrets, misconfigurations and licenses ({}):",
-            view.other.len()
-        )?;
-        let names = ["Kind", "ID", "Severity", "Detail", "Target", "Platforms"];
-        write_table(out, width, opts.color, &names, &[], &view.other, |o| {
-            vec![
+    for (title, rows, marks) in [
+        (
+            "Blocking secrets, misconfigurations and licenses",
+            &view.other,
+            decision.baseline.is_some(),
+        ),
+        (
+            "In the baseline, not blocking: secrets, misconfigurations and licenses",
+            &view.other_existing,
+            false,
+        ),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{title} ({}):", rows.len())?;
+        let mut names = vec!["Kind", "ID", "Severity", "Detail", "Target", "Platforms"];
+        if marks {
+            names.push("Baseline");
+        }
+        write_table(out, width, opts.color, &names, &[], rows, |o| {
+            let mut cells = vec![
                 Cell::new(o.kind.trivy_type()),
                 Cell::new(term(&o.id)),
                 severity_cell(&o.severity, opts.color),
                 Cell::new(term(&o.detail)),
                 Cell::new(term(&view.target_label(&o.target))),
                 Cell::new(platforms(&o.platforms)),
-            ]
+            ];
+            if marks {
+                cells.push(Cell::new(o.mark.map_or("", Mark::as_str)));
+            }
+            cells
         })?;
     }
 

@@ -55,6 +55,9 @@ pub struct OtherRow {
     pub detail: String,
     pub url: Option<String>,
     pub platforms: Vec<Option<Platform>>,
+    /// Baseline: new (absent from the baseline of at least one of its platforms) or
+    /// existing; `None` without a baseline for its platforms.
+    pub mark: Option<Mark>,
 }
 
 /// A suppressed finding (by vexgate, or already recorded in the input report), merged across
@@ -132,7 +135,11 @@ pub struct View<'r> {
     /// Distinct vulnerabilities left on only some platforms (`None` unless two or more
     /// reports, all with a platform).
     pub drift: Option<usize>,
+    /// Blocking secrets, FAIL misconfigurations and licenses.
     pub other: Vec<OtherRow>,
+    /// Baseline `block-new`: the secrets, misconfigurations and licenses the baseline has,
+    /// which do not block.
+    pub other_existing: Vec<OtherRow>,
     pub suppressed: Vec<SuppressedRow>,
     /// Suppressed vulnerabilities that are in the KEV catalog (every output lists them,
     /// also without --show-suppressed). Empty without `--kev`.
@@ -156,11 +163,13 @@ impl<'r> View<'r> {
             by_severity.add(row.vuln.effective_severity());
         }
         let mut other = Merger::new();
+        let mut other_existing = Merger::new();
         let mut suppressed = Merger::new();
         let mut fixed = Merger::new();
         let mut reports = Vec::new();
         for rep in &decision.reports {
-            let (line_other, line_sup) = (other_rows(rep), suppressed_rows(rep));
+            let ((line_other, line_other_existing), line_sup) =
+                (other_rows(rep), suppressed_rows(rep));
             let mut line_sev = SeverityCounts::default();
             let (mut line_new, mut line_existing) = (0, 0);
             for (ri, (d, r)) in rep.results.iter().zip(&rep.report.results).enumerate() {
@@ -168,8 +177,10 @@ impl<'r> View<'r> {
                     line_sev.add(r.vulnerabilities[vi].effective_severity());
                 }
                 if rep.baseline.as_ref().is_some_and(|b| b.file.is_some()) {
-                    line_existing += d.existing.len();
-                    line_new += d.vulnerabilities.len() - d.existing.len();
+                    let others = rep.other_findings(ri).count();
+                    line_existing += d.existing.len() + d.existing_other.len();
+                    line_new += d.vulnerabilities.len() - d.existing.len() + others
+                        - d.existing_other.len();
                 }
             }
             let line_baseline = rep.baseline.as_ref();
@@ -200,10 +211,18 @@ impl<'r> View<'r> {
                 existing: line_existing,
                 fixed: line_baseline.map_or(0, |b| b.fixed.len()),
             });
-            for row in line_other {
-                other.add(other_key(&row), row, |o, r| {
-                    push_platforms(&mut o.platforms, r.platforms)
-                });
+            for (rows, merger) in [
+                (line_other, &mut other),
+                (line_other_existing, &mut other_existing),
+            ] {
+                for row in rows {
+                    merger.add(other_key(&row), row, |o, r| {
+                        push_platforms(&mut o.platforms, r.platforms);
+                        if r.mark == Some(Mark::New) || o.mark.is_none() {
+                            o.mark = r.mark;
+                        }
+                    });
+                }
             }
             for row in line_sup {
                 suppressed.add(suppressed_key(&row), row, |o, r| {
@@ -220,7 +239,13 @@ impl<'r> View<'r> {
             .collect();
         let existing = decision.existing_rows();
         let baseline = decision.baseline.as_ref().map(|_| {
-            let marks = blocking.iter().chain(&existing).map(Row::mark);
+            let marks = blocking.iter().chain(&existing).map(Row::mark).chain(
+                other
+                    .rows
+                    .iter()
+                    .chain(&other_existing.rows)
+                    .map(|o| o.mark),
+            );
             BaselineCounts {
                 new: marks.clone().filter(|m| *m == Some(Mark::New)).count(),
                 existing: marks.filter(|m| *m == Some(Mark::Existing)).count(),
@@ -254,6 +279,7 @@ impl<'r> View<'r> {
             drift: decision.drift_count(),
             blocking,
             other: other.rows,
+            other_existing: other_existing.rows,
             suppressed: suppressed.rows,
             by_severity,
             reports,
@@ -480,66 +506,74 @@ pub fn coverage_word(c: &Coverage) -> &'static str {
     }
 }
 
-fn other_rows(rep: &ReportDecision<'_>) -> Vec<OtherRow> {
-    let mut out = Vec::new();
-    for (d, r) in rep.results.iter().zip(&rep.report.results) {
-        for &i in &d.misconfigurations {
-            let m = &r.misconfigurations[i];
-            // Only FAIL misconfigurations block (Trivy's Results.Failed, pkg/types/report.go).
-            if m.status != "FAIL" {
-                continue;
-            }
-            out.push(OtherRow {
-                kind: FindingKind::Misconfiguration,
-                id: m.id.to_string(),
-                severity: nonempty_sev(&m.severity),
-                target: r.target.to_string(),
-                detail: m
-                    .title
-                    .as_deref()
-                    .or(m.message.as_deref())
-                    .unwrap_or_default()
-                    .to_string(),
-                url: m.primary_url.as_deref().map(str::to_string),
-                platforms: vec![rep.platform.clone()],
-            });
-        }
-        for &i in &d.secrets {
-            let s = &r.secrets[i];
-            let mut detail = s.title.as_deref().unwrap_or_default().to_string();
-            if let Some(line) = s.start_line {
-                detail.push_str(&format!(" (line {line})"));
-            }
-            out.push(OtherRow {
-                kind: FindingKind::Secret,
-                id: s.rule_id.to_string(),
-                severity: nonempty_sev(&s.severity),
+/// The secrets, FAIL misconfigurations and licenses of a report: (those that block, those
+/// the baseline has that do not block in `block-new` mode).
+fn other_rows(rep: &ReportDecision<'_>) -> (Vec<OtherRow>, Vec<OtherRow>) {
+    let (mut blocking, mut existing) = (Vec::new(), Vec::new());
+    let baselined = rep.baseline.as_ref().is_some_and(|b| b.file.is_some());
+    let skip = rep.only_new_blocks();
+    for (ri, r) in rep.report.results.iter().enumerate() {
+        for (kind, i, is_existing) in rep.other_findings(ri) {
+            let (id, severity, detail, url) = match kind {
+                FindingKind::Misconfiguration => {
+                    let m = &r.misconfigurations[i];
+                    (
+                        m.id.to_string(),
+                        &m.severity,
+                        m.title
+                            .as_deref()
+                            .or(m.message.as_deref())
+                            .unwrap_or_default()
+                            .to_string(),
+                        m.primary_url.as_deref().map(str::to_string),
+                    )
+                }
+                FindingKind::Secret => {
+                    let s = &r.secrets[i];
+                    let mut detail = s.title.as_deref().unwrap_or_default().to_string();
+                    if let Some(line) = s.start_line {
+                        detail.push_str(&format!(" (line {line})"));
+                    }
+                    (s.rule_id.to_string(), &s.severity, detail, None)
+                }
+                FindingKind::License | FindingKind::Vulnerability => {
+                    let l = &r.licenses[i];
+                    let pkg = l.pkg_name.as_deref().or(l.file_path.as_deref());
+                    let category = l.category.as_deref().unwrap_or_default();
+                    (
+                        l.name.to_string(),
+                        &l.severity,
+                        match pkg {
+                            Some(p) if !category.is_empty() => format!("{p} ({category})"),
+                            Some(p) => p.to_string(),
+                            None => category.to_string(),
+                        },
+                        None,
+                    )
+                }
+            };
+            let row = OtherRow {
+                kind,
+                id,
+                severity: nonempty_sev(severity),
                 target: r.target.to_string(),
                 detail,
-                url: None,
+                url,
                 platforms: vec![rep.platform.clone()],
-            });
-        }
-        for &i in &d.licenses {
-            let l = &r.licenses[i];
-            let pkg = l.pkg_name.as_deref().or(l.file_path.as_deref());
-            let category = l.category.as_deref().unwrap_or_default();
-            out.push(OtherRow {
-                kind: FindingKind::License,
-                id: l.name.to_string(),
-                severity: nonempty_sev(&l.severity),
-                target: r.target.to_string(),
-                detail: match pkg {
-                    Some(p) if !category.is_empty() => format!("{p} ({category})"),
-                    Some(p) => p.to_string(),
-                    None => category.to_string(),
-                },
-                url: None,
-                platforms: vec![rep.platform.clone()],
-            });
+                mark: baselined.then_some(if is_existing {
+                    Mark::Existing
+                } else {
+                    Mark::New
+                }),
+            };
+            if skip && is_existing {
+                existing.push(row);
+            } else {
+                blocking.push(row);
+            }
         }
     }
-    out
+    (blocking, existing)
 }
 
 fn nonempty_sev(s: &str) -> String {

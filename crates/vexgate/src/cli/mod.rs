@@ -111,8 +111,8 @@ pub struct GateArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct BaselineArgs {
     /// Baseline: a saved Trivy JSON report of the same image before the change (e.g. the
-    /// main branch's), one per platform, repeatable. Only vulnerabilities the baseline of
-    /// their platform lacks block; see --baseline-mode. This hides existing debt: use it for
+    /// main branch's), one per platform, repeatable. Only findings the baseline of their
+    /// platform lacks block; see --baseline-mode. This hides existing debt: use it for
     /// PR gates and adopting the gate on a legacy image, not for release gates.
     #[arg(
         long,
@@ -122,7 +122,7 @@ pub struct BaselineArgs {
     )]
     pub baseline: Option<Vec<String>>,
 
-    /// `block-new`: only vulnerabilities absent from the baseline block; `report`: everything
+    /// `block-new`: only findings absent from the baseline block; `report`: everything
     /// blocks as without a baseline, and findings are marked new or existing.
     /// [default: block-new]
     #[arg(long, env = "VEXGATE_BASELINE_MODE", value_name = "MODE")]

@@ -563,3 +563,132 @@ fn baseline_strings_are_escaped_like_report_strings() {
         assert!(!l.contains("<img") && !l.contains("<script"), "{l:?}");
     }
 }
+
+/// Secrets, FAIL misconfigurations and licenses are baselined like vulnerabilities: the
+/// oracle's report with all three, gated against itself, passes although it blocks alone;
+/// a secret the baseline lacks is exactly what blocks; a secret that only moved to
+/// another line is still existing; `report` mode blocks on everything and marks it.
+#[test]
+fn secrets_misconfigurations_and_licenses_are_baselined_too() {
+    let t = tmp();
+    let src = root().join("testdata/oracle/convert/inputs/severities.json");
+    let report = load(&src);
+    let r = save(t.path(), "report.json", &report);
+    let all = ["--severity", "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL"];
+    let (code, alone) = gate_json(t.path(), &[&all[..], &[s(&r)]].concat());
+    assert_eq!(code, 1);
+    let others = alone["other_blocking"].as_array().unwrap().clone();
+    let kinds: std::collections::BTreeSet<&str> =
+        others.iter().map(|o| o["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["license", "misconfiguration", "secret"].into(),
+        "the report blocks on all three kinds alone"
+    );
+    assert!(others.iter().all(|o| o["baseline"].is_null()));
+
+    // Its own baseline: nothing new, everything existing, exit 0.
+    let (code, v) = gate_json(
+        t.path(),
+        &[&all[..], &[s(&r), "--baseline", s(&r)]].concat(),
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["other_blocking"], json!([]));
+    let existing = v["baseline"]["existing_other"].as_array().unwrap();
+    assert_eq!(existing.len(), others.len());
+    assert!(existing.iter().all(|o| o["baseline"] == "existing"));
+
+    // The table and the Markdown list them apart, not blocking.
+    let md = t.path().join("summary.md");
+    let o = run(
+        t.path(),
+        &[
+            &all[..],
+            &[
+                "--vex",
+                "none",
+                s(&r),
+                "--baseline",
+                s(&r),
+                "--summary-md",
+                s(&md),
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&o.stdout);
+    let head = format!(
+        "In the baseline, not blocking: secrets, misconfigurations and licenses ({}):",
+        others.len()
+    );
+    assert!(table.contains(&head), "{table}");
+    assert!(!table.contains("Blocking secrets"), "{table}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains(&format!(
+            "<details><summary>In the baseline, not blocking: secrets, misconfigurations and licenses ({})</summary>",
+            others.len()
+        )),
+        "{md}"
+    );
+
+    // A baseline without the first secret: that secret, and only it, blocks (new).
+    let mut base = report.clone();
+    let secrets = base["Results"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["Class"] == "secret")
+        .unwrap()["Secrets"]
+        .as_array_mut()
+        .unwrap();
+    let gone = secrets.remove(0);
+    let b = save(t.path(), "base.json", &base);
+    let (code, v) = gate_json(
+        t.path(),
+        &[&all[..], &[s(&r), "--baseline", s(&b)]].concat(),
+    );
+    assert_eq!(code, 1, "{v}");
+    let blocking = v["other_blocking"].as_array().unwrap();
+    assert_eq!(blocking.len(), 1, "{v}");
+    assert_eq!(blocking[0]["id"], gone["RuleID"]);
+    assert_eq!(blocking[0]["type"], "secret");
+    assert_eq!(blocking[0]["baseline"], "new");
+    assert_eq!(v["blocking"], json!([]));
+
+    // The same secret on other lines (an edit above it) is the same finding.
+    let mut moved = report.clone();
+    for r in moved["Results"].as_array_mut().unwrap() {
+        for sct in r["Secrets"].as_array_mut().into_iter().flatten() {
+            let line = sct["StartLine"].as_i64().unwrap_or(1);
+            sct["StartLine"] = json!(line + 10);
+            sct["EndLine"] = json!(line + 11);
+        }
+    }
+    let m = save(t.path(), "moved.json", &moved);
+    let (code, v) = gate_json(
+        t.path(),
+        &[&all[..], &[s(&m), "--baseline", s(&r)]].concat(),
+    );
+    assert_eq!(code, 0, "{v}");
+
+    // report mode: everything blocks, each marked.
+    let (code, v) = gate_json(
+        t.path(),
+        &[
+            &all[..],
+            &[s(&r), "--baseline", s(&b), "--baseline-mode", "report"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 1);
+    let rows = v["other_blocking"].as_array().unwrap();
+    assert_eq!(rows.len(), others.len());
+    assert_eq!(
+        rows.iter().filter(|o| o["baseline"] == "new").count(),
+        1,
+        "{v}"
+    );
+    assert_eq!(v["baseline"]["existing_other"], json!([]));
+}
