@@ -600,6 +600,7 @@ fn secrets_misconfigurations_and_licenses_are_baselined_too() {
 
     // The table and the Markdown list them apart, not blocking.
     let md = t.path().join("summary.md");
+    let sarif = t.path().join("out.sarif");
     let o = run(
         t.path(),
         &[
@@ -612,11 +613,25 @@ fn secrets_misconfigurations_and_licenses_are_baselined_too() {
                 s(&r),
                 "--summary-md",
                 s(&md),
+                "--sarif",
+                s(&sarif),
             ],
         ]
         .concat(),
     );
     assert_eq!(o.status.code(), Some(0));
+    // SARIF keeps them as results, unchanged (code scanning keeps their alerts open).
+    let sarif = load(&sarif);
+    let states: Vec<&Value> = sarif["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|run| run["results"].as_array().unwrap())
+        .map(|res| &res["baselineState"])
+        .collect();
+    // Every finding is a result: the report's vulnerabilities and the others.
+    assert!(states.len() > others.len(), "{sarif}");
+    assert!(states.iter().all(|st| *st == "unchanged"), "{states:?}");
     let table = String::from_utf8_lossy(&o.stdout);
     let head = format!(
         "In the baseline, not blocking: secrets, misconfigurations and licenses ({}):",
