@@ -17,6 +17,19 @@ fn fake_trivy(dir: &Path, body: &str) -> PathBuf {
     path
 }
 
+/// A stand-in Trivy that runs `prelude` (shell), then writes the real Trivy report
+/// `report` to the path given after `--output`.
+fn fake_trivy_writing(dir: &Path, prelude: &str, report: &Path) -> PathBuf {
+    fake_trivy(
+        dir,
+        &format!(
+            "{prelude}\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
+             cp '{}' \"$out\"",
+            report.display()
+        ),
+    )
+}
+
 fn vexgate(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vexgate"));
     cmd.current_dir(dir)
@@ -125,14 +138,10 @@ fn saved_report_is_named_by_platform_and_gated_with_the_gate_flags() {
     // The stand-in writes a real Trivy report to --output and records its arguments and
     // the filtering variables it was given.
     let report = golden("debian-buster.json.golden");
-    let trivy = fake_trivy(
+    let trivy = fake_trivy_writing(
         tmp.path(),
-        &format!(
-            "echo \"$@\" > args.txt\nenv | grep '^TRIVY_' | sort > env.txt\n\
-             while [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
-             cp '{}' \"$out\"",
-            report.display()
-        ),
+        "echo \"$@\" > args.txt\nenv | grep '^TRIVY_' | sort > env.txt",
+        &report,
     );
     let out = scan(tmp.path(), &trivy, &img)
         .env("TRIVY_SEVERITY", "CRITICAL")
@@ -291,15 +300,7 @@ fn a_repeated_platform_is_scanned_once_and_two_variants_of_one_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let img = image(tmp.path());
     let report = golden("debian-buster.json.golden");
-    let trivy = fake_trivy(
-        tmp.path(),
-        &format!(
-            "echo run >> runs.txt\n\
-             while [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
-             cp '{}' \"$out\"",
-            report.display()
-        ),
-    );
+    let trivy = fake_trivy_writing(tmp.path(), "echo run >> runs.txt", &report);
     // scan() gives --platform linux/amd64; the same again (any case) is one scan.
     let out = scan(tmp.path(), &trivy, &img)
         .args(["--platform", "Linux/AMD64", "--reports-dir", "reports"])
@@ -335,14 +336,7 @@ fn a_repeated_platform_is_scanned_once_and_two_variants_of_one_are_refused() {
 fn a_saved_report_never_overwrites_a_feed() {
     let tmp = tempfile::tempdir().unwrap();
     let img = image(tmp.path());
-    let trivy = fake_trivy(
-        tmp.path(),
-        &format!(
-            "while [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=$2; fi; shift; done\n\
-             cp '{}' \"$out\"",
-            golden("debian-buster.json.golden").display()
-        ),
-    );
+    let trivy = fake_trivy_writing(tmp.path(), ":", &golden("debian-buster.json.golden"));
     let out_dir = tmp.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/kev.json");
